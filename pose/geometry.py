@@ -1,0 +1,67 @@
+"""From the network's output to image pixels and camera millimetres."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "BBOX_3D_MM", "heatmap_to_image_px", "bins_to_depth_mm", "pixel_to_camera",
+    "root_depth_from_bbox", "focal_from_fov",
+]
+
+# Side of the cube (mm) around the root that the depth bins span, as in the reference.
+BBOX_3D_MM = 2000.0
+
+
+def heatmap_to_image_px(
+    coords_hm: np.ndarray, transform: np.ndarray, heatmap_size: tuple[int, int], input_size: tuple[int, int]
+) -> np.ndarray:
+    """Heatmap cells (..., 2+) -> image pixels (..., 2) through the inverse crop affine.
+
+    Args:
+        coords_hm: x, y in heatmap cells in the first two columns.
+        transform: the 2x3 image->crop affine.
+        heatmap_size: (height, width) of the heatmap.
+        input_size: (height, width) of the network input.
+    """
+    crop_xy = coords_hm[..., :2] * np.array(
+        [input_size[1] / heatmap_size[1], input_size[0] / heatmap_size[0]], dtype=np.float64
+    )
+    crop_to_image = np.linalg.inv(np.vstack([transform, [0.0, 0.0, 1.0]]))
+    return crop_xy @ crop_to_image[:2, :2].T + crop_to_image[:2, 2]
+
+
+def bins_to_depth_mm(z_bins: np.ndarray, depth_bins: int, root_depth_mm: float) -> np.ndarray:
+    """Depth-bin coordinates -> absolute depth in mm, bins spanning the 2000 mm cube around the root."""
+    return (np.asarray(z_bins, dtype=np.float64) / depth_bins * 2.0 - 1.0) * (BBOX_3D_MM / 2.0) + root_depth_mm
+
+
+def pixel_to_camera(
+    xy_px: np.ndarray, depth_mm: np.ndarray, focal: tuple[float, float], principal_point: tuple[float, float]
+) -> np.ndarray:
+    """Pinhole back-projection: pixels (..., 2) and depth (...,) -> camera mm (..., 3)."""
+    depth_mm = np.asarray(depth_mm, dtype=np.float64)
+    x = (xy_px[..., 0] - principal_point[0]) / focal[0] * depth_mm
+    y = (xy_px[..., 1] - principal_point[1]) / focal[1] * depth_mm
+    return np.stack([x, y, depth_mm], axis=-1)
+
+
+def root_depth_from_bbox(
+    bbox_xywh, focal: tuple[float, float], human_area_mm: tuple[float, float] = (BBOX_3D_MM, BBOX_3D_MM)
+) -> float:
+    """Root depth (mm) from the box's size: RootNet's pinhole prior, k = sqrt(fx fy A_real / A_img).
+
+    Args:
+        bbox_xywh: the person's (aspect-preserving) box in pixels.
+        focal: (fx, fy) in pixels.
+        human_area_mm: the real-world size the box is assumed to span.
+    """
+    _, _, w, h = (float(v) for v in bbox_xywh)
+    return float(np.sqrt(focal[0] * focal[1] * human_area_mm[0] * human_area_mm[1] / max(w * h, 1e-6)))
+
+
+def focal_from_fov(image_size: tuple[int, int], horizontal_fov_deg: float) -> tuple[float, float]:
+    """Square-pixel focal length (fx, fy) in pixels for a horizontal field of view."""
+    width, _ = image_size
+    f = width / 2.0 / np.tan(np.radians(horizontal_fov_deg) / 2.0)
+    return float(f), float(f)

@@ -1,0 +1,202 @@
+import io
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+import pose
+from pose.checkpoints import CheckpointError, detect_variant, filter_state_dict, read_state_dict
+
+SHIPPED = "snapshot_XS_deterministic.pth.tar"
+
+
+@pytest.fixture(scope="module")
+def xs_state():
+    return pose.deterministic_state_dict(pose.build_model("XS"))
+
+
+def _same_output(model, reference_state):
+    reference = pose.build_model(model.variant.name)
+    reference.load_state_dict(reference_state)
+    x = torch.randn(1, 3, 256, 256, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        torch.testing.assert_close(model(x), reference(x), rtol=0, atol=0)
+
+
+def test_shipped_snapshot_loads_and_is_conformant(conformance_dir, golden):
+    model = pose.load_checkpoint(conformance_dir / SHIPPED)
+    assert model.variant.name == "XS" and not model.training
+    x = torch.from_numpy(np.load(conformance_dir / "input.npy"))
+    with torch.inference_mode():
+        out = model(x)[0].numpy()
+    np.testing.assert_allclose(out, golden["variants"]["XS"]["coord_on_input"], atol=1e-3, rtol=0)
+
+
+def test_renamed_and_zipped_snapshot(conformance_dir, tmp_path, xs_state):
+    data = (conformance_dir / SHIPPED).read_bytes()
+    renamed = tmp_path / "ConvNeXtPose_XS.tar"
+    renamed.write_bytes(data)
+    _same_output(pose.load_checkpoint(renamed), xs_state)
+    archive = tmp_path / "ConvNeXtPose_XS.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ConvNeXtPose_XS/README.txt", "weights")
+        zf.writestr("ConvNeXtPose_XS/snapshot_68.pth.tar", data)
+    _same_output(pose.load_checkpoint(archive), xs_state)
+    with open(archive, "rb") as fh:  # file objects, as an upload arrives
+        _same_output(pose.load_checkpoint(fh), xs_state)
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        pytest.param(lambda sd: sd, id="bare-state-dict"),
+        pytest.param(lambda sd: {"module." + k: v for k, v in sd.items()}, id="bare-module-prefix"),
+        pytest.param(
+            lambda sd: {"epoch": 68, "network": {"module." + k: v for k, v in sd.items()},
+                        "optimizer": {"state": {}, "param_groups": [{"lr": 1e-4, "params": [0, 1]}]}},
+            id="snapshot-with-optimizer",
+        ),
+        pytest.param(lambda sd: {"state_dict": sd, "epoch": 3}, id="state_dict-key"),
+    ],
+)
+def test_every_wrapping_loads(tmp_path, xs_state, wrap):
+    path = tmp_path / "snapshot_68.pth.tar"
+    torch.save(wrap(xs_state), path)
+    _same_output(pose.load_checkpoint(path), xs_state)
+
+
+@pytest.mark.parametrize("name", ["M", "L"])
+def test_positional_head_names(tmp_path, name):
+    state = pose.deterministic_state_dict(pose.build_model(name))
+    renamed = {}
+    for key, value in state.items():
+        for pos, layer in enumerate(("dwconv", "norm", "pwconv")):
+            key = key.replace(f".{layer}.", f".{pos}.") if key.startswith("head.deconv_layers_") else key
+        renamed["module." + key] = value
+    assert "module.head.deconv_layers_1.0.weight" in renamed
+    path = tmp_path / f"ConvNeXtPose_{name}.tar"
+    torch.save({"epoch": 24, "network": renamed}, path)
+    model = pose.load_checkpoint(path)
+    assert model.variant.name == name
+    _same_output(model, state)
+
+
+def test_variant_detected_for_each_size():
+    for name in pose.VARIANTS:
+        state = pose.build_model(name).state_dict()
+        assert detect_variant(state).name == name
+
+
+def test_filter_is_pure_and_ignores_extras(xs_state):
+    raw = {"epoch": 1, "network": {"module.module." + k: v for k, v in xs_state.items()}}
+    out = filter_state_dict(raw)
+    assert out.keys() == xs_state.keys()
+    assert "epoch" in raw and next(iter(raw["network"])).startswith("module.")
+
+
+# --- bad files -------------------------------------------------------------------------------
+
+def _save(tmp_path, obj, name="bad.pth.tar"):
+    path = tmp_path / name
+    torch.save(obj, path)
+    return path
+
+
+def test_not_a_checkpoint(tmp_path):
+    text = tmp_path / "notes.pth"
+    text.write_text("these are not weights\n" * 20)
+    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint"):
+        pose.load_checkpoint(text)
+    png = tmp_path / "photo.tar"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint"):
+        pose.load_checkpoint(png)
+
+
+def test_empty_and_missing(tmp_path):
+    empty = tmp_path / "empty.tar"
+    empty.write_bytes(b"")
+    with pytest.raises(CheckpointError, match="empty"):
+        pose.load_checkpoint(empty)
+    with pytest.raises(CheckpointError, match="no such file"):
+        pose.load_checkpoint(tmp_path / "absent.tar")
+
+
+def test_truncated(tmp_path, xs_state):
+    good = _save(tmp_path, {"network": xs_state}, "good.tar")
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="truncated"):
+        pose.load_checkpoint(cut)
+
+
+class _Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickle_that_runs_code_is_refused_not_run(tmp_path):
+    marker = tmp_path / "pwned"
+    path = _save(tmp_path, {"network": {"x": torch.zeros(1)}, "payload": _Exploit(str(marker))})
+    with pytest.raises(CheckpointError, match="refused"):
+        pose.load_checkpoint(path)
+    raw = tmp_path / "raw.pkl"
+    raw.write_bytes(pickle.dumps(_Exploit(str(marker))))
+    with pytest.raises(CheckpointError):
+        pose.load_checkpoint(raw)
+    assert not marker.exists()
+
+
+def test_shapes_of_no_known_variant(tmp_path, xs_state):
+    state = dict(xs_state)
+    state["head.final_layer.weight"] = torch.zeros(17 * 32, 128, 1, 1)
+    state["head.final_layer.bias"] = torch.zeros(17 * 32)
+    with pytest.raises(CheckpointError, match=r"shapes of no known variant.*head\.final_layer\.weight \[544, 128, 1, 1\]"):
+        pose.load_checkpoint(_save(tmp_path, state))
+
+
+def test_missing_and_unexpected_keys(tmp_path, xs_state):
+    state = dict(xs_state)
+    del state["backbone.norm.running_var"]
+    state["head.extra.weight"] = torch.zeros(3)
+    with pytest.raises(CheckpointError, match=r"1 missing key\(s\): backbone\.norm\.running_var.*unexpected.*head\.extra"):
+        pose.load_checkpoint(_save(tmp_path, state))
+
+
+def test_not_a_state_dict(tmp_path):
+    with pytest.raises(CheckpointError, match="holds a Tensor"):
+        pose.load_checkpoint(_save(tmp_path, torch.zeros(3)))
+    with pytest.raises(CheckpointError, match="no tensors found"):
+        pose.load_checkpoint(_save(tmp_path, {"epoch": 3, "lr": 0.1}))
+
+
+def test_zip_without_a_single_checkpoint(tmp_path):
+    archive = tmp_path / "weights.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("readme.txt", "nothing here")
+    with pytest.raises(CheckpointError, match="0 checkpoint files"):
+        pose.load_checkpoint(archive)
+
+
+def test_read_state_dict_from_bytes(xs_state):
+    buf = io.BytesIO()
+    torch.save({"network": xs_state}, buf)
+    buf.seek(0)
+    assert read_state_dict(buf).keys() == xs_state.keys()
+
+
+def test_weights_folder_lookup(tmp_path, monkeypatch):
+    from pose.weights import checkpoint_path, find_checkpoint, weights_dir
+
+    monkeypatch.setenv("CONVNEXTPOSE_WEIGHTS", str(tmp_path))
+    assert weights_dir() == tmp_path and find_checkpoint("XS") is None
+    (tmp_path / "ConvNeXtPose_XS.tar").write_bytes(b"x")
+    (tmp_path / "ConvNeXtPose_XS.pth.tar.bak").write_bytes(b"x")
+    assert find_checkpoint("XS") == tmp_path / "ConvNeXtPose_XS.tar"
+    assert find_checkpoint("S") is None
+    assert checkpoint_path("L") == tmp_path / "ConvNeXtPose_L.pth.tar"

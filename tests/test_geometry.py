@@ -1,0 +1,33 @@
+import numpy as np
+
+from pose.crop import crop_transform
+from pose.geometry import (
+    bins_to_depth_mm, focal_from_fov, heatmap_to_image_px, pixel_to_camera, root_depth_from_bbox,
+)
+
+
+def test_heatmap_to_image_inverts_the_crop():
+    box = [40.0, 30.0, 200.0, 200.0]
+    t = crop_transform(box, (256, 256))
+    # heatmap (0,0) is crop (0,0) is the box corner; heatmap (16,16) of 32 is the box centre
+    px = heatmap_to_image_px(np.array([[0.0, 0.0], [16.0, 16.0]]), t, (32, 32), (256, 256))
+    np.testing.assert_allclose(px, [[40, 30], [140, 130]], atol=1e-3)
+
+
+def test_depth_bins_span_the_2m_cube():
+    np.testing.assert_allclose(bins_to_depth_mm([0, 16, 32], 32, 5000.0), [4000, 5000, 6000])
+
+
+def test_pixel_to_camera_projects_back():
+    xy = np.array([[100.0, 50.0], [320.0, 240.0]])
+    cam = pixel_to_camera(xy, np.array([2000.0, 4000.0]), (500.0, 600.0), (320.0, 240.0))
+    reproj = cam[:, :2] / cam[:, 2:] * [500.0, 600.0] + [320.0, 240.0]
+    np.testing.assert_allclose(reproj, xy)
+    np.testing.assert_allclose(cam[1], [0, 0, 4000])
+
+
+def test_root_depth_prior_and_fov():
+    # a 2 m person filling 200 px at f=1000 px is 10 m away
+    assert abs(root_depth_from_bbox([0, 0, 200, 200], (1000.0, 1000.0)) - 10000.0) < 1e-6
+    fx, fy = focal_from_fov((640, 480), 90.0)
+    assert abs(fx - 320.0) < 1e-9 and fx == fy
