@@ -14,7 +14,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import IO
 
@@ -57,7 +57,7 @@ def filter_state_dict(checkpoint: Mapping) -> dict[str, torch.Tensor]:
             continue
         key = str(key)
         while key.startswith("module."):
-            key = key[len("module."):]
+            key = key[len("module.") :]
         key = _POSITIONAL_HEAD.sub(lambda m: f"{m[1]}.{_HEAD_LAYER_NAMES[m[2]]}.", key)
         state[key] = value
     if not state:
@@ -68,7 +68,7 @@ def filter_state_dict(checkpoint: Mapping) -> dict[str, torch.Tensor]:
     return state
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expected_shapes(variant_name: str) -> dict[str, tuple[int, ...]]:
     with torch.device("meta"):
         model = ConvNeXtPose(variant_name)
@@ -100,7 +100,9 @@ def detect_variant(state_dict: Mapping[str, torch.Tensor]) -> Variant:
         if unexpected:
             parts.append(f"{len(unexpected)} unexpected key(s): {_few(unexpected)}")
         raise CheckpointError(f"not a ConvNeXtPose state dict (closest: {closest}); " + "; ".join(parts))
-    wrong = [f"{k} {list(shapes[k])} (ConvNeXtPose-{closest}: {list(s)})" for k, s in expected.items() if shapes[k] != s]
+    wrong = [
+        f"{k} {list(shapes[k])} (ConvNeXtPose-{closest}: {list(s)})" for k, s in expected.items() if shapes[k] != s
+    ]
     raise CheckpointError(f"shapes of no known variant (XS, S, M, L): {_few(wrong)}")
 
 

@@ -10,8 +10,13 @@ import cv2
 import numpy as np
 
 __all__ = [
-    "IMAGENET_MEAN", "IMAGENET_STD", "BOX_SCALE",
-    "expand_bbox", "crop_transform", "crop_image", "normalize_crop",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "BOX_SCALE",
+    "expand_bbox",
+    "crop_transform",
+    "crop_image",
+    "normalize_crop",
 ]
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -23,9 +28,7 @@ _SCALE = (1.0 / (255.0 * IMAGENET_STD)).astype(np.float32)
 _SHIFT = (-IMAGENET_MEAN / IMAGENET_STD).astype(np.float32)
 
 
-def expand_bbox(
-    bbox_xywh, image_size: tuple[int, int], aspect_ratio: float = 1.0
-) -> np.ndarray | None:
+def expand_bbox(bbox_xywh, image_size: tuple[int, int], aspect_ratio: float = 1.0) -> np.ndarray | None:
     """Clip a box to the image, make it ``aspect_ratio`` (w/h) around its centre, enlarge 1.25x.
 
     Args:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "BBOX_3D_MM", "heatmap_to_image_px", "bins_to_depth_mm", "pixel_to_camera",
-    "root_depth_from_bbox", "focal_from_fov",
+    "BBOX_3D_MM",
+    "heatmap_to_image_px",
+    "bins_to_depth_mm",
+    "pixel_to_camera",
+    "root_depth_from_bbox",
+    "focal_from_fov",
 ]
 
 # Side of the cube (mm) around the root that the depth bins span, as in the reference.

@@ -43,7 +43,9 @@ class Backbone(nn.Module):
             self.downsample_layers.append(
                 nn.Sequential(nn.BatchNorm2d(dims[i]), nn.Conv2d(dims[i], dims[i + 1], kernel_size=2, stride=2))
             )
-        self.stages = nn.ModuleList(nn.Sequential(*(Block(dim) for _ in range(depth))) for depth, dim in zip(depths, dims))
+        self.stages = nn.ModuleList(
+            nn.Sequential(*(Block(dim) for _ in range(depth))) for depth, dim in zip(depths, dims)
+        )
         self.norm = nn.BatchNorm2d(dims[-1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -93,11 +95,13 @@ def soft_argmax(
         logits: (N, joints * depth_bins, H, W) head output.
         num_joints: joints in the volume.
         depth_bins: depth resolution of the volume.
-        with_confidence: also return each joint's peak probability.
+        with_confidence: also return each joint's confidence.
 
     Returns:
         (N, joints, 3) expected (x, y, z) in heatmap cells and depth bins and,
-        with ``with_confidence``, (N, joints) peak probabilities.
+        with ``with_confidence``, (N, joints) confidences: the probability mass
+        within one cell of the 2D peak (1 for a sharp peak, 9/(H*W) for a
+        flat volume).
     """
     n, _, height, width = logits.shape
     probs = F.softmax(logits.reshape(n, num_joints, depth_bins * height * width), dim=2)
@@ -108,7 +112,9 @@ def soft_argmax(
     z = (volume.sum(dim=(3, 4)) * torch.arange(depth_bins, **grid)).sum(dim=2)
     coords = torch.stack((x, y, z), dim=2)
     if with_confidence:
-        return coords, probs.amax(dim=2)
+        mass_2d = volume.sum(dim=2)
+        near_peak = F.avg_pool2d(mass_2d, kernel_size=3, stride=1, padding=1, count_include_pad=True) * 9.0
+        return coords, near_peak.flatten(2).amax(dim=2)
     return coords
 
 
@@ -135,10 +141,12 @@ class ConvNeXtPose(nn.Module):
         return self.head(features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return soft_argmax(self.forward_head(self.forward_features(x)), self.variant.num_joints, self.variant.depth_bins)
+        return soft_argmax(
+            self.forward_head(self.forward_features(x)), self.variant.num_joints, self.variant.depth_bins
+        )
 
     def forward_with_confidence(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Coordinates (N, 18, 3) and each joint's peak probability (N, 18)."""
+        """Coordinates (N, 18, 3) and each joint's confidence (N, 18), see :func:`soft_argmax`."""
         logits = self.forward_head(self.forward_features(x))
         return soft_argmax(logits, self.variant.num_joints, self.variant.depth_bins, with_confidence=True)
 

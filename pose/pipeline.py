@@ -9,7 +9,7 @@ import torch
 
 from .crop import crop_image, expand_bbox, normalize_crop
 from .geometry import bins_to_depth_mm, heatmap_to_image_px, pixel_to_camera
-from .skeleton import FLIP_PAIRS
+from .skeleton import FLIP_PERMUTATION
 from .variants import Variant
 
 __all__ = ["Estimate", "estimate", "flip_back", "check_image"]
@@ -44,10 +44,8 @@ def check_image(image_bgr: np.ndarray) -> None:
 
 def flip_back(coords_flipped: np.ndarray | torch.Tensor, heatmap_width: int):
     """Map outputs of horizontally flipped crops back: x -> W - 1 - x, left/right joints swapped."""
-    out = coords_flipped.clone() if isinstance(coords_flipped, torch.Tensor) else coords_flipped.copy()
+    out = coords_flipped[..., list(FLIP_PERMUTATION), :]  # advanced indexing copies
     out[..., 0] = heatmap_width - 1 - out[..., 0]
-    for a, b in FLIP_PAIRS:
-        out[..., [a, b], :] = out[..., [b, a], :]
     return out
 
 

@@ -15,7 +15,11 @@ from pathlib import Path
 import torch
 
 __all__ = [
-    "deterministic_state_dict", "init_deterministic", "weights_dir", "checkpoint_path", "find_checkpoint",
+    "deterministic_state_dict",
+    "init_deterministic",
+    "weights_dir",
+    "checkpoint_path",
+    "find_checkpoint",
 ]
 
 

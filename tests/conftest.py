@@ -33,3 +33,31 @@ def conformance_dir() -> Path:
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     return _require(SHARED)
+
+
+@pytest.fixture(scope="session")
+def moving_frames():
+    """80 640x480 frames of a person gliding across; out of view for frames 30-44."""
+    from pose.samples import moving_person_frames
+
+    return list(moving_person_frames(80, absent=(30, 45)))
+
+
+@pytest.fixture(scope="session")
+def xs_runner():
+    """An untrained XS runner (deterministic weights), shared by the tests."""
+    from pose.estimator import load_runner
+
+    return load_runner("XS", "onnxruntime", "cpu", weights_folder=Path("/nonexistent"))
+
+
+def write_video(path: Path, frames, fps: float = 30.0, fourcc: str = "MJPG") -> Path:
+    """Write ``frames`` with OpenCV (MJPG in .avi reads back everywhere)."""
+    import cv2
+
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path

@@ -54,8 +54,11 @@ def test_renamed_and_zipped_snapshot(conformance_dir, tmp_path, xs_state):
         pytest.param(lambda sd: sd, id="bare-state-dict"),
         pytest.param(lambda sd: {"module." + k: v for k, v in sd.items()}, id="bare-module-prefix"),
         pytest.param(
-            lambda sd: {"epoch": 68, "network": {"module." + k: v for k, v in sd.items()},
-                        "optimizer": {"state": {}, "param_groups": [{"lr": 1e-4, "params": [0, 1]}]}},
+            lambda sd: {
+                "epoch": 68,
+                "network": {"module." + k: v for k, v in sd.items()},
+                "optimizer": {"state": {}, "param_groups": [{"lr": 1e-4, "params": [0, 1]}]},
+            },
             id="snapshot-with-optimizer",
         ),
         pytest.param(lambda sd: {"state_dict": sd, "epoch": 3}, id="state_dict-key"),
@@ -97,6 +100,7 @@ def test_filter_is_pure_and_ignores_extras(xs_state):
 
 
 # --- bad files -------------------------------------------------------------------------------
+
 
 def _save(tmp_path, obj, name="bad.pth.tar"):
     path = tmp_path / name
@@ -156,7 +160,9 @@ def test_shapes_of_no_known_variant(tmp_path, xs_state):
     state = dict(xs_state)
     state["head.final_layer.weight"] = torch.zeros(17 * 32, 128, 1, 1)
     state["head.final_layer.bias"] = torch.zeros(17 * 32)
-    with pytest.raises(CheckpointError, match=r"shapes of no known variant.*head\.final_layer\.weight \[544, 128, 1, 1\]"):
+    with pytest.raises(
+        CheckpointError, match=r"shapes of no known variant.*head\.final_layer\.weight \[544, 128, 1, 1\]"
+    ):
         pose.load_checkpoint(_save(tmp_path, state))
 
 
@@ -164,7 +170,9 @@ def test_missing_and_unexpected_keys(tmp_path, xs_state):
     state = dict(xs_state)
     del state["backbone.norm.running_var"]
     state["head.extra.weight"] = torch.zeros(3)
-    with pytest.raises(CheckpointError, match=r"1 missing key\(s\): backbone\.norm\.running_var.*unexpected.*head\.extra"):
+    with pytest.raises(
+        CheckpointError, match=r"1 missing key\(s\): backbone\.norm\.running_var.*unexpected.*head\.extra"
+    ):
         pose.load_checkpoint(_save(tmp_path, state))
 
 

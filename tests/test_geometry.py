@@ -2,7 +2,11 @@ import numpy as np
 
 from pose.crop import crop_transform
 from pose.geometry import (
-    bins_to_depth_mm, focal_from_fov, heatmap_to_image_px, pixel_to_camera, root_depth_from_bbox,
+    bins_to_depth_mm,
+    focal_from_fov,
+    heatmap_to_image_px,
+    pixel_to_camera,
+    root_depth_from_bbox,
 )
 
 

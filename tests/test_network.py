@@ -38,7 +38,7 @@ def test_soft_argmax_finds_a_sharp_peak_and_centres_a_flat_volume():
     coords, peak = soft_argmax(logits, joints, bins, with_confidence=True)
     torch.testing.assert_close(coords[0, 1], torch.tensor([4.0, 2.0, 3.0]))
     torch.testing.assert_close(coords[0, 0], torch.tensor([(w - 1) / 2, (h - 1) / 2, (bins - 1) / 2]))
-    assert peak[0, 1] > 0.99 and abs(peak[0, 0] - 1 / (bins * h * w)) < 1e-6
+    assert peak[0, 1] > 0.99 and abs(peak[0, 0] - 9 / (h * w)) < 1e-6
 
 
 def test_state_dict_names_and_shapes_match_the_reference(golden):

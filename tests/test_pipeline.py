@@ -24,8 +24,14 @@ def test_reference_pipeline_on_photos(name, golden, shared_dir, deterministic_mo
         np.testing.assert_allclose(result.bbox_xywh, case["processed_bbox"], atol=1e-6)
         np.testing.assert_allclose(result.keypoints_2d, case["pose_2d_px"], atol=0.05, rtol=0)
         np.testing.assert_allclose(result.keypoints_3d, case["pose_3d_cam_mm"], atol=0.5, rtol=0)
-        explicit = pose.estimate(model, image, case["bbox"], focal=tuple(case["focal"]),
-                                 principal_point=tuple(case["principal_point"]), root_depth_mm=case["root_depth"])
+        explicit = pose.estimate(
+            model,
+            image,
+            case["bbox"],
+            focal=tuple(case["focal"]),
+            principal_point=tuple(case["principal_point"]),
+            root_depth_mm=case["root_depth"],
+        )
         np.testing.assert_allclose(explicit.keypoints_3d, result.keypoints_3d)
 
 

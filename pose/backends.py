@@ -1,0 +1,259 @@
+"""Running the network: PyTorch, ONNX Runtime or OpenVINO, on CPU or CUDA.
+
+Every runner has one call: a float32 batch (N, 3, 256, 256) of normalised
+crops in, numpy ``coords`` (N, 18, 3) and ``confidence`` (N, 18) out. Runners
+are thread-safe, so one can be shared between sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .fusion import fold_batchnorm
+from .network import ConvNeXtPose
+
+__all__ = [
+    "BACKENDS",
+    "PRECISIONS",
+    "Runner",
+    "TorchRunner",
+    "OnnxRuntimeRunner",
+    "OpenVinoRunner",
+    "create_runner",
+    "resolve_device",
+    "cache_dir",
+    "export_onnx",
+]
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
+PRECISIONS = ("fp32", "bf16", "fp16")
+CACHE_ENV = "CONVNEXTPOSE_CACHE"
+
+
+def resolve_device(device: str = "auto") -> str:
+    """ "auto" -> "cuda" when a CUDA GPU is present, else "cpu".
+
+    Raises:
+        ValueError: for an unknown device, or "cuda" without a CUDA GPU.
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r}; choose auto, cpu or cuda")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for, but PyTorch finds no CUDA GPU on this machine")
+    return device
+
+
+def cache_dir() -> Path:
+    """Where exported models are cached: ``$CONVNEXTPOSE_CACHE`` or ``~/.cache/convnextpose``."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "convnextpose")
+
+
+class Runner:
+    """Base class: ``runner(batch) -> (coords, confidence)``; see the module docstring."""
+
+    backend: str = ""
+    device: str = "cpu"
+    precision: str = "fp32"
+
+    def __init__(self, model: ConvNeXtPose) -> None:
+        self.variant = model.variant
+        self._lock = threading.Lock()
+
+    def __call__(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        with self._lock:
+            coords, confidence = self._run(batch)
+        return coords.astype(np.float32, copy=False), confidence.astype(np.float32, copy=False)
+
+    def _run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.variant.name}, {self.device}, {self.precision})"
+
+
+class TorchRunner(Runner):
+    """PyTorch: BatchNorm folded, inference mode, channels-last and fp16 on CUDA, bf16 autocast on CPU.
+
+    Args:
+        model: the network.
+        device: "cpu" or "cuda".
+        precision: "fp32"; "fp16" (CUDA); "bf16" (autocast).
+        optimize: fold BatchNorm and use channels-last; False runs the plain eager model.
+    """
+
+    backend = "torch"
+
+    def __init__(self, model: ConvNeXtPose, device: str = "cpu", precision: str = "fp32", optimize: bool = True):
+        super().__init__(model)
+        if precision == "fp16" and device != "cuda":
+            raise ValueError("fp16 runs on CUDA only; on CPU use bf16")
+        self.device, self.precision = device, precision
+        net = fold_batchnorm(model) if optimize else model.eval()
+        net = net.to(device)
+        self._channels_last = optimize and device == "cuda"
+        if self._channels_last:
+            net = net.to(memory_format=torch.channels_last)
+        if precision == "fp16":
+            net = net.half()
+        self._net = net
+
+    def _run(self, batch):
+        x = torch.from_numpy(batch).to(self.device, non_blocking=True)
+        if self._channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        if self.precision == "fp16":
+            x = x.half()
+        with (
+            torch.inference_mode(),
+            torch.autocast(self.device, dtype=torch.bfloat16, enabled=self.precision == "bf16"),
+        ):
+            coords, confidence = self._net.forward_with_confidence(x)
+        return coords.float().cpu().numpy(), confidence.float().cpu().numpy()
+
+
+class _WithConfidence(torch.nn.Module):
+    def __init__(self, model: ConvNeXtPose) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model.forward_with_confidence(x)
+
+
+def weights_hash(model: torch.nn.Module) -> str:
+    """A short hash of the model's variant and every tensor of its state dict."""
+    digest = hashlib.sha256(model.variant.name.encode())
+    for key, tensor in model.state_dict().items():
+        digest.update(key.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def export_onnx(model: ConvNeXtPose, folder: Path | None = None) -> Path:
+    """Export ``model`` to ONNX once; later calls with the same weights reuse the file.
+
+    The file is keyed by the weights' hash. Uses the TorchScript exporter
+    (opset 17, one self-contained file), with a dynamic batch axis.
+    """
+    folder = folder or cache_dir()
+    path = folder / f"convnextpose-{model.variant.name}-{weights_hash(model)}.onnx"
+    if path.is_file():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    dummy = torch.zeros(1, 3, *model.variant.input_size)
+    torch.onnx.export(
+        _WithConfidence(model.cpu().eval()),
+        (dummy,),
+        str(tmp),
+        dynamo=False,
+        opset_version=17,
+        input_names=["crops"],
+        output_names=["coords", "confidence"],
+        dynamic_axes={"crops": {0: "batch"}, "coords": {0: "batch"}, "confidence": {0: "batch"}},
+    )
+    os.replace(tmp, path)  # atomic: concurrent exporters never see a half-written file
+    log.info("exported %s to %s", model.variant.name, path)
+    return path
+
+
+class OnnxRuntimeRunner(Runner):
+    """ONNX Runtime: the CPU provider, or the CUDA provider on "cuda"."""
+
+    backend = "onnxruntime"
+
+    def __init__(self, model: ConvNeXtPose, device: str = "cpu", precision: str = "fp32"):
+        super().__init__(model)
+        import onnxruntime as ort
+
+        if precision != "fp32":
+            raise ValueError("the onnxruntime backend runs fp32; for reduced precision use openvino (bf16) or torch")
+        providers = ["CPUExecutionProvider"]
+        if device == "cuda":
+            if "CUDAExecutionProvider" not in ort.get_available_providers():
+                raise ValueError("this onnxruntime has no CUDA provider (install onnxruntime-gpu)")
+            providers.insert(0, "CUDAExecutionProvider")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = os.cpu_count() or 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.device, self.precision = device, precision
+        self._session = ort.InferenceSession(str(export_onnx(model)), options, providers=providers)
+
+    def _run(self, batch):
+        coords, confidence = self._session.run(None, {"crops": batch})
+        return coords, confidence
+
+
+class OpenVinoRunner(Runner):
+    """OpenVINO on the CPU, fp32 or with a bf16 precision hint (fast on CPUs with AVX-512 BF16 / AMX)."""
+
+    backend = "openvino"
+
+    def __init__(self, model: ConvNeXtPose, device: str = "cpu", precision: str = "fp32"):
+        super().__init__(model)
+        import openvino as ov
+
+        if device != "cpu":
+            raise ValueError("the openvino backend runs on the CPU here; for CUDA use torch or onnxruntime")
+        if precision not in ("fp32", "bf16"):
+            raise ValueError("the openvino backend runs fp32 or bf16")
+        self.device, self.precision = device, precision
+        config = {
+            "INFERENCE_PRECISION_HINT": "f32" if precision == "fp32" else "bf16",
+            "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_NUM_THREADS": os.cpu_count() or 1,
+        }
+        self._compiled = ov.Core().compile_model(str(export_onnx(model)), "CPU", config)
+        self._request = self._compiled.create_infer_request()
+
+    def _run(self, batch):
+        outputs = self._request.infer({0: batch})
+        return outputs[0].copy(), outputs[1].copy()
+
+
+_RUNNERS = {"torch": TorchRunner, "onnxruntime": OnnxRuntimeRunner, "openvino": OpenVinoRunner}
+
+
+def _openvino_available() -> bool:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def create_runner(model: ConvNeXtPose, backend: str = "auto", device: str = "auto", precision: str = "fp32") -> Runner:
+    """Build the runner for ``model``.
+
+    ``backend="auto"`` takes PyTorch (fp16 unless fp32 is asked for) on CUDA,
+    and on the CPU OpenVINO when installed, else ONNX Runtime.
+
+    Raises:
+        ValueError: for an unknown backend, device or precision, or one the
+            backend cannot run.
+    """
+    device = resolve_device(device)
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if backend == "auto":
+        if device == "cuda":
+            backend = "torch"
+        elif precision == "fp16":
+            raise ValueError("fp16 runs on CUDA only; on CPU use bf16")
+        else:
+            backend = "openvino" if _openvino_available() else ("torch" if precision == "bf16" else "onnxruntime")
+    if backend not in _RUNNERS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return _RUNNERS[backend](model, device=device, precision=precision)

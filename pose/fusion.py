@@ -1,0 +1,48 @@
+"""Folding BatchNorm into the neighbouring convolutions for inference.
+
+Exact wherever it is applied: a BN after a conv (every block, the stem, the
+head layers) folds into that conv; a BN before an unpadded conv (the 2x2
+downsamplings) folds into the conv after it. The backbone's final BN precedes
+a padded conv, where folding would change the borders, so it stays.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+from .network import Block, ConvNeXtPose, HeadLayer
+
+__all__ = ["fold_batchnorm"]
+
+
+def _fold_bn_into_following_conv(bn: nn.BatchNorm2d, conv: nn.Conv2d) -> nn.Conv2d:
+    """conv(bn(x)) as one conv; valid only for an unpadded conv."""
+    assert conv.padding in ((0, 0), "valid") and conv.groups == 1
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    shift = bn.bias - bn.running_mean * scale
+    fused = copy.deepcopy(conv)
+    fused.weight.data = conv.weight * scale[None, :, None, None]
+    fused.bias.data = conv.bias + (conv.weight * shift[None, :, None, None]).sum(dim=(1, 2, 3))
+    return fused
+
+
+@torch.no_grad()
+def fold_batchnorm(model: ConvNeXtPose) -> ConvNeXtPose:
+    """Return an eval-mode copy of ``model`` with BatchNorm folded into its convolutions.
+
+    The copy computes the same function (to float rounding) with fewer layers.
+    """
+    fused = copy.deepcopy(model).eval()
+    for module in fused.modules():
+        if isinstance(module, (Block, HeadLayer)):
+            module.dwconv = fuse_conv_bn_eval(module.dwconv, module.norm)
+            module.norm = nn.Identity()
+    layers = fused.backbone.downsample_layers
+    layers[0] = fuse_conv_bn_eval(layers[0][0], layers[0][1])
+    for i in range(1, len(layers)):
+        layers[i] = _fold_bn_into_following_conv(layers[i][0], layers[i][1])
+    return fused

@@ -1,0 +1,51 @@
+"""The One-Euro filter (Casiez et al., CHI 2012) for keypoint arrays."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["OneEuroFilter"]
+
+
+def _alpha(cutoff_hz: float | np.ndarray, dt_s: float) -> float | np.ndarray:
+    tau = 1.0 / (2.0 * math.pi * cutoff_hz)
+    return 1.0 / (1.0 + tau / dt_s)
+
+
+class OneEuroFilter:
+    """Speed-adaptive low-pass filter, element-wise over an array.
+
+    Slow motion is smoothed hard (cutoff ``min_cutoff``), fast motion lightly
+    (cutoff grows by ``beta`` per unit of speed), so jitter drops without lag.
+
+    Args:
+        min_cutoff: cutoff frequency (Hz) at rest.
+        beta: cutoff increase per unit/s of speed.
+        d_cutoff: cutoff (Hz) of the speed estimate.
+    """
+
+    def __init__(self, min_cutoff: float = 1.0, beta: float = 0.0, d_cutoff: float = 1.0) -> None:
+        self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the past: the next value passes through unchanged."""
+        self._x: np.ndarray | None = None
+        self._dx: np.ndarray | None = None
+        self._t: float | None = None
+
+    def __call__(self, x: np.ndarray, t_s: float) -> np.ndarray:
+        """Filter ``x`` observed at time ``t_s`` (seconds); returns a new array."""
+        x = np.asarray(x, dtype=np.float64)
+        if self._x is None or self._t is None or t_s <= self._t or x.shape != self._x.shape:
+            self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t_s
+            return x.copy()
+        dt = t_s - self._t
+        dx = (x - self._x) / dt
+        self._dx = self._dx + _alpha(self.d_cutoff, dt) * (dx - self._dx)
+        cutoff = self.min_cutoff + self.beta * np.abs(self._dx)
+        self._x = self._x + _alpha(cutoff, dt) * (x - self._x)
+        self._t = t_s
+        return self._x.copy()

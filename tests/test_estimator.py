@@ -1,0 +1,159 @@
+import numpy as np
+import pytest
+
+import pose
+from pose.estimator import PoseEstimator, PoseResult, load_runner
+from pose.samples import moving_person_frames, person_photo
+
+
+@pytest.fixture(scope="module")
+def env_weights(tmp_path_factory):
+    return tmp_path_factory.mktemp("no-weights")
+
+
+def _presence(results):
+    return "".join("P" if r.people else "." for r in results)
+
+
+def test_every_frame_with_the_person_has_a_skeleton_and_redetects(moving_frames, xs_runner):
+    with PoseEstimator(runner=xs_runner, detect_every=5) as estimator:
+        results = [estimator.process(f, i / 30) for i, f in enumerate(moving_frames)]
+    present = [i for i in range(len(moving_frames)) if not 30 <= i < 45]
+    assert all(results[i].people for i in present), _presence(results)
+    # the person is gone from 30: the detector (every 5th frame at most) notices within 5 frames
+    assert not any(r.people for r in results[35:45]), _presence(results)
+    assert results[45].detected and results[45].people  # lost track -> the detector runs at once
+    detections = [i for i, r in enumerate(results) if r.detected]
+    assert all(b - a <= 5 for a, b in zip(detections, detections[1:]))
+
+
+def test_result_contract(moving_frames, xs_runner):
+    estimator = PoseEstimator(runner=xs_runner)
+    result = estimator.process(moving_frames[0])
+    assert isinstance(result, PoseResult)
+    assert (result.variant, result.backend, result.device, result.trained) == ("XS", "onnxruntime", "cpu", False)
+    assert set(result.timings_ms) == {"detect", "crop", "infer", "decode", "total"}
+    assert result.timings_ms["total"] >= result.timings_ms["infer"] > 0
+    (person,) = result.people
+    assert person.bbox_xywh.shape == (4,) and person.keypoints_2d.shape == (18, 2)
+    assert person.keypoints_3d.shape == (18, 3) and person.keypoints_rel.shape == (18, 3)
+    assert person.confidence.shape == (18,) and ((person.confidence > 0) & (person.confidence <= 1)).all()
+    np.testing.assert_allclose(person.keypoints_rel[0], 0.0)
+    np.testing.assert_allclose(person.keypoints_3d - person.keypoints_3d[0], person.keypoints_rel)
+    # 2D keypoints lie in the (1.25x) box around the person; depth is positive and plausible
+    x, y, w, h = person.bbox_xywh
+    assert (person.keypoints_2d[:, 0] > x - 0.2 * w).all() and (person.keypoints_2d[:, 0] < x + 1.2 * w).all()
+    assert 500 < person.keypoints_3d[0, 2] < 20000
+    with pytest.raises(AttributeError):
+        result.people = ()
+
+
+def test_box_follows_the_person_with_untrained_weights(xs_runner):
+    frames = list(moving_person_frames(40))
+    with PoseEstimator(runner=xs_runner, detect_every=10) as estimator:
+        boxes = [estimator.process(f, i / 30).people[0].bbox_xywh for i, f in enumerate(frames)]
+    centres = [b[0] + b[2] / 2 for b in boxes]
+    assert centres[0] < centres[10] < centres[20]  # moves right, updated by the detector
+    assert centres[1] == centres[0]  # stays in between: untrained keypoints are not confident
+
+
+def test_nobody_in_view_is_a_normal_empty_result(xs_runner):
+    empty = next(moving_person_frames(1, absent=(0, 1)))
+    result = PoseEstimator(runner=xs_runner).process(empty)
+    assert result.people == () and result.detected
+
+
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (np.zeros((48, 64, 3), np.float32), "uint8"),
+        (np.zeros((48, 64), np.uint8), r"\(H, W, 3\)"),
+        (np.zeros((48, 64, 4), np.uint8), r"\(H, W, 3\)"),
+        ([[0, 1, 2]], "numpy array"),
+        (None, "numpy array"),
+    ],
+)
+def test_bad_frames(xs_runner, frame, message):
+    with pytest.raises(ValueError, match=message):
+        PoseEstimator(runner=xs_runner).process(frame)
+
+
+def test_bad_settings(xs_runner):
+    with pytest.raises(ValueError, match="detect_every"):
+        PoseEstimator(runner=xs_runner, detect_every=0)
+    with pytest.raises(ValueError, match="unknown ConvNeXtPose variant"):
+        PoseEstimator("XXL")
+    with pytest.raises(ValueError, match="fov_deg"):
+        PoseEstimator(runner=xs_runner, fov_deg=0)
+
+
+def test_batch_equals_frame_by_frame(moving_frames, xs_runner):
+    frames = moving_frames[:12]
+    one = PoseEstimator(runner=xs_runner, detect_every=4, smoothing=False)
+    many = PoseEstimator(runner=xs_runner, detect_every=4, smoothing=False)
+    sequential = [one.process(f) for f in frames]
+    batched = many.process_batch(frames[:6]) + many.process_batch(frames[6:])
+    for a, b in zip(sequential, batched):
+        assert a.detected == b.detected
+        np.testing.assert_allclose(a.people[0].keypoints_2d, b.people[0].keypoints_2d, atol=1e-3)
+
+
+def test_flip_test_changes_the_estimate_consistently(moving_frames, xs_runner):
+    plain = PoseEstimator(runner=xs_runner, static_image_mode=True).process(moving_frames[0])
+    flipped = PoseEstimator(runner=xs_runner, static_image_mode=True, flip_test=True).process(moving_frames[0])
+    assert not np.allclose(plain.people[0].keypoints_2d, flipped.people[0].keypoints_2d)
+    np.testing.assert_allclose(plain.people[0].bbox_xywh, flipped.people[0].bbox_xywh)
+
+
+def test_trained_checkpoint_is_found_and_reported(tmp_path, conformance_dir):
+    (tmp_path / "ConvNeXtPose_XS.tar").write_bytes((conformance_dir / "snapshot_XS_deterministic.pth.tar").read_bytes())
+    runner = load_runner("XS", "onnxruntime", "cpu", weights_folder=tmp_path)
+    assert runner.trained and runner.checkpoint.name == "ConvNeXtPose_XS.tar"
+    with pytest.raises(pose.CheckpointError, match="holds ConvNeXtPose-XS weights, not S"):
+        load_runner("S", "onnxruntime", "cpu", checkpoint=tmp_path / "ConvNeXtPose_XS.tar")
+
+
+def test_smoothing_reduces_jitter_on_a_still_person(xs_runner):
+    rng = np.random.default_rng(0)
+    base = next(moving_person_frames(1))
+    frames = [
+        np.clip(base.astype(np.int16) + rng.integers(-12, 12, base.shape), 0, 255).astype(np.uint8) for _ in range(20)
+    ]
+
+    def jitter(smoothing):
+        est = PoseEstimator(runner=xs_runner, smoothing=smoothing, detect_every=100)
+        pts = np.stack([est.process(f, i / 30).people[0].keypoints_2d for i, f in enumerate(frames)])
+        return np.abs(np.diff(pts, axis=0)).mean()
+
+    assert jitter(True) < 0.5 * jitter(False)
+
+
+# --- BlazePose, the bundled default ---------------------------------------------------------
+
+
+def test_blazepose_gives_a_real_skeleton(moving_frames):
+    with PoseEstimator("BlazePose", static_image_mode=True) as estimator:
+        result = estimator.process(moving_frames[0])
+    assert result.trained and result.backend == "mediapipe" and result.variant == "BlazePose"
+    (person,) = result.people
+    names = pose.JOINT_NAMES
+    kp = person.keypoints_2d
+    # a real face: nose above the thorax, shoulders either side of it, all in the frame
+    assert kp[names.index("Nose"), 1] < kp[names.index("Thorax"), 1]
+    assert kp[names.index("R_Shoulder"), 0] < kp[names.index("Nose"), 0] < kp[names.index("L_Shoulder"), 0]
+    np.testing.assert_allclose(person.keypoints_rel[0], 0.0, atol=1e-9)
+    shoulder_width = np.linalg.norm(
+        person.keypoints_rel[names.index("L_Shoulder")] - person.keypoints_rel[names.index("R_Shoulder")]
+    )
+    assert 200 < shoulder_width < 600  # millimetres
+
+
+def test_blazepose_on_a_full_body_photo(shared_dir):
+    photo = person_photo(shared_dir / "images" / "jump_suit.jpg")
+    with PoseEstimator("BlazePose", static_image_mode=True) as estimator:
+        (person,) = estimator.process(photo).people
+    names = pose.JOINT_NAMES
+    kp = person.keypoints_2d
+    assert kp[names.index("Head"), 1] < kp[names.index("Neck"), 1] < kp[names.index("Pelvis"), 1]
+    assert kp[names.index("Pelvis"), 1] < kp[names.index("L_Knee"), 1] < kp[names.index("L_Ankle"), 1]
+    assert person.confidence.min() > 0.3
