@@ -1,48 +1,48 @@
-"""ConvNeXtPose Live: the Streamlit entry point.
+"""ConvNeXtPose Live: the Streamlit entry point (``streamlit run app.py``).
 
-Run with ``streamlit run app.py``.
+Page config, the shared sidebar, and navigation over the pages in ``pages/``.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
-import torch
 
-import pose
-from pose.weights import find_checkpoint, weights_dir
-
-
-def device_label() -> str:
-    """The accelerator the models run on, in words."""
-    if torch.cuda.is_available():
-        return f"CUDA GPU: {torch.cuda.get_device_name(0)}"
-    return "CPU (no CUDA GPU found)"
+from ui import RETURN_TO, mark_app_entry
+from ui.resources import device_label, estimator_table, weights_help
 
 
 def home() -> None:
     st.title("ConvNeXtPose Live")
     st.write(
-        "Real-time 3D human pose estimation with ConvNeXtPose (Nguyen et al., IEEE Access 2023): "
-        "see it on your camera, measure its speed, and compare the XS, S, M and L sizes."
+        "See, measure and compare real-time 3D human pose estimation with ConvNeXtPose "
+        "(Nguyen et al., IEEE Access 2023): your camera in, a 2D and 3D skeleton out, with the speed of each size. "
+        "The network is the published one, number for number; BlazePose (bundled) shows a real skeleton "
+        "on a fresh install."
     )
     st.metric("Device", device_label())
-    rows = [
-        {
-            "variant": v.name,
-            "params (M)": round(v.params / 1e6, 2),
-            "MPJPE P2 (mm, paper)": v.mpjpe_mm,
-            "PA-MPJPE P1 (mm, paper)": v.pa_mpjpe_mm,
-            "trained weights": "found" if find_checkpoint(v.name) else "missing",
-        }
-        for v in pose.VARIANTS.values()
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.subheader("Estimators")
+    st.dataframe(estimator_table(), hide_index=True)
     st.caption(
-        f"Trained checkpoints are read from `{weights_dir()}` (set `CONVNEXTPOSE_WEIGHTS` to change it), "
-        "named `ConvNeXtPose_<XS|S|M|L>.tar` as in the authors' download folder."
+        "Accuracy: the paper's Human3.6M figures (protocol 2 MPJPE, protocol 1 PA-MPJPE). "
+        "A size without trained weights runs deterministic untrained weights: its speed is real, its skeleton is not."
     )
+    st.subheader("Trained weights")
+    st.markdown(
+        weights_help() + " The checkpoints are distributed by the authors from the cloud folder linked in the "
+        "[paper's repository](https://github.com/medialab-ku/ConvNeXtPose)."
+    )
+    st.page_link("pages/live.py", label="Open the live camera", icon=":material/videocam:")
 
 
-st.set_page_config(page_title="ConvNeXtPose Live", page_icon="🏃", layout="wide")
-st.navigation([st.Page(home, title="Home", default=True)]).run()
+st.set_page_config(page_title="ConvNeXtPose Live", page_icon=":material/directions_run:", layout="wide")
+mark_app_entry()
+PAGES = [
+    st.Page(home, title="Home", icon=":material/home:", default=True),
+    st.Page("pages/live.py", title="Live", icon=":material/videocam:"),
+    st.Page("pages/models.py", title="Models", icon=":material/deployed_code:"),
+]
+navigation = st.navigation(PAGES)
+if (wanted := st.query_params.pop(RETURN_TO, None)) is not None:  # see ui.require_app_entry
+    st.switch_page(next((p for p in PAGES if p.url_path == wanted), PAGES[0]))
+st.sidebar.caption(f"Device: {device_label()}")
+navigation.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 __all__ = [
@@ -31,8 +32,8 @@ def heatmap_to_image_px(
     crop_xy = coords_hm[..., :2] * np.array(
         [input_size[1] / heatmap_size[1], input_size[0] / heatmap_size[0]], dtype=np.float64
     )
-    crop_to_image = np.linalg.inv(np.vstack([transform, [0.0, 0.0, 1.0]]))
-    return crop_xy @ crop_to_image[:2, :2].T + crop_to_image[:2, 2]
+    crop_to_image = cv2.invertAffineTransform(np.asarray(transform, dtype=np.float64))
+    return crop_xy @ crop_to_image[:, :2].T + crop_to_image[:, 2]
 
 
 def bins_to_depth_mm(z_bins: np.ndarray, depth_bins: int, root_depth_mm: float) -> np.ndarray:

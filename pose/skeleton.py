@@ -12,50 +12,30 @@ __all__ = [
     "EVAL_JOINTS",
     "joint_side",
     "bone_side",
+    "SIDE_COLORS_RGB",
 ]
 
+# fmt: off
 JOINT_NAMES: tuple[str, ...] = (
-    "Pelvis",
-    "R_Hip",
-    "R_Knee",
-    "R_Ankle",
-    "L_Hip",
-    "L_Knee",
-    "L_Ankle",
-    "Torso",
-    "Neck",
-    "Nose",
-    "Head",
-    "L_Shoulder",
-    "L_Elbow",
-    "L_Wrist",
-    "R_Shoulder",
-    "R_Elbow",
-    "R_Wrist",
+    "Pelvis", "R_Hip", "R_Knee", "R_Ankle", "L_Hip", "L_Knee", "L_Ankle",
+    "Torso", "Neck", "Nose", "Head",
+    "L_Shoulder", "L_Elbow", "L_Wrist", "R_Shoulder", "R_Elbow", "R_Wrist",
     "Thorax",
 )
+# fmt: on
 NUM_JOINTS = len(JOINT_NAMES)
 ROOT = JOINT_NAMES.index("Pelvis")
 
 # Parent -> child, as the reference draws them (Thorax is not drawn).
+# fmt: off
 BONES: tuple[tuple[int, int], ...] = (
-    (0, 7),
-    (7, 8),
-    (8, 9),
-    (9, 10),
-    (8, 11),
-    (11, 12),
-    (12, 13),
-    (8, 14),
-    (14, 15),
-    (15, 16),
-    (0, 1),
-    (1, 2),
-    (2, 3),
-    (0, 4),
-    (4, 5),
-    (5, 6),
+    (0, 7), (7, 8), (8, 9), (9, 10),      # spine and head
+    (8, 11), (11, 12), (12, 13),          # left arm
+    (8, 14), (14, 15), (15, 16),          # right arm
+    (0, 1), (1, 2), (2, 3),               # right leg
+    (0, 4), (4, 5), (5, 6),               # left leg
 )
+# fmt: on
 
 # Joints swapped by a horizontal flip.
 FLIP_PAIRS: tuple[tuple[int, int], ...] = ((1, 4), (2, 5), (3, 6), (14, 11), (15, 12), (16, 13))
@@ -67,6 +47,14 @@ FLIP_PERMUTATION: tuple[int, ...] = tuple(
 
 # The 17 joints Human3.6M is evaluated on (all but Thorax).
 EVAL_JOINTS: tuple[int, ...] = tuple(i for i, n in enumerate(JOINT_NAMES) if n != "Thorax")
+
+
+# Drawing colours per side, RGB: the person's left in blue, right in orange.
+SIDE_COLORS_RGB: dict[str, tuple[int, int, int]] = {
+    "left": (31, 119, 230),
+    "right": (255, 127, 14),
+    "center": (44, 190, 80),
+}
 
 
 def joint_side(index: int) -> str:

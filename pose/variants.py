@@ -49,55 +49,23 @@ class Variant:
 _SMALL_BACKBONE = dict(depths=(2, 2, 6, 2), dims=(40, 80, 160, 320))
 _BASE_BACKBONE = dict(depths=(3, 3, 9, 3), dims=(48, 96, 192, 384))
 
+# fmt: off
 VARIANTS: dict[str, Variant] = {
     v.name: v
     for v in (
-        Variant(
-            "XS",
-            **_SMALL_BACKBONE,
-            head_channels=128,
-            head_upsample=(True, True, False),
-            depth_bins=32,
-            heatmap_size=(32, 32),
-            params=3_528_008,
-            mpjpe_mm=56.61,
-        ),
-        Variant(
-            "S",
-            **_BASE_BACKBONE,
-            head_channels=256,
-            head_upsample=(True, True, False),
-            depth_bins=32,
-            heatmap_size=(32, 32),
-            params=7_438_976,
-            mpjpe_mm=51.80,
-        ),
-        Variant(
-            "M",
-            **_BASE_BACKBONE,
-            head_channels=256,
-            head_upsample=(True, True, True),
-            depth_bins=64,
-            heatmap_size=(64, 64),
-            params=7_587_008,
-            mpjpe_mm=51.05,
-            pa_mpjpe_mm=34.5,
-            gflops=2.82,
-        ),
-        Variant(
-            "L",
-            **_BASE_BACKBONE,
-            head_channels=512,
-            head_upsample=(True, True, True),
-            depth_bins=64,
-            heatmap_size=(64, 64),
-            params=8_380_352,
-            mpjpe_mm=49.75,
-            pa_mpjpe_mm=32.8,
-            gflops=4.30,
-        ),
+        Variant("XS", **_SMALL_BACKBONE, head_channels=128, head_upsample=(True, True, False),
+                depth_bins=32, heatmap_size=(32, 32), params=3_528_008, mpjpe_mm=56.61),
+        Variant("S", **_BASE_BACKBONE, head_channels=256, head_upsample=(True, True, False),
+                depth_bins=32, heatmap_size=(32, 32), params=7_438_976, mpjpe_mm=51.80),
+        Variant("M", **_BASE_BACKBONE, head_channels=256, head_upsample=(True, True, True),
+                depth_bins=64, heatmap_size=(64, 64), params=7_587_008, mpjpe_mm=51.05,
+                pa_mpjpe_mm=34.5, gflops=2.82),
+        Variant("L", **_BASE_BACKBONE, head_channels=512, head_upsample=(True, True, True),
+                depth_bins=64, heatmap_size=(64, 64), params=8_380_352, mpjpe_mm=49.75,
+                pa_mpjpe_mm=32.8, gflops=4.30),
     )
 }
+# fmt: on
 
 
 def get_variant(name: str | Variant) -> Variant:

@@ -1,18 +1,67 @@
-"""The app's pages render without exceptions (Streamlit AppTest)."""
+"""The app's pages render without exceptions (Streamlit AppTest).
+
+AppTest has no real session for streamlit-webrtc to find, so its session
+lookup is patched; the component itself is exercised in tests/e2e.
+"""
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def test_home_page_renders(monkeypatch, tmp_path):
-    monkeypatch.setenv("CONVNEXTPOSE_WEIGHTS", str(tmp_path))
-    (tmp_path / "ConvNeXtPose_S.tar").write_bytes(b"placeholder")
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
-    assert at.title[0].value == "ConvNeXtPose Live"
-    table = at.dataframe[0].value
-    assert list(table["variant"]) == ["XS", "S", "M", "L"]
-    assert list(table["trained weights"]) == ["missing", "found", "missing", "missing"]
+@pytest.fixture()
+def app(monkeypatch, tmp_path):
+    import streamlit_webrtc.component
+
+    monkeypatch.setattr(streamlit_webrtc.component, "get_this_session_info", lambda: None)
+    monkeypatch.setenv("CONVNEXTPOSE_WEIGHTS", str(tmp_path / "weights"))
+    monkeypatch.setenv("CONVNEXTPOSE_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "weights").mkdir()
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def test_home_page_lists_the_five_estimators(app, tmp_path):
+    (tmp_path / "weights" / "ConvNeXtPose_S.tar").write_bytes(b"placeholder")
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "ConvNeXtPose Live"
+    table = app.dataframe[0].value
+    assert list(table["estimator"]) == [f"ConvNeXtPose-{v}" for v in ["XS", "S", "M", "L"]] + ["BlazePose (bundled)"]
+    assert table["weights"].str.startswith("trained").tolist() == [False, True, False, False, False]
+    assert "CPU" in app.metric[0].value or "CUDA" in app.metric[0].value
+
+
+def test_live_page_renders_with_the_untrained_banner(app):
+    app.run()
+    app.switch_page("pages/live.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Live"
+    assert "No trained weights for ConvNeXtPose-XS" in app.warning[0].value
+
+
+def test_live_page_opencv_source_reports_a_missing_file(app, tmp_path):
+    app.run()
+    app.switch_page("pages/live.py").run()
+    app.radio(key="live_source").set_value("Stream or video file").run()
+    app.text_input[0].input(str(tmp_path / "missing.mp4"))
+    app.button[0].click().run()  # the form's Start
+    assert not app.exception
+    assert any("cannot open" in e.value for e in app.error)
+
+
+def test_live_page_with_bundled_blazepose_has_no_banner(app):
+    app.run()
+    app.switch_page("pages/live.py").run()
+    app.selectbox(key="live_estimator").set_value("BlazePose").run()
+    assert not app.exception
+    assert not app.warning
+
+
+def test_models_page_renders(app):
+    app.run()
+    app.switch_page("pages/models.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Models"

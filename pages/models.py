@@ -1,0 +1,54 @@
+"""Models: upload a trained ConvNeXtPose checkpoint; it is checked, then stored in the weights folder."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+import streamlit as st
+import torch
+
+import pose
+from pose.checkpoints import detect_variant, read_state_dict
+from pose.weights import checkpoint_path, find_checkpoint, weights_dir
+from ui import require_app_entry
+from ui.resources import estimator_table, weights_help
+
+require_app_entry("models")
+st.title("Models")
+if saved := st.session_state.pop("models_saved", None):
+    st.success(saved)
+st.markdown(weights_help())
+st.dataframe(estimator_table(), hide_index=True)
+
+uploaded = st.file_uploader(
+    "Upload a checkpoint (snapshot_N.pth.tar, ConvNeXtPose_XS.tar, a zip archive holding one, or a state dict)",
+    type=["tar", "pth", "pt", "zip", "ckpt", "bin"],
+)
+if uploaded is not None:
+    try:
+        state = read_state_dict(io.BytesIO(uploaded.getvalue()))
+        variant = detect_variant(state).name
+    except pose.CheckpointError as exc:
+        st.error(f"**{uploaded.name}** was refused: {exc}")
+        st.stop()
+    st.success(f"**{uploaded.name}** is a valid ConvNeXtPose-{variant} checkpoint ({len(state)} tensors).")
+    existing = find_checkpoint(variant)
+    replace = True
+    if existing is not None:
+        st.warning(f"`{existing}` already holds ConvNeXtPose-{variant} weights.")
+        replace = st.checkbox(f"Replace the existing {variant} checkpoint", key=f"replace-{variant}")
+    if st.button(f"Save as ConvNeXtPose-{variant}", disabled=not replace, type="primary"):
+        target = checkpoint_path(variant)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            torch.save({"network": state}, fh)
+        os.replace(tmp, target)  # atomic: a half-written file is never seen
+        if existing is not None and existing != target:
+            existing.unlink()
+        st.session_state.models_saved = f"Saved to `{target}`. Every page now runs ConvNeXtPose-{variant} with it."
+        st.rerun()  # the table above shows the new weights
+else:
+    st.caption(f"Weights folder: `{weights_dir().resolve()}`")

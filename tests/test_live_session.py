@@ -1,0 +1,37 @@
+"""The WebRTC frame callback, driven directly with av frames (AppTest cannot drive the component)."""
+
+import asyncio
+
+import av
+import numpy as np
+
+from pose.estimator import PoseEstimator
+from pose.live import LiveProcessor
+from ui.live_session import ProcessorHolder, process_webrtc_frame, queued_frames_callback
+
+
+def _av_frame(image, pts):
+    frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+    frame.pts = pts
+    from fractions import Fraction
+
+    frame.time_base = Fraction(1, 90000)
+    return frame
+
+
+def test_callback_processes_the_newest_frame_and_counts_drops(moving_frames, xs_runner):
+    holder = ProcessorHolder()
+    holder.swap(LiveProcessor([PoseEstimator(runner=xs_runner)]))
+    callback = queued_frames_callback(holder)
+    frames = [_av_frame(moving_frames[i], i * 3000) for i in range(3)]
+    (out,) = asyncio.run(callback(frames))
+    assert out.pts == frames[-1].pts and out.width == 640 and out.height == 480
+    assert not np.array_equal(out.to_ndarray(format="bgr24"), moving_frames[2])  # drawn on
+    stats = holder.get().stats()
+    assert stats.frames == 1 and stats.dropped == 2 and stats.latest.people
+    holder.swap(None)
+
+
+def test_without_a_processor_frames_pass_through(moving_frames):
+    frame = _av_frame(moving_frames[0], 0)
+    assert process_webrtc_frame(None, frame) is frame

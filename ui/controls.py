@@ -1,0 +1,155 @@
+"""Sidebar controls shared by the pages: which estimator, how to run it, what to draw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+
+import pose
+from pose.live import DrawOptions
+
+from .resources import runner_for
+
+BACKEND_LABELS = {
+    "auto": "auto (fastest here)",
+    "onnxruntime": "ONNX Runtime",
+    "openvino": "OpenVINO",
+    "torch": "PyTorch",
+}
+
+
+@dataclass(frozen=True)
+class EstimatorSettings:
+    """How to build the estimators the user chose."""
+
+    estimators: tuple[str, ...]
+    backend: str = "auto"
+    device: str = "auto"
+    precision: str = "fp32"
+    smoothing: bool = True
+    detect_every: int = 30
+    flip_test: bool = False
+    fov_deg: float = 60.0
+
+    def build(self, name: str, *, static_image_mode: bool = False) -> pose.PoseEstimator:
+        """A new estimator (own tracking state) around the shared runner.
+
+        Raises:
+            pose.CheckpointError, ValueError: when the model cannot be loaded.
+        """
+        runner = None
+        if name != pose.BLAZEPOSE:
+            runner = runner_for(name, self.backend, self.device, self.precision)
+        return pose.PoseEstimator(
+            name,
+            runner=runner,
+            detect_every=self.detect_every,
+            static_image_mode=static_image_mode,
+            smoothing=self.smoothing and not static_image_mode,
+            flip_test=self.flip_test,
+            fov_deg=self.fov_deg,
+        )
+
+
+def estimator_label(name: str) -> str:
+    return "BlazePose (bundled)" if name == pose.BLAZEPOSE else f"ConvNeXtPose-{name}"
+
+
+def estimator_settings(
+    *, multiple: bool = False, default: tuple[str, ...] = ("XS",), key: str = ""
+) -> EstimatorSettings:
+    """Sidebar widgets for the estimator(s) and how they run.
+
+    Args:
+        multiple: let the user pick several estimators.
+        default: preselected estimators.
+        key: a prefix that keeps widget state apart between pages.
+    """
+    sb = st.sidebar
+    sb.header("Estimator")
+    if multiple:
+        chosen = tuple(
+            sb.multiselect(
+                "Estimators",
+                pose.ESTIMATORS,
+                default=list(default),
+                format_func=estimator_label,
+                key=f"{key}estimators",
+            )
+        )
+    else:
+        chosen = (
+            sb.selectbox(
+                "Estimator",
+                pose.ESTIMATORS,
+                index=pose.ESTIMATORS.index(default[0]),
+                format_func=estimator_label,
+                key=f"{key}estimator",
+            ),
+        )
+    backend = sb.selectbox(
+        "Backend",
+        list(BACKEND_LABELS),
+        format_func=BACKEND_LABELS.get,
+        key=f"{key}backend",
+        help="ConvNeXtPose only; BlazePose always runs in MediaPipe.",
+    )
+    devices = ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    device = sb.selectbox(
+        "Device",
+        devices,
+        key=f"{key}device",
+        help="auto takes the CUDA GPU when there is one."
+        + ("" if torch.cuda.is_available() else " No CUDA GPU was found here."),
+    )
+    precision = sb.selectbox(
+        "Precision",
+        ["fp32", "bf16"] + (["fp16"] if torch.cuda.is_available() else []),
+        key=f"{key}precision",
+        help="bf16: 2-3x faster on CPUs with AVX-512 BF16 (OpenVINO), at a small cost in precision; "
+        "the Compare page and `python -m pose.bench` measure the deviation.",
+    )
+    smoothing = sb.toggle("Smoothing (One-Euro)", value=True, key=f"{key}smoothing")
+    detect_every = sb.slider(
+        "Run the detector at least every N frames",
+        1,
+        60,
+        30,
+        key=f"{key}detect_every",
+        help="In between, the box follows the keypoints (when confident) or stays put.",
+    )
+    flip_test = sb.toggle("Flip test (2x inference)", value=False, key=f"{key}flip")
+    fov = sb.slider(
+        "Camera field of view (degrees)",
+        30,
+        120,
+        60,
+        key=f"{key}fov",
+        help="Sets the focal length used for depth and 3D.",
+    )
+    return EstimatorSettings(chosen, backend, device, precision, smoothing, detect_every, flip_test, float(fov))
+
+
+def draw_options(key: str = "") -> DrawOptions:
+    """Sidebar widgets for what the overlay shows."""
+    sb = st.sidebar
+    sb.header("Drawing")
+    shown = sb.multiselect("Draw", ["skeleton", "joints", "box"], default=["skeleton", "joints"], key=f"{key}draw")
+    return DrawOptions(skeleton="skeleton" in shown, joints="joints" in shown, box="box" in shown)
+
+
+def warn_if_untrained(estimators) -> None:
+    """The banner for estimators running untrained weights."""
+    untrained = [e.variant for e in estimators if not e.trained]
+    if untrained:
+        from .resources import weights_help
+
+        st.warning(
+            f"**No trained weights for {', '.join('ConvNeXtPose-' + v for v in untrained)}**: the skeleton is "
+            "meaningless (deterministic untrained weights), but the speed is real. "
+            + weights_help()
+            + " BlazePose (bundled) shows a real skeleton on a fresh install.",
+            icon="⚠️",
+        )

@@ -1,0 +1,71 @@
+"""A session's live processor, and the WebRTC frame callback that feeds it (no st.* off the script thread)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import av
+import streamlit as st
+
+import pose
+from pose.live import DrawOptions, LiveProcessor
+
+from .controls import EstimatorSettings
+
+
+class ProcessorHolder:
+    """Hands the current processor to the frame callback, which runs on another thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processor: LiveProcessor | None = None
+        self.ended = False
+
+    def swap(self, processor: LiveProcessor | None) -> None:
+        """Install ``processor``; the one it replaces is closed."""
+        with self._lock:
+            old, self._processor = self._processor, processor
+        if old is not None and old is not processor:
+            old.close()
+
+    def get(self) -> LiveProcessor | None:
+        with self._lock:
+            return self._processor
+
+
+def process_webrtc_frame(live: LiveProcessor | None, frame: av.VideoFrame, dropped_before: int = 0) -> av.VideoFrame:
+    """Estimate and draw on one WebRTC frame; its timestamp drives the smoothing."""
+    if live is None:
+        return frame
+    image = frame.to_ndarray(format="bgr24")
+    timestamp = float(frame.time) if frame.time is not None else time.monotonic()
+    annotated = live.process(image, timestamp, dropped_before=dropped_before)
+    out = av.VideoFrame.from_ndarray(annotated, format="bgr24")
+    out.pts, out.time_base = frame.pts, frame.time_base
+    return out
+
+
+def queued_frames_callback(holder: ProcessorHolder):
+    """A ``queued_video_frames_callback``: the newest frame is processed; the ones that queued up
+    behind a slow model are dropped and counted."""
+
+    async def on_frames(frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        return [process_webrtc_frame(holder.get(), frames[-1], dropped_before=len(frames) - 1)]
+
+    return on_frames
+
+
+def session_processor(settings: EstimatorSettings, draw: DrawOptions, key: str = "live") -> ProcessorHolder | None:
+    """This session's holder, its processor rebuilt when the settings change; None (error shown) on failure."""
+    holder = st.session_state.setdefault(f"{key}_holder", ProcessorHolder())
+    wanted = (settings, draw)
+    if st.session_state.get(f"{key}_settings") != wanted or holder.get() is None:
+        try:
+            estimators = [settings.build(name) for name in settings.estimators]
+        except (pose.CheckpointError, ValueError) as exc:
+            st.error(f"Cannot load the model: {exc}")
+            return None
+        holder.swap(LiveProcessor(estimators, draw))
+        st.session_state[f"{key}_settings"] = wanted
+    return holder

@@ -1,0 +1,43 @@
+"""The live readouts: FPS, per-stage milliseconds, drops, the FPS chart, and the 3D skeleton."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pose.live import LIVE_STAGES, LiveStats
+from pose.render import skeleton_figure
+
+
+def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
+    """FPS, stage timings, drops and device as metrics, and the FPS of the last seconds as a chart."""
+    cols = st.columns(4)
+    cols[0].metric("FPS (end to end)", f"{stats.fps:.1f}")
+    cols[1].metric("Frames", stats.frames)
+    cols[2].metric("Dropped", stats.dropped)
+    cols[3].markdown(f"Device / backend  \n**{device} / {backend}**")
+    if stats.stage_ms:
+        stage_cols = st.columns(len(LIVE_STAGES))
+        for col, stage in zip(stage_cols, LIVE_STAGES):
+            col.metric(f"{stage} ms", f"{stats.stage_ms[stage]:.1f}")
+    if len(stats.per_variant_fps) > 1:
+        st.caption("Each size's own FPS (1000 / its mean ms per frame), on the same frames, round-robin:")
+        variant_cols = st.columns(len(stats.per_variant_fps))
+        for col, (variant, fps) in zip(variant_cols, sorted(stats.per_variant_fps.items())):
+            col.metric(variant, f"{fps:.1f} FPS")
+    if stats.error:
+        st.error(f"The last frame could not be processed: {stats.error}")
+    elif stats.frames and not stats.person_in_view:
+        st.info("No person detected. Step into view; the video keeps playing.")
+    if len(stats.fps_history) > 1:
+        history = pd.DataFrame(stats.fps_history, columns=["seconds", "FPS"]).set_index("seconds")
+        st.line_chart(history, height=140)
+
+
+def show_skeleton_3d(stats: LiveStats, key: str | None = "live-3d") -> None:
+    """The newest person's 3D skeleton; rotation and zoom survive updates."""
+    latest = stats.latest
+    person = latest.people[0] if latest and latest.people else None
+    title = f"{latest.variant} 3D (root-relative, mm)" if latest else "3D skeleton"
+    fig = skeleton_figure(person.keypoints_rel if person else None, title=title, uirevision="live")
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
