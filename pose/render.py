@@ -14,7 +14,14 @@ import plotly.graph_objects as go
 
 from .skeleton import BONES, JOINT_NAMES, ROOT, SIDE_COLORS_RGB, bone_side, joint_side
 
-__all__ = ["draw_person", "draw_message", "skeleton_traces", "skeleton_figure", "to_plot_axes"]
+__all__ = [
+    "draw_person",
+    "draw_message",
+    "skeleton_traces",
+    "skeleton_figure",
+    "skeleton_animation",
+    "to_plot_axes",
+]
 
 _BGR = {side: rgb[::-1] for side, rgb in SIDE_COLORS_RGB.items()}
 _HEX = {side: "#{:02x}{:02x}{:02x}".format(*rgb) for side, rgb in SIDE_COLORS_RGB.items()}
@@ -172,5 +179,87 @@ def skeleton_figure(
             camera=dict(eye=dict(x=0.0, y=-1.9, z=0.5), up=dict(x=0, y=0, z=1)),
         ),
         showlegend=False,
+    )
+    return fig
+
+
+def skeleton_animation(
+    keypoints_rel: np.ndarray,
+    frame_labels: Sequence[int],
+    *,
+    max_frames: int = 150,
+    half_extent_mm: float = 1000.0,
+    height: int = 480,
+    frame_ms: float = 66.0,
+) -> go.Figure:
+    """A 3D skeleton animation with play/pause and a frame slider labelled with video frame numbers.
+
+    Args:
+        keypoints_rel: (F, 18, 3) root-relative mm; frames with NaN show an empty stage.
+        frame_labels: the video frame number of each of the F frames.
+        max_frames: at most this many animation frames (evenly subsampled, for the browser's sake).
+    """
+    keypoints_rel = np.asarray(keypoints_rel, dtype=float)
+    picks = np.unique(np.linspace(0, len(keypoints_rel) - 1, min(max_frames, len(keypoints_rel))).round().astype(int))
+
+    first_valid = next((i for i in picks if not np.isnan(keypoints_rel[i]).any()), None)
+    fig = skeleton_figure(
+        None if first_valid is None else keypoints_rel[first_valid],
+        half_extent_mm=half_extent_mm,
+        uirevision="animation",
+        height=height,
+    )
+    # The skeleton's traces come first, so that each animation frame updates the same trace slots;
+    # a frame without a person (NaN) draws nothing.
+    floor = fig.data[-1]
+    fig.data = ()
+    fig.add_traces([*skeleton_traces(keypoints_rel[picks[0]]), floor])
+    n_skeleton_traces = len(fig.data) - 1
+    fig.frames = [
+        go.Frame(
+            data=skeleton_traces(keypoints_rel[i]), name=str(frame_labels[i]), traces=list(range(n_skeleton_traces))
+        )
+        for i in picks
+    ]
+    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+    fig.update_layout(
+        updatemenus=[
+            dict(
+                type="buttons",
+                showactive=False,
+                x=0.02,
+                y=0.02,
+                xanchor="left",
+                yanchor="bottom",
+                buttons=[
+                    dict(
+                        label="Play",
+                        method="animate",
+                        args=[
+                            None,
+                            dict(
+                                frame=dict(duration=frame_ms, redraw=True),
+                                fromcurrent=True,
+                                transition=dict(duration=0),
+                            ),
+                        ],
+                    ),
+                    dict(label="Pause", method="animate", args=[[None], step_args]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=0,
+                x=0.15,
+                len=0.83,
+                y=0.02,
+                currentvalue=dict(prefix="frame "),
+                steps=[
+                    dict(label=str(frame_labels[i]), method="animate", args=[[str(frame_labels[i])], step_args])
+                    for i in picks
+                ],
+            )
+        ],
     )
     return fig

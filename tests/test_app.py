@@ -65,3 +65,10 @@ def test_models_page_renders(app):
     app.switch_page("pages/models.py").run()
     assert not app.exception
     assert app.title[0].value == "Models"
+
+
+def test_video_page_renders(app):
+    app.run()
+    app.switch_page("pages/video.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Video"

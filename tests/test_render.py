@@ -45,3 +45,15 @@ def test_figure_has_skeleton_floor_and_equal_axes():
     floor = next(t for t in fig.data if t.name == "floor")
     assert max(floor.z) < to_plot_axes(rel)[:, 2].min()  # under the feet
     assert skeleton_figure(None).data[0].name == "floor"
+
+
+def test_animation_frames_follow_video_frame_numbers():
+    from pose.render import skeleton_animation
+
+    rel = np.random.default_rng(0).normal(0, 300, (40, 18, 3))
+    rel[5] = np.nan  # nobody in that frame
+    fig = skeleton_animation(rel, list(range(100, 140)), max_frames=20)
+    assert len(fig.frames) == 20 and fig.frames[0].name == "100" and fig.frames[-1].name == "139"
+    assert [s.label for s in fig.layout.sliders[0].steps][:2] == ["100", "102"]
+    assert fig.data[-1].name == "floor" and fig.layout.updatemenus[0].buttons[0].label == "Play"
+    fig.to_json()

@@ -1,0 +1,45 @@
+"""The Video page in a real browser: upload, progress, the player, the 3D animation, downloads, a bad file."""
+
+from __future__ import annotations
+
+from pose.samples import moving_person_frames
+from videos import write_av
+
+from .conftest import ARTIFACTS
+
+
+def _upload(page, path):
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+
+
+def test_upload_process_and_results(app_server, browser_page, tmp_path):
+    clip = write_av(tmp_path / "workout.mp4", list(moving_person_frames(300)))  # 10 s, 640x480
+    page = browser_page
+    page.goto(f"{app_server}/video")
+    page.get_by_role("heading", name="Video").wait_for()
+    _upload(page, clip)
+    page.get_by_text("640x480").wait_for()
+    page.get_by_role("button", name="Process").click()
+    page.locator("[data-testid='stProgress']").first.wait_for()
+    page.get_by_role("button", name="Keypoints CSV").wait_for(timeout=240_000)
+    assert page.locator("video").count() >= 1
+    assert page.locator("video").first.evaluate("v => v.readyState >= 1 || v.networkState !== 3")
+    page.locator(".js-plotly-plot").first.wait_for()
+    page.locator(".updatemenu-button").first.wait_for()  # the 3D animation's play/pause
+    assert page.locator(".slider-container").count() >= 1  # and its frame slider
+    assert "300 frames" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "video-results.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Keypoints CSV").click()
+    assert download.value.suggested_filename == "workout-XS.csv"
+
+
+def test_a_text_file_renamed_mp4_is_refused(app_server, browser_page, tmp_path):
+    fake = tmp_path / "holiday.mp4"
+    fake.write_text("not a video at all\n" * 100)
+    page = browser_page
+    page.goto(f"{app_server}/video")
+    page.get_by_role("heading", name="Video").wait_for()
+    _upload(page, fake)
+    page.get_by_text("cannot be used").wait_for()
+    assert "not a video file" in page.inner_text("body")

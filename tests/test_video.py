@@ -1,0 +1,209 @@
+import csv
+import json
+import subprocess
+import sys
+import threading
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+import pytest
+from conftest import write_video
+from videos import write_av
+
+from pose.estimator import PoseEstimator
+from pose.samples import moving_person_frames
+from pose.skeleton import JOINT_NAMES
+from pose.video import CSV_COLUMNS, Mp4Writer, VideoError, probe, process_video, read_frames
+
+SIZE = (320, 240)
+
+
+def _rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return list(moving_person_frames(24, SIZE))
+
+
+@pytest.fixture(scope="module")
+def estimator(xs_runner):
+    return PoseEstimator(runner=xs_runner, detect_every=8)
+
+
+@pytest.mark.parametrize(
+    "name, codec",
+    [
+        ("clip.mp4", "libx264"),
+        ("clip.mov", "mpeg4"),
+        ("clip.mkv", "libx264"),
+        ("clip.webm", "libvpx-vp9"),
+        ("clip.avi", "mjpeg"),
+    ],
+)
+def test_containers_and_codecs_read_back(tmp_path, frames, name, codec):
+    path = write_av(tmp_path / name, frames, codec, pix_fmt="yuvj420p" if codec == "mjpeg" else "yuv420p")
+    info = probe(path)
+    assert (info.width, info.height, info.rotation) == (*SIZE, 0)
+    assert abs(info.fps - 30) < 0.1 and info.frame_count in (0, 24) or info.frame_count == 24
+    got = list(read_frames(path))
+    assert len(got) == 24
+    assert got[3][1] == pytest.approx(3 / 30, abs=1e-3)
+    assert np.abs(got[10][2].astype(int) - frames[10]).mean() < 12  # lossy, but the same picture
+
+
+def test_rotation_is_honoured(tmp_path, frames):
+    path = write_av(tmp_path / "phone.mp4", frames, rotation=90)
+    info = probe(path)
+    assert (info.width, info.height, info.rotation) == (240, 320, 90)
+    _, _, upright = next(read_frames(path))
+    assert upright.shape == (320, 240, 3)
+    right = np.abs(upright.astype(int) - np.rot90(frames[0], 1)).mean()
+    wrong = np.abs(upright.astype(int) - np.rot90(frames[0], -1)).mean()
+    assert right < 6 < 3 * right < wrong
+
+
+def test_variable_frame_rate_keeps_timestamps(tmp_path, frames):
+    path = tmp_path / "vfr.mkv"
+    times = [0.0, 0.04, 0.05, 0.2, 0.21, 0.5]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=1000)
+        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        for t, frame in zip(times, frames):
+            video_frame = av.VideoFrame.from_ndarray(frame, format="bgr24")
+            video_frame.pts = int(t * 1000)
+            video_frame.time_base = Fraction(1, 1000)
+            for packet in stream.encode(video_frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    assert [round(s, 3) for _, s, _ in read_frames(path)] == times
+
+
+def test_range_and_stride(tmp_path, frames):
+    path = write_av(tmp_path / "clip.mp4", frames)
+    assert [i for i, _, _ in read_frames(path, start=4, stop=20, stride=5)] == [4, 9, 14, 19]
+
+
+def test_process_writes_browser_playable_mp4_csv_and_json(tmp_path, frames, estimator):
+    path = write_av(tmp_path / "walk.mp4", frames)
+    seen = []
+    run = process_video(path, estimator, tmp_path / "out", batch_size=4, progress=lambda r: seen.append(r.frames_done))
+    assert run.frames_done == 24 and run.frames_with_person == 24 and seen[-1] == 24 and not run.cancelled
+    with av.open(str(run.video_path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
+        assert sum(1 for _ in container.decode(stream)) == 24
+    rows = _rows(run.csv_path)
+    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 24 * 18
+    assert [r["joint"] for r in rows[:18]] == list(JOINT_NAMES)
+    first = rows[18 * 5 + 3]  # frame 5, R_Ankle
+    np.testing.assert_allclose([float(first["x_px"]), float(first["y_px"])], run.keypoints_2d[5][3], atol=0.01)
+    np.testing.assert_allclose(float(first["z_mm"]), run.keypoints_3d[5][3][2], atol=0.1)
+    payload = json.loads(run.json_path.read_text())
+    assert payload["estimator"] == "XS" and payload["trained"] is False
+    assert payload["video"]["width"] == 320 and payload["settings"]["stride"] == 1
+    assert len(payload["frames"]) == 24 and payload["joints"] == list(JOINT_NAMES)
+    np.testing.assert_allclose(payload["frames"][5]["people"][0]["keypoints_3d_mm"], run.keypoints_3d[5], atol=0.1)
+
+
+def test_cancel_keeps_what_was_done(tmp_path, frames, estimator):
+    path = write_av(tmp_path / "walk.mp4", frames)
+    cancel = threading.Event()
+
+    def progress(run):
+        if run.frames_done >= 8:
+            cancel.set()
+
+    run = process_video(path, estimator, tmp_path / "out", batch_size=4, progress=progress, cancel=cancel)
+    assert run.cancelled and run.frames_done == 8
+    with av.open(str(run.video_path)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 8
+    assert len(_rows(run.csv_path)) == 8 * 18
+
+
+def test_truncated_video_processes_what_decodes(tmp_path, frames, estimator):
+    good = write_video(tmp_path / "full.avi", frames)
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size * 6 // 10])
+    run = process_video(cut, estimator, tmp_path / "out")
+    assert 5 <= run.frames_done < 24
+
+
+def test_a_video_with_nobody(tmp_path, estimator):
+    path = write_av(tmp_path / "empty.mp4", list(moving_person_frames(6, SIZE, absent=(0, 6))))
+    run = process_video(path, estimator, tmp_path / "out")
+    assert run.frames_done == 6 and run.frames_with_person == 0
+    assert len(_rows(run.csv_path)) == 0
+
+
+def test_a_one_frame_video(tmp_path, frames, estimator):
+    run = process_video(write_av(tmp_path / "one.mp4", frames[:1]), estimator, tmp_path / "out")
+    assert run.frames_done == 1
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_text("this is a text file\n" * 50), "not a video file"),
+        (lambda p: p.write_bytes(cv2.imencode(".png", np.zeros((40, 40, 3), np.uint8))[1].tobytes()), "an image"),
+    ],
+)
+def test_bad_files(tmp_path, make, message, estimator):
+    path = tmp_path / "upload.mp4"
+    make(path)
+    with pytest.raises(VideoError, match=message):
+        probe(path)
+    with pytest.raises(VideoError, match=message):
+        process_video(path, estimator, tmp_path / "out")
+
+
+def test_unsupported_codec(tmp_path, frames):
+    good = write_av(tmp_path / "good.mp4", frames[:4])
+    bad = tmp_path / "odd.mp4"
+    bad.write_bytes(good.read_bytes().replace(b"avc1", b"zzz9"))
+    with pytest.raises(VideoError, match="not supported"):
+        probe(bad)
+
+
+def test_writer_even_dimensions(tmp_path):
+    with Mp4Writer(tmp_path / "odd.mp4", 25, (101, 75)) as writer:
+        for _ in range(3):
+            writer.write(np.zeros((75, 101, 3), np.uint8))
+    assert probe(tmp_path / "odd.mp4").width == 100
+
+
+def test_cli(tmp_path, frames):
+    path = write_av(tmp_path / "walk.mp4", frames[:8])
+    out = tmp_path / "cli"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pose.video",
+            str(path),
+            "--variant",
+            "XS",
+            "--backend",
+            "onnxruntime",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "CONVNEXTPOSE_WEIGHTS": str(tmp_path / "none")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "8/8 frames" in done.stderr and "untrained" in done.stderr
+    assert {p.name for p in out.iterdir()} == {"annotated.mp4", "keypoints.csv", "keypoints.json"}
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("nope")
+    failed = subprocess.run([sys.executable, "-m", "pose.video", str(bad)], capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2 and "error: bad.mp4: not a video file" in failed.stderr
