@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pose.samples import moving_person_frames
 from videos import write_av
+
+from pose.samples import moving_person_frames
 
 from .conftest import ARTIFACTS
 
