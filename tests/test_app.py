@@ -72,3 +72,16 @@ def test_video_page_renders(app):
     app.switch_page("pages/video.py").run()
     assert not app.exception
     assert app.title[0].value == "Video"
+
+
+def test_compare_page_runs_all_five_on_a_short_clip(app):
+    app.run()
+    app.switch_page("pages/compare.py").run()
+    assert not app.exception
+    app.slider(key="compare_count").set_value(10).run()
+    next(b for b in app.button if b.label == "Run the comparison").click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) == 5 and table["trained"].tolist()[:4] == ["NO (untrained)"] * 4
+    assert (table["end-to-end FPS"] > 0).all()
+    assert any("Untrained" in w.value for w in app.warning)

@@ -138,7 +138,7 @@ def browser_page(chromium_path, fake_camera):
                 f"--use-file-for-fake-video-capture={fake_camera}",
             ],
         )
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, permissions=["camera"])
+        context = browser.new_context(viewport={"width": 1400, "height": 2600}, permissions=["camera"])
         page = context.new_page()
         page.set_default_timeout(60_000)
         yield page

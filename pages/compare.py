@@ -1,0 +1,170 @@
+"""Compare: every chosen estimator on exactly the same frames; speed measured here, accuracy from the paper
+(and measured where Human3.6M ground truth is given), agreement where it is not."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import streamlit as st
+
+import pose
+from pose.compare import agreement, compare
+from pose.evaluate import evaluate, load_samples, network_predictor
+from pose.samples import moving_person_frames
+from pose.video import VideoError, read_frames
+from ui import require_app_entry
+from ui.compare_charts import (
+    agreement_heatmap,
+    comparison_table,
+    latency_bars,
+    latency_lines,
+    overlay,
+    skeletons_side_by_side,
+    speed_accuracy,
+)
+from ui.controls import estimator_label, estimator_settings
+from ui.resources import runner_for
+from ui.video_job import VIDEO_TYPES, save_upload
+
+SAMPLE, UPLOAD, SNAPSHOT = "Sample clip (generated)", "Uploaded video", "Camera snapshot"
+
+require_app_entry("compare")
+st.title("Compare sizes")
+settings = estimator_settings(multiple=True, default=tuple(pose.ESTIMATORS), key="compare_")
+
+source = st.radio("Frames", [SAMPLE, UPLOAD, SNAPSHOT], horizontal=True, key="compare_source")
+frames: list[np.ndarray] = []
+if source == SAMPLE:
+    count = st.slider(
+        "Frames of the generated clip (a person photo gliding across 640x480)", 10, 300, 60, key="compare_count"
+    )
+    frames = list(moving_person_frames(count))
+elif source == UPLOAD:
+    uploaded = st.file_uploader("Video", type=list(VIDEO_TYPES), key="compare_video")
+    count = st.slider("Frames to use from the start", 10, 600, 90, key="compare_video_count")
+    if uploaded is not None:
+        path, _ = save_upload(uploaded)
+        try:
+            frames = [image for _, _, image in read_frames(path, stop=count)]
+        except VideoError as exc:
+            st.error(f"**{uploaded.name}** cannot be used: {str(exc).split(': ', 1)[-1]}.")
+else:
+    shot = st.camera_input("Take a snapshot")
+    if shot is not None:
+        image = cv2.imdecode(np.frombuffer(shot.getvalue(), np.uint8), cv2.IMREAD_COLOR)
+        frames = [image] if image is not None else []
+
+with st.expander("Measured accuracy (Human3.6M ground truth)"):
+    st.markdown(
+        "Upload the JSON that `python -m pose.evaluate --json` writes, or give the Human3.6M folder "
+        "(reference layout) to evaluate the trained sizes here."
+    )
+    measured = st.session_state.setdefault("compare_measured", {})
+    for result_file in (
+        st.file_uploader("Evaluation results", type=["json"], accept_multiple_files=True, key="compare_results") or []
+    ):
+        try:
+            payload = json.loads(result_file.getvalue())
+            measured[payload["variant"]] = payload["overall"]
+        except (ValueError, KeyError, TypeError) as exc:
+            st.error(f"**{result_file.name}** is not a pose.evaluate results file ({exc}).")
+    data_dir = st.text_input("Human3.6M folder", key="compare_h36m")
+    if st.button("Evaluate the trained sizes", disabled=not data_dir):
+        for name in [n for n in settings.estimators if n in pose.VARIANTS]:
+            runner = runner_for(name, settings.backend, settings.device, settings.precision)
+            if not runner.trained:
+                continue
+            try:
+                with st.spinner(f"Evaluating ConvNeXtPose-{name}..."):
+                    measured[name] = evaluate(load_samples(data_dir), network_predictor(runner))["overall"]
+            except (FileNotFoundError, ValueError, KeyError) as exc:
+                st.error(f"Evaluation failed: {exc}")
+                break
+    if measured:
+        st.json(measured, expanded=False)
+
+names = [n for n in settings.estimators]
+if not names:
+    st.info("Choose the estimators to compare in the sidebar.")
+    st.stop()
+if st.button("Run the comparison", type="primary", disabled=not frames):
+    bar = st.progress(0.0, text="Detecting...")
+    done_before = {n: i for i, n in enumerate(names)}
+
+    def progress(name: str, done: int, total: int) -> None:
+        bar.progress(
+            (done_before[name] + done / total) / len(names), text=f"{estimator_label(name)}: frame {done} of {total}"
+        )
+
+    def make(name, detector):
+        runner = (
+            None if name == pose.BLAZEPOSE else runner_for(name, settings.backend, settings.device, settings.precision)
+        )
+        return pose.PoseEstimator(
+            name,
+            runner=runner,
+            detector=detector,
+            detect_every=1,
+            smoothing=False,
+            flip_test=settings.flip_test,
+            fov_deg=settings.fov_deg,
+        )
+
+    try:
+        st.session_state.compare_run = (frames, compare(frames, names, make, progress=progress), settings, source)
+    except (pose.CheckpointError, ValueError) as exc:
+        st.error(f"Cannot run the comparison: {exc}")
+    bar.empty()
+
+if "compare_run" not in st.session_state:
+    st.stop()
+frames, measurements, run_settings, run_source = st.session_state.compare_run
+agree = agreement(measurements)
+untrained = [n for n, m in measurements.items() if not m.trained]
+if untrained:
+    st.warning(
+        f"Untrained: {', '.join(estimator_label(n) for n in untrained)}. Their speed is real; their "
+        "skeletons, and so every agreement figure involving them, are not."
+    )
+table = comparison_table(measurements, agree, st.session_state.get("compare_measured", {}))
+st.subheader("Results")
+st.caption(
+    f"{len(frames)} frames ({run_source}); ConvNeXtPose sizes crop the same boxes from one shared detection "
+    "pass (its time is in every size's detect column). Agreement columns are agreement between estimators, "
+    "not accuracy."
+)
+st.dataframe(table, hide_index=True)
+left, right = st.columns(2)
+left.plotly_chart(latency_bars(measurements), key="compare-latency")
+right.plotly_chart(speed_accuracy(measurements), key="compare-pareto")
+st.plotly_chart(latency_lines(measurements), key="compare-lines")
+
+st.subheader("The same frame, every estimator")
+frame = st.slider("Frame", 0, len(frames) - 1, 0, key="compare_frame") if len(frames) > 1 else 0
+st.plotly_chart(skeletons_side_by_side(measurements, frame), key="compare-3d")
+grid = st.columns(min(len(measurements), 5))
+for col, (name, m) in zip(grid, measurements.items()):
+    col.image(overlay(frames[frame], m, frame), channels="BGR", caption=estimator_label(name))
+
+st.subheader("Agreement and stability")
+st.plotly_chart(agreement_heatmap(measurements, agree), key="compare-agreement")
+
+settings_json = {
+    "estimators": names,
+    "backend": run_settings.backend,
+    "device": run_settings.device,
+    "precision": run_settings.precision,
+    "flip_test": run_settings.flip_test,
+    "fov_deg": run_settings.fov_deg,
+    "frames": len(frames),
+    "source": run_source,
+    "agreement_reference": agree["reference"],
+    "devices": {n: f"{m.device}/{m.backend}/{m.precision}" for n, m in measurements.items()},
+}
+d1, d2 = st.columns(2)
+d1.download_button("Table (CSV)", table.to_csv(index=False), "comparison.csv", "text/csv")
+d2.download_button(
+    "Settings (JSON)", json.dumps(settings_json, indent=2), "comparison-settings.json", "application/json"
+)

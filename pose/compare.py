@@ -1,0 +1,207 @@
+"""Several estimators on exactly the same frames and crops: speed, size, and how much they agree.
+
+ConvNeXtPose sizes all crop the boxes of one shared detection pass, so their
+differences are the networks' alone; BlazePose runs its own MediaPipe graph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import torch
+
+from .blazepose import SHARED_JOINTS
+from .crop import crop_image, expand_bbox, normalize_crop
+from .detect import Detection, MediaPipePoseDetector
+from .estimator import BLAZEPOSE, PoseEstimator
+from .metrics import jitter, mean_distance
+from .network import build_model
+from .variants import VARIANTS
+
+__all__ = [
+    "SharedDetections",
+    "Measurement",
+    "measure_gmacs",
+    "compare",
+    "agreement",
+    "pareto_front",
+    "STAGES",
+]
+
+STAGES = ("detect", "crop", "infer", "decode")
+
+
+class SharedDetections:
+    """A detector that replays one detection pass, frame by frame, so every estimator crops the same boxes."""
+
+    def __init__(self, detections: Sequence[list[Detection]]) -> None:
+        self._detections = list(detections)
+        self._next = 0
+
+    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+        found = self._detections[self._next] if self._next < len(self._detections) else []
+        self._next += 1
+        return found
+
+    def reset(self) -> None:
+        self._next = 0
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Measurement:
+    """One estimator on the comparison frames. Per-frame arrays hold NaN where nobody was found."""
+
+    name: str
+    trained: bool
+    backend: str
+    device: str
+    precision: str
+    stage_ms: dict = field(default_factory=dict)  # stage -> (F,) ms
+    total_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    model_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    keypoints_2d: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 2)))
+    keypoints_rel: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 3)))
+
+    @property
+    def e2e_fps(self) -> float:
+        return 1000.0 / float(np.mean(self.total_ms)) if len(self.total_ms) else float("nan")
+
+    @property
+    def model_fps(self) -> float:
+        return 1000.0 / float(np.median(self.model_ms)) if len(self.model_ms) else float("nan")
+
+
+@cache
+def measure_gmacs(variant: str) -> float:
+    """Multiply-accumulates (G) of one 256x256 forward pass, counted by PyTorch's FLOP counter (FLOPs / 2)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build_model(variant)
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        model(torch.zeros(1, 3, *VARIANTS[variant].input_size))
+    return counter.get_total_flops() / 2.0 / 1e9
+
+
+def _nan_pose(shape) -> np.ndarray:
+    return np.full(shape, np.nan)
+
+
+def compare(
+    frames: Sequence[np.ndarray],
+    names: Sequence[str],
+    make_estimator: Callable[[str, SharedDetections | None], PoseEstimator],
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Measurement]:
+    """Run every estimator in ``names`` on ``frames`` and measure it.
+
+    Args:
+        frames: BGR frames, in order.
+        names: "XS", "S", "M", "L", "BlazePose".
+        make_estimator: builds an estimator for a name with the given detector
+            (None for BlazePose), e.g. around a cached runner.
+        progress: called with (name, frames done, frames) as it goes.
+    """
+    detector = MediaPipePoseDetector(static_image_mode=False)
+    detections, detect_ms = [], []
+    for frame in frames:
+        t0 = time.perf_counter()
+        detections.append(detector.detect(frame))
+        detect_ms.append((time.perf_counter() - t0) * 1e3)
+    detector.close()
+    timestamps = [i / 30.0 for i in range(len(frames))]
+    results = {}
+    for name in names:
+        is_blazepose = name == BLAZEPOSE
+        shared = None if is_blazepose else SharedDetections(detections)
+        with make_estimator(name, shared) as estimator:
+            estimator.process(frames[0], 0.0)  # warm-up: first-call costs (graph init, allocation) are not speed
+            estimator.reset()
+            if shared is not None:
+                shared.reset()
+            m = Measurement(name, estimator.trained, estimator.backend, estimator.device, estimator.precision)
+            stage = {s: [] for s in STAGES}
+            kp2d, rel = [], []
+            for i, (frame, t) in enumerate(zip(frames, timestamps)):
+                result = estimator.process(frame, t)
+                for s in STAGES:
+                    stage[s].append(result.timings_ms[s] + (detect_ms[i] if s == "detect" and shared else 0.0))
+                person = result.people[0] if result.people else None
+                kp2d.append(person.keypoints_2d if person else _nan_pose((18, 2)))
+                rel.append(person.keypoints_rel if person else _nan_pose((18, 3)))
+                if progress:
+                    progress(name, i + 1, len(frames))
+            m.stage_ms = {s: np.array(v) for s, v in stage.items()}
+            m.total_ms = sum(m.stage_ms.values())
+            m.keypoints_2d, m.keypoints_rel = np.stack(kp2d), np.stack(rel)
+            m.model_ms = _model_only_ms(estimator, frames, detections) if not is_blazepose else m.stage_ms["infer"]
+        results[name] = m
+    return results
+
+
+def _model_only_ms(estimator: PoseEstimator, frames, detections) -> np.ndarray:
+    """The network alone on the same crops, one crop per call."""
+    times = []
+    for frame, found in zip(frames, detections):
+        if not found:
+            continue
+        height, width = frame.shape[:2]
+        crop, _ = crop_image(frame, expand_bbox(found[0].bbox_xywh, (width, height)))
+        batch = normalize_crop(crop)[None]
+        t0 = time.perf_counter()
+        estimator.runner(batch)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return np.array(times)
+
+
+def reference_for(measurements: dict[str, Measurement]) -> str | None:
+    """The largest trained ConvNeXtPose size among the results, else the largest size."""
+    sizes = [n for n in reversed(VARIANTS) if n in measurements]
+    trained = [n for n in sizes if measurements[n].trained]
+    return (trained or sizes or [None])[0]
+
+
+def agreement(measurements: dict[str, Measurement]) -> dict:
+    """Agreement (not accuracy) between estimators, and each one's stability.
+
+    Returns a dict with ``reference`` (the largest trained size), and per
+    estimator: ``px_to_reference`` and ``mm_to_reference`` (mean 2D and
+    root-relative 3D distance over all joints), ``px_to_blazepose`` and
+    ``mm_to_blazepose`` (over the joints both skeletons share), ``jitter_mm``
+    (mean frame-to-frame motion), and ``jitter_per_joint_mm`` (18,).
+    """
+    reference = reference_for(measurements)
+    blaze = measurements.get(BLAZEPOSE)
+    rows = {}
+    for name, m in measurements.items():
+        row = {"jitter_per_joint_mm": jitter(m.keypoints_rel)}
+        row["jitter_mm"] = float(np.nanmean(row["jitter_per_joint_mm"])) if len(m.keypoints_rel) > 1 else np.nan
+        if reference and name != reference:
+            ref = measurements[reference]
+            row["px_to_reference"] = float(np.nanmean(mean_distance(m.keypoints_2d, ref.keypoints_2d)))
+            row["mm_to_reference"] = float(np.nanmean(mean_distance(m.keypoints_rel, ref.keypoints_rel)))
+            row["mm_to_reference_per_joint"] = mean_distance(m.keypoints_rel, ref.keypoints_rel)
+        if blaze is not None and name != BLAZEPOSE:
+            row["px_to_blazepose"] = float(np.nanmean(mean_distance(m.keypoints_2d, blaze.keypoints_2d, SHARED_JOINTS)))
+            row["mm_to_blazepose"] = float(
+                np.nanmean(mean_distance(m.keypoints_rel, blaze.keypoints_rel, SHARED_JOINTS))
+            )
+        rows[name] = row
+    return {"reference": reference, "estimators": rows}
+
+
+def pareto_front(points: dict[str, tuple[float, float]]) -> list[str]:
+    """Names on the speed/error Pareto front: (fps, error) points no other point beats on both."""
+    front = []
+    for name, (fps, err) in points.items():
+        beaten = any(f >= fps and e <= err and (f, e) != (fps, err) for n, (f, e) in points.items() if n != name)
+        if not beaten:
+            front.append(name)
+    return sorted(front, key=lambda n: points[n][0])

@@ -1,0 +1,22 @@
+"""The Compare page in a real browser: all five estimators on the generated clip."""
+
+from __future__ import annotations
+
+from .conftest import ARTIFACTS
+
+
+def test_compare_all_five_on_the_sample_clip(app_server, browser_page):
+    page = browser_page
+    page.goto(f"{app_server}/compare")
+    page.get_by_role("heading", name="Compare sizes").wait_for()
+    page.get_by_role("button", name="Run the comparison").click()
+    page.get_by_role("heading", name="Results").wait_for(timeout=300_000)
+    text = page.inner_text("body")
+    assert "Untrained: ConvNeXtPose-XS, ConvNeXtPose-S, ConvNeXtPose-M, ConvNeXtPose-L" in text
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    for title in ("Latency per stage", "Speed / accuracy trade-off", "Per-frame latency", "Agreement with"):
+        page.get_by_text(title).first.wait_for(state="attached")
+    assert page.locator(".js-plotly-plot").count() >= 5
+    assert page.locator("[data-testid='stImage']").count() == 5  # the 2D overlays grid
+    page.get_by_role("button", name="Table (CSV)").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)

@@ -1,0 +1,165 @@
+"""Tables and charts of a comparison run (Plotly and pandas); the page only lays them out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+import pose
+from pose.compare import STAGES, Measurement, measure_gmacs, pareto_front
+from pose.render import draw_person, skeleton_traces
+from pose.skeleton import JOINT_NAMES
+
+from .controls import estimator_label
+
+
+def comparison_table(measurements: dict[str, Measurement], agree: dict, measured_accuracy: dict) -> pd.DataFrame:
+    """One row per estimator: size, compute, latency, speed, accuracy (paper and measured), agreement."""
+    rows = []
+    for name, m in measurements.items():
+        v = pose.VARIANTS.get(name)
+        a = agree["estimators"].get(name, {})
+        acc = measured_accuracy.get(name, {})
+        row = {
+            "estimator": estimator_label(name),
+            "trained": "yes" if m.trained else "NO (untrained)",
+            "params (M)": round(v.params / 1e6, 2) if v else None,
+            "GMACs (measured)": round(measure_gmacs(name), 2) if v else None,
+            "GFLOPs (paper)": v.gflops if v else None,
+        }
+        for stage in STAGES:
+            row[f"{stage} ms median"] = round(float(np.median(m.stage_ms[stage])), 2)
+            row[f"{stage} ms p90"] = round(float(np.percentile(m.stage_ms[stage], 90)), 2)
+        row.update(
+            {
+                "end-to-end FPS": round(m.e2e_fps, 1),
+                "model-only FPS": round(m.model_fps, 1),
+                "device / backend": f"{m.device} / {m.backend} {m.precision}",
+                "MPJPE P2 mm (paper)": v.mpjpe_mm if v else None,
+                "PA-MPJPE P1 mm (paper)": v.pa_mpjpe_mm if v else None,
+                "MPJPE P2 mm (measured)": acc.get("mpjpe_mm"),
+                "PA-MPJPE P1 mm (measured)": acc.get("pa_mpjpe_mm"),
+                f"agreement: px to {agree['reference']}": _round(a.get("px_to_reference")),
+                f"agreement: mm to {agree['reference']}": _round(a.get("mm_to_reference")),
+                "agreement: px to BlazePose": _round(a.get("px_to_blazepose")),
+                "agreement: mm to BlazePose": _round(a.get("mm_to_blazepose")),
+                "jitter mm/frame": _round(a.get("jitter_mm")),
+            }
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _round(x, digits: int = 1):
+    return None if x is None or not np.isfinite(x) else round(float(x), digits)
+
+
+def latency_bars(measurements: dict[str, Measurement]) -> go.Figure:
+    fig = go.Figure()
+    labels = [estimator_label(n) for n in measurements]
+    for stage in STAGES:
+        fig.add_bar(name=stage, x=labels, y=[float(np.median(m.stage_ms[stage])) for m in measurements.values()])
+    fig.update_layout(
+        barmode="stack",
+        yaxis_title="median ms per frame",
+        height=340,
+        margin=dict(t=30, b=0),
+        title="Latency per stage",
+    )
+    return fig
+
+
+def speed_accuracy(measurements: dict[str, Measurement]) -> go.Figure:
+    """End-to-end FPS against the paper's MPJPE, with the Pareto front."""
+    points = {n: (m.e2e_fps, pose.VARIANTS[n].mpjpe_mm) for n, m in measurements.items() if n in pose.VARIANTS}
+    fig = go.Figure()
+    front = pareto_front(points)
+    if len(front) > 1:
+        fig.add_scatter(
+            x=[points[n][0] for n in front],
+            y=[points[n][1] for n in front],
+            mode="lines",
+            line=dict(dash="dot", color="gray"),
+            name="Pareto front",
+        )
+    fig.add_scatter(
+        x=[p[0] for p in points.values()],
+        y=[p[1] for p in points.values()],
+        mode="markers+text",
+        text=list(points),
+        textposition="top center",
+        marker=dict(size=12),
+        name="sizes",
+    )
+    fig.update_layout(
+        xaxis_title="end-to-end FPS (measured here)",
+        yaxis_title="MPJPE P2, mm (paper)",
+        height=340,
+        margin=dict(t=30, b=0),
+        title="Speed / accuracy trade-off",
+        showlegend=False,
+    )
+    return fig
+
+
+def latency_lines(measurements: dict[str, Measurement]) -> go.Figure:
+    fig = go.Figure()
+    for name, m in measurements.items():
+        fig.add_scatter(y=m.total_ms, mode="lines", name=estimator_label(name))
+    fig.update_layout(
+        xaxis_title="frame", yaxis_title="ms", height=300, margin=dict(t=30, b=0), title="Per-frame latency"
+    )
+    return fig
+
+
+def agreement_heatmap(measurements: dict[str, Measurement], agree: dict) -> go.Figure:
+    """Per-joint root-relative 3D distance (mm) of each estimator to the reference size."""
+    rows = {
+        n: a["mm_to_reference_per_joint"] for n, a in agree["estimators"].items() if "mm_to_reference_per_joint" in a
+    }
+    fig = go.Figure()
+    if rows:
+        fig.add_heatmap(
+            z=np.array(list(rows.values())),
+            x=list(JOINT_NAMES),
+            y=[estimator_label(n) for n in rows],
+            colorscale="Viridis",
+            colorbar=dict(title="mm"),
+        )
+    fig.update_layout(
+        title=f"Agreement with ConvNeXtPose-{agree['reference']} (not accuracy): mean 3D distance per joint",
+        height=120 + 40 * max(len(rows), 1),
+        margin=dict(t=40, b=0),
+    )
+    return fig
+
+
+def skeletons_side_by_side(measurements: dict[str, Measurement], frame: int) -> go.Figure:
+    """The same frame's 3D skeletons, one small scene per estimator."""
+    names = list(measurements)
+    fig = make_subplots(
+        rows=1,
+        cols=len(names),
+        specs=[[{"type": "scene"}] * len(names)],
+        subplot_titles=[estimator_label(n) for n in names],
+    )
+    axis = dict(range=[-1000, 1000], showticklabels=False, title="", showbackground=False)
+    for col, name in enumerate(names, start=1):
+        for trace in skeleton_traces(measurements[name].keypoints_rel[frame]):
+            fig.add_trace(trace, row=1, col=col)
+        scene = "scene" if col == 1 else f"scene{col}"
+        fig.layout[scene].update(
+            xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="cube", camera=dict(eye=dict(x=0, y=-2.0, z=0.4))
+        )
+    fig.update_layout(height=360, margin=dict(l=0, r=0, t=40, b=0), uirevision="compare")
+    return fig
+
+
+def overlay(frame_bgr: np.ndarray, m: Measurement, frame: int) -> np.ndarray:
+    """The frame with this estimator's 2D skeleton drawn."""
+    image = frame_bgr.copy()
+    if not np.isnan(m.keypoints_2d[frame]).any():
+        draw_person(image, m.keypoints_2d[frame])
+    return image
