@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .fusion import fold_batchnorm
+from .fusion import optimize_for_inference
 from .network import ConvNeXtPose
 
 __all__ = [
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
 PRECISIONS = ("fp32", "bf16", "fp16")
 CACHE_ENV = "CONVNEXTPOSE_CACHE"
+EXPORT_REVISION = "r3"  # bump when the exported graph changes, so stale cached exports are not reused
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -84,13 +85,15 @@ class Runner:
 
 
 class TorchRunner(Runner):
-    """PyTorch: BatchNorm folded, inference mode, channels-last and fp16 on CUDA, bf16 autocast on CPU.
+    """PyTorch: rewritten for inference (:mod:`pose.fusion`), inference mode, channels-last and fp16 on CUDA,
+    bf16 autocast on CPU.
 
     Args:
         model: the network.
         device: "cpu" or "cuda".
         precision: "fp32"; "fp16" (CUDA); "bf16" (autocast).
-        optimize: fold BatchNorm and use channels-last; False runs the plain eager model.
+        optimize: apply :func:`pose.fusion.optimize_for_inference` and channels-last; False runs the plain
+            eager model.
     """
 
     backend = "torch"
@@ -100,7 +103,7 @@ class TorchRunner(Runner):
         if precision == "fp16" and device != "cuda":
             raise ValueError("fp16 runs on CUDA only; on CPU use bf16")
         self.device, self.precision = device, precision
-        net = fold_batchnorm(model) if optimize else model.eval()
+        net = optimize_for_inference(model) if optimize else model.eval()
         net = net.to(device)
         self._channels_last = optimize and device == "cuda"
         if self._channels_last:
@@ -144,18 +147,19 @@ def weights_hash(model: torch.nn.Module) -> str:
 def export_onnx(model: ConvNeXtPose, folder: Path | None = None) -> Path:
     """Export ``model`` to ONNX once; later calls with the same weights reuse the file.
 
-    The file is keyed by the weights' hash. Uses the TorchScript exporter
+    The file is keyed by the weights' hash. The graph is the model rewritten by
+    :func:`pose.fusion.optimize_for_inference`. Uses the TorchScript exporter
     (opset 17, one self-contained file), with a dynamic batch axis.
     """
     folder = folder or cache_dir()
-    path = folder / f"convnextpose-{model.variant.name}-{weights_hash(model)}.onnx"
+    path = folder / f"convnextpose-{model.variant.name}-{weights_hash(model)}-{EXPORT_REVISION}.onnx"
     if path.is_file():
         return path
     folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     dummy = torch.zeros(1, 3, *model.variant.input_size)
     torch.onnx.export(
-        _WithConfidence(model.cpu().eval()),
+        _WithConfidence(optimize_for_inference(model.cpu())),
         (dummy,),
         str(tmp),
         dynamo=False,

@@ -123,9 +123,7 @@ def compare(
         shared = None if is_blazepose else SharedDetections(detections)
         with make_estimator(name, shared) as estimator:
             estimator.process(frames[0], 0.0)  # warm-up: first-call costs (graph init, allocation) are not speed
-            estimator.reset()
-            if shared is not None:
-                shared.reset()
+            estimator.reset()  # and the shared detections, back to the first frame
             m = Measurement(name, estimator.trained, estimator.backend, estimator.device, estimator.precision)
             stage = {s: [] for s in STAGES}
             kp2d, rel = [], []

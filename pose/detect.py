@@ -112,7 +112,8 @@ class MediaPipePoseDetector:
 
     def reset(self) -> None:
         """Drop the tracking state (for a new, unrelated sequence)."""
-        self.close()
+        if self._pose is not None:
+            self._pose.reset()
 
     def close(self) -> None:
         if self._pose is not None:

@@ -195,7 +195,7 @@ class PoseEstimator:
             self.precision, self.trained = self.runner.precision, self.runner.trained
         self._filter_2d = OneEuroFilter(min_cutoff=1.0, beta=0.05)
         self._filter_3d = OneEuroFilter(min_cutoff=1.0, beta=0.005)
-        self.reset()
+        self._lose_track()
 
     # --- public --------------------------------------------------------------------------------
 
@@ -231,11 +231,9 @@ class PoseEstimator:
         return self._process_convnextpose(frames_bgr, timestamps_s)
 
     def reset(self) -> None:
-        """Forget the track and the smoothing (a new, unrelated sequence follows)."""
-        self._box: np.ndarray | None = None
-        self._frames_since_detection = 0
-        self._filter_2d.reset()
-        self._filter_3d.reset()
+        """Forget the track, the detector's state and the smoothing (a new, unrelated sequence follows)."""
+        self.detector.reset()
+        self._lose_track()
 
     def close(self) -> None:
         """Release the detector; the runner may be shared and stays."""
@@ -338,7 +336,8 @@ class PoseEstimator:
                 self._box = box
 
     def _lose_track(self) -> None:
-        self._box = None
+        self._box: np.ndarray | None = None
+        self._frames_since_detection = 0
         self._filter_2d.reset()
         self._filter_3d.reset()
 

@@ -1,9 +1,14 @@
-"""Folding BatchNorm into the neighbouring convolutions for inference.
+"""Rewriting the network for inference, computing the same function with less work.
 
-Exact wherever it is applied: a BN after a conv (every block, the stem, the
-head layers) folds into that conv; a BN before an unpadded conv (the 2x2
-downsamplings) folds into the conv after it. The backbone's final BN precedes
-a padded conv, where folding would change the borders, so it stays.
+- BatchNorm folding: a BN after a conv (every block, the stem, the head
+  layers) folds into that conv; a BN before an unpadded conv (the 2x2
+  downsamplings) folds into the conv after it. The backbone's final BN
+  precedes a padded conv, where folding would change the borders, so it stays.
+- The final 1x1 conv before the last upsampling (M and L): the head ends
+  ``final_layer(upsample(x))``. A 1x1 conv and a bilinear upsampling are both
+  linear, and bilinear weights sum to 1, so this equals
+  ``upsample(final_layer(x))``, which runs the largest layer of the network
+  (joints x depth bins outputs) at a quarter of the pixels.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ import copy
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from .network import Block, ConvNeXtPose, HeadLayer
 
-__all__ = ["fold_batchnorm"]
+__all__ = ["fold_batchnorm", "final_conv_before_upsample", "optimize_for_inference"]
 
 
 def _fold_bn_into_following_conv(bn: nn.BatchNorm2d, conv: nn.Conv2d) -> nn.Conv2d:
@@ -46,3 +52,22 @@ def fold_batchnorm(model: ConvNeXtPose) -> ConvNeXtPose:
     for i in range(1, len(layers)):
         layers[i] = _fold_bn_into_following_conv(layers[i][0], layers[i][1])
     return fused
+
+
+class _Upsample2x(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=True)
+
+
+def final_conv_before_upsample(model: ConvNeXtPose) -> ConvNeXtPose:
+    """Move the final 1x1 conv ahead of the head's last upsampling, in place (see the module docstring)."""
+    last = model.head.deconv_layers_3
+    if last.upsample:
+        last.upsample = False
+        model.head.final_layer = nn.Sequential(model.head.final_layer, _Upsample2x())
+    return model
+
+
+def optimize_for_inference(model: ConvNeXtPose) -> ConvNeXtPose:
+    """An eval-mode copy of ``model`` with every rewrite of this module applied."""
+    return final_conv_before_upsample(fold_batchnorm(model))

@@ -107,12 +107,13 @@ def soft_argmax(
     probs = F.softmax(logits.reshape(n, num_joints, depth_bins * height * width), dim=2)
     volume = probs.reshape(n, num_joints, depth_bins, height, width)
     grid = dict(dtype=probs.dtype, device=probs.device)
-    x = (volume.sum(dim=(2, 3)) * torch.arange(width, **grid)).sum(dim=2)
-    y = (volume.sum(dim=(2, 4)) * torch.arange(height, **grid)).sum(dim=2)
+    # Two passes over the volume: its (H, W) and its depth marginals; x and y come from the small 2D one.
+    mass_2d = volume.sum(dim=2)
+    x = (mass_2d.sum(dim=2) * torch.arange(width, **grid)).sum(dim=2)
+    y = (mass_2d.sum(dim=3) * torch.arange(height, **grid)).sum(dim=2)
     z = (volume.sum(dim=(3, 4)) * torch.arange(depth_bins, **grid)).sum(dim=2)
     coords = torch.stack((x, y, z), dim=2)
     if with_confidence:
-        mass_2d = volume.sum(dim=2)
         near_peak = F.avg_pool2d(mass_2d, kernel_size=3, stride=1, padding=1, count_include_pad=True) * 9.0
         return coords, near_peak.flatten(2).amax(dim=2)
     return coords
