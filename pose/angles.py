@@ -27,6 +27,7 @@ def joint_angles(keypoints: np.ndarray) -> dict[str, np.ndarray]:
     for name, (a, v, b) in _INDEX.items():
         u = keypoints[..., a, :] - keypoints[..., v, :]
         w = keypoints[..., b, :] - keypoints[..., v, :]
-        cos = (u * w).sum(-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(w, axis=-1))
+        with np.errstate(invalid="ignore", divide="ignore"):  # missing joints are NaN, and stay NaN
+            cos = (u * w).sum(-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(w, axis=-1))
         out[name] = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
     return out

@@ -91,7 +91,7 @@ def estimator_table() -> pd.DataFrame:
             "weights": "bundled with mediapipe 0.10.21",
         }
     )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype(object).where(lambda df: df.notna(), "–")  # "–" where the paper is silent
 
 
 def weights_help() -> str:
