@@ -13,7 +13,7 @@ import pose
 from pose.compare import agreement, compare
 from pose.evaluate import evaluate, load_samples, network_predictor
 from pose.samples import moving_person_frames
-from pose.video import VideoError, read_frames
+from pose.video import VideoError, probe, read_frames
 from ui import require_app_entry
 from ui.compare_charts import (
     agreement_heatmap,
@@ -35,26 +35,31 @@ st.title("Compare sizes")
 settings = estimator_settings(multiple=True, default=tuple(pose.ESTIMATORS), key="compare_")
 
 source = st.radio("Frames", [SAMPLE, UPLOAD, SNAPSHOT], horizontal=True, key="compare_source")
-frames: list[np.ndarray] = []
+load_frames = None  # decoding waits for "Run the comparison"
 if source == SAMPLE:
     count = st.slider(
         "Frames of the generated clip (a person photo gliding across 640x480)", 10, 300, 60, key="compare_count"
     )
-    frames = list(moving_person_frames(count))
+    load_frames = lambda: list(moving_person_frames(count))
 elif source == UPLOAD:
     uploaded = st.file_uploader("Video", type=list(VIDEO_TYPES), key="compare_video")
-    count = st.slider("Frames to use from the start", 10, 600, 90, key="compare_video_count")
+    count = st.slider("Frames to use from the start", 10, 300, 90, key="compare_video_count")
     if uploaded is not None:
         path, _ = save_upload(uploaded)
         try:
-            frames = [image for _, _, image in read_frames(path, stop=count)]
+            info = probe(path)
+            st.caption(f"{info.width}x{info.height} {info.codec}, {info.fps:.2f} fps, {info.frame_count} frames")
+            load_frames = lambda: [image for _, _, image in read_frames(path, stop=count)]
         except VideoError as exc:
             st.error(f"**{uploaded.name}** cannot be used: {str(exc).split(': ', 1)[-1]}.")
 else:
     shot = st.camera_input("Take a snapshot")
     if shot is not None:
         image = cv2.imdecode(np.frombuffer(shot.getvalue(), np.uint8), cv2.IMREAD_COLOR)
-        frames = [image] if image is not None else []
+        if image is None:
+            st.error("The snapshot could not be decoded as an image.")
+        else:
+            load_frames = lambda: [image]
 
 with st.expander("Measured accuracy (Human3.6M ground truth)"):
     st.markdown(
@@ -89,7 +94,8 @@ names = [n for n in settings.estimators]
 if not names:
     st.info("Choose the estimators to compare in the sidebar.")
     st.stop()
-if st.button("Run the comparison", type="primary", disabled=not frames):
+if st.button("Run the comparison", type="primary", disabled=load_frames is None):
+    frames = load_frames()
     bar = st.progress(0.0, text="Detecting...")
     done_before = {n: i for i, n in enumerate(names)}
 

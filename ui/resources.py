@@ -70,6 +70,7 @@ def runner_for(variant: str, backend: str, device: str, precision: str) -> Runne
 
 def estimator_table() -> pd.DataFrame:
     """One row per estimator: params, the paper's accuracy, and whether trained weights were found."""
+    found = {name: find_checkpoint(name) for name in pose.VARIANTS}
     rows = [
         {
             "estimator": f"ConvNeXtPose-{v.name}",
@@ -77,7 +78,7 @@ def estimator_table() -> pd.DataFrame:
             "MPJPE P2 (mm, paper)": v.mpjpe_mm,
             "PA-MPJPE P1 (mm, paper)": v.pa_mpjpe_mm,
             "GFLOPs (paper)": v.gflops,
-            "weights": f"trained ({find_checkpoint(v.name).name})" if find_checkpoint(v.name) else "missing: untrained",
+            "weights": f"trained ({found[v.name].name})" if found[v.name] else "missing: untrained",
         }
         for v in pose.VARIANTS.values()
     ]

@@ -36,13 +36,18 @@ def session_upload_dir() -> Path:
 
 
 def save_upload(uploaded) -> tuple[Path, str]:
-    """Store an upload under a name of ours (never the user's), returning its path and SHA-256."""
-    suffix = Path(uploaded.name).suffix.lower().lstrip(".")
-    suffix = suffix if suffix in VIDEO_TYPES else "bin"
-    path = session_upload_dir() / f"upload-{uploaded.file_id}.{suffix}"
-    if not path.exists():
+    """Store an upload under a name of ours (never the user's), returning its path and SHA-256.
+
+    Both are worked out once per upload, not on every rerun of the page.
+    """
+    saved = st.session_state.setdefault("video_saved", {})
+    if uploaded.file_id not in saved:
+        suffix = Path(uploaded.name).suffix.lower().lstrip(".")
+        suffix = suffix if suffix in VIDEO_TYPES else "bin"
+        path = session_upload_dir() / f"upload-{uploaded.file_id}.{suffix}"
         path.write_bytes(uploaded.getvalue())
-    return path, file_digest(path)
+        saved[uploaded.file_id] = (path, file_digest(path))
+    return saved[uploaded.file_id]
 
 
 class ResultCache:
