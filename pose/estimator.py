@@ -28,13 +28,7 @@ from .backends import Runner, create_runner
 from .checkpoints import CheckpointError, load_checkpoint
 from .crop import crop_image, expand_bbox, normalize_crop
 from .detect import Detection, MediaPipePoseDetector, PersonDetector, landmarks_box
-from .geometry import (
-    bins_to_depth_mm,
-    focal_from_fov,
-    heatmap_to_image_px,
-    pixel_to_camera,
-    root_depth_from_bbox,
-)
+from .geometry import decode_pose, focal_from_fov, pixel_to_camera, root_depth_from_bbox
 from .network import build_model
 from .pipeline import check_image, flip_back
 from .skeleton import FLIP_PERMUTATION, ROOT
@@ -345,10 +339,8 @@ class PoseEstimator:
         v = VARIANTS[self.variant]
         focal = focal_from_fov(image_size, self.fov_deg)
         principal = (image_size[0] / 2.0, image_size[1] / 2.0)
-        keypoints_2d = heatmap_to_image_px(coords.astype(np.float64), transform, v.heatmap_size, v.input_size)
         root_depth = root_depth_from_bbox(processed, focal)
-        depth = bins_to_depth_mm(coords[:, 2], v.depth_bins, root_depth)
-        keypoints_3d = pixel_to_camera(keypoints_2d, depth, focal, principal)
+        keypoints_2d, keypoints_3d = decode_pose(coords, transform, v, root_depth, focal, principal)
         keypoints_2d, keypoints_3d = self._smooth(keypoints_2d, keypoints_3d, t_s)
         return Person(
             np.asarray(box, dtype=np.float64),

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from .crop import crop_image, expand_bbox, normalize_crop
-from .geometry import bins_to_depth_mm, heatmap_to_image_px, pixel_to_camera
+from .geometry import decode_pose
 from .metrics import mpjpe, pa_mpjpe
 from .pipeline import flip_back
 from .skeleton import EVAL_JOINTS, JOINT_NAMES, ROOT
@@ -136,9 +136,7 @@ def network_predictor(runner, flip_test: bool = False) -> Callable[[Sample], np.
         coords, _ = runner(batch)
         coords = coords.astype(np.float64)
         hm = (coords[0] + flip_back(coords[1], v.heatmap_size[1])) / 2 if flip_test else coords[0]
-        xy = heatmap_to_image_px(hm, transform, v.heatmap_size, v.input_size)
-        depth = bins_to_depth_mm(hm[:, 2], v.depth_bins, sample.root_depth_mm)
-        return pixel_to_camera(xy, depth, sample.focal, sample.principal_point)
+        return decode_pose(hm, transform, v, sample.root_depth_mm, sample.focal, sample.principal_point)[1]
 
     return predict
 

@@ -11,6 +11,7 @@ __all__ = [
     "bins_to_depth_mm",
     "pixel_to_camera",
     "root_depth_from_bbox",
+    "decode_pose",
     "focal_from_fov",
 ]
 
@@ -70,3 +71,25 @@ def focal_from_fov(image_size: tuple[int, int], horizontal_fov_deg: float) -> tu
     width, _ = image_size
     f = width / 2.0 / np.tan(np.radians(horizontal_fov_deg) / 2.0)
     return float(f), float(f)
+
+
+def decode_pose(
+    coords_hm: np.ndarray,
+    transform: np.ndarray,
+    variant,
+    root_depth_mm: float,
+    focal: tuple[float, float],
+    principal_point: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The network's output (18, 3) -> image pixels (18, 2) and camera millimetres (18, 3), as the reference.
+
+    Args:
+        coords_hm: x, y in heatmap cells, z in depth bins.
+        transform: the 2x3 image->crop affine of the crop.
+        variant: the :class:`~pose.variants.Variant` that produced ``coords_hm``.
+        root_depth_mm: absolute depth of the pelvis.
+    """
+    coords_hm = np.asarray(coords_hm, dtype=np.float64)
+    keypoints_2d = heatmap_to_image_px(coords_hm, transform, variant.heatmap_size, variant.input_size)
+    depth_mm = bins_to_depth_mm(coords_hm[:, 2], variant.depth_bins, root_depth_mm)
+    return keypoints_2d, pixel_to_camera(keypoints_2d, depth_mm, focal, principal_point)

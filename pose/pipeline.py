@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .crop import crop_image, expand_bbox, normalize_crop
-from .geometry import bins_to_depth_mm, heatmap_to_image_px, pixel_to_camera
+from .geometry import decode_pose
 from .skeleton import FLIP_PERMUTATION
 from .variants import Variant
 
@@ -91,7 +91,5 @@ def estimate(
 
     if principal_point is None:
         principal_point = (width / 2.0, height / 2.0)
-    keypoints_2d = heatmap_to_image_px(coords, transform, variant.heatmap_size, variant.input_size)
-    depth_mm = bins_to_depth_mm(coords[:, 2], variant.depth_bins, root_depth_mm)
-    keypoints_3d = pixel_to_camera(keypoints_2d, depth_mm, focal, principal_point)
+    keypoints_2d, keypoints_3d = decode_pose(coords, transform, variant, root_depth_mm, focal, principal_point)
     return Estimate(keypoints_2d, keypoints_3d, coords, box)
