@@ -117,7 +117,12 @@ class VideoJob:
             self.stride,
         )
 
-    def start_thread(self) -> None:
+    def launch(self) -> None:
+        """Take cached runs and build the other estimators on the script thread (errors show there),
+        then process on a worker thread."""
+        self._cache = result_cache()
+        self._cached = {name: self._cache.get(self.key(name)) for name in self.settings.estimators}
+        self._estimators = {name: self.settings.build(name) for name, run in self._cached.items() if run is None}
         threading.Thread(target=self._work, name="video-job", daemon=True).start()
 
     def _work(self) -> None:
@@ -128,9 +133,8 @@ class VideoJob:
                     break
                 self.current = name
                 key = self.key(name)
-                cached = cache.get(key)
-                if cached is not None:
-                    self.runs[name] = cached
+                if self._cached[name] is not None:
+                    self.runs[name] = self._cached[name]
                     self.reused.append(name)
                     continue
                 with self._estimators[name] as estimator:
@@ -153,13 +157,3 @@ class VideoJob:
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
             self.done = True
-
-    def launch(self) -> None:
-        """Build the estimators on the script thread (errors show there), then process on a worker thread."""
-        self._cache = result_cache()
-        self._estimators = {
-            name: self.settings.build(name)
-            for name in self.settings.estimators
-            if self._cache.get(self.key(name)) is None
-        }
-        self.start_thread()
