@@ -10,9 +10,9 @@ import numpy as np
 import streamlit as st
 
 import pose
-from pose.compare import agreement, compare
-from pose.evaluate import evaluate, load_samples, network_predictor
-from pose.samples import moving_person_frames
+from pose.measure.compare import agreement, compare
+from pose.measure.evaluate import evaluate, load_samples, network_predictor
+from pose.measure.samples import moving_person_frames
 from pose.video import VideoError, probe, read_frames
 from ui import require_app_entry
 from ui.compare_charts import (

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 
 import streamlit as st
-import torch
 
 import pose
-from pose.checkpoints import detect_variant, read_state_dict
-from pose.weights import checkpoint_path, find_checkpoint, weights_dir
+from pose import detect_variant, find_checkpoint, read_state_dict, weights_dir
 from ui import require_app_entry
 from ui.resources import estimator_table, weights_help
 
@@ -40,14 +36,7 @@ if uploaded is not None:
         st.warning(f"`{existing}` already holds ConvNeXtPose-{variant} weights.")
         replace = st.checkbox(f"Replace the existing {variant} checkpoint", key=f"replace-{variant}")
     if st.button(f"Save as ConvNeXtPose-{variant}", disabled=not replace, type="primary"):
-        target = checkpoint_path(variant)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            torch.save({"network": state}, fh)
-        os.replace(tmp, target)  # atomic: a half-written file is never seen
-        if existing is not None and existing != target:
-            existing.unlink()
+        target = pose.store_checkpoint(state, variant)
         st.session_state.models_saved = f"Saved to `{target}`. Every page now runs ConvNeXtPose-{variant} with it."
         st.rerun()  # the table above shows the new weights
 else:

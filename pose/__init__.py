@@ -1,4 +1,4 @@
-"""ConvNeXtPose: the published 3D human pose network and its reference pipeline.
+"""ConvNeXtPose: the published 3D human pose network, its reference pipeline, and a real-time engine.
 
 Public API::
 
@@ -8,42 +8,77 @@ Public API::
 
     with pose.PoseEstimator("XS") as estimator:   # detect, track, crop, infer, decode
         result = estimator.process(frame_bgr)     # result.people[i].keypoints_3d ...
+
+Rooms: ``pose.model`` (the network, checkpoints, runners: torch lives there), the runtime beside this
+file (detection, tracking, estimation, drawing, live sources), ``pose.video`` (files in and out) and
+``pose.measure`` (benchmark, evaluation, comparison). ``tests/test_layers.py`` enforces the arrows.
 """
 
-from .checkpoints import CheckpointError, detect_variant, filter_state_dict, load_checkpoint, read_state_dict
-from .estimator import BLAZEPOSE, ESTIMATORS, Person, PoseEstimator, PoseResult, load_runner
-from .network import ConvNeXtPose, build_model, soft_argmax
-from .pipeline import Estimate, estimate
+from .estimator import BLAZEPOSE, ESTIMATORS, Person, PoseEstimator, PoseResult
+from .model import (
+    BACKENDS,
+    DEVICES,
+    PRECISIONS,
+    VARIANTS,
+    CheckpointError,
+    ConvNeXtPose,
+    Estimate,
+    Runner,
+    Variant,
+    build_model,
+    checkpoint_path,
+    cuda_available,
+    detect_variant,
+    deterministic_state_dict,
+    estimate,
+    filter_state_dict,
+    find_checkpoint,
+    get_variant,
+    gpu_name,
+    init_deterministic,
+    load_checkpoint,
+    load_runner,
+    read_state_dict,
+    soft_argmax,
+    store_checkpoint,
+    weights_dir,
+)
 from .skeleton import BONES, FLIP_PAIRS, JOINT_NAMES, NUM_JOINTS
-from .variants import VARIANTS, Variant, get_variant
-from .weights import deterministic_state_dict, find_checkpoint, init_deterministic, weights_dir
 
 __all__ = [
+    "BACKENDS",
     "BLAZEPOSE",
-    "ESTIMATORS",
-    "Person",
-    "PoseEstimator",
-    "PoseResult",
-    "load_runner",
     "BONES",
+    "DEVICES",
+    "ESTIMATORS",
     "FLIP_PAIRS",
     "JOINT_NAMES",
     "NUM_JOINTS",
+    "PRECISIONS",
     "VARIANTS",
     "CheckpointError",
     "ConvNeXtPose",
     "Estimate",
+    "Person",
+    "PoseEstimator",
+    "PoseResult",
+    "Runner",
     "Variant",
     "build_model",
+    "checkpoint_path",
+    "cuda_available",
     "detect_variant",
     "deterministic_state_dict",
-    "init_deterministic",
     "estimate",
     "filter_state_dict",
     "find_checkpoint",
     "get_variant",
+    "gpu_name",
+    "init_deterministic",
     "load_checkpoint",
+    "load_runner",
     "read_state_dict",
     "soft_argmax",
+    "store_checkpoint",
     "weights_dir",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "crop_transform",
     "crop_image",
     "normalize_crop",
+    "check_image",
 ]
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -97,3 +98,13 @@ def normalize_crop(crop_bgr: np.ndarray, out: np.ndarray | None = None) -> np.nd
         np.multiply(bgr_channel, _SCALE[rgb_channel], out=out[rgb_channel], dtype=np.float32)
         out[rgb_channel] += _SHIFT[rgb_channel]
     return out
+
+
+def check_image(image_bgr: np.ndarray) -> None:
+    """Raise ValueError unless ``image_bgr`` is an (H, W, 3) uint8 array."""
+    if not isinstance(image_bgr, np.ndarray):
+        raise ValueError(f"expected an image as a numpy array, got {type(image_bgr).__name__}")
+    if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or min(image_bgr.shape[:2]) < 1:
+        raise ValueError(f"expected a BGR image of shape (H, W, 3), got shape {image_bgr.shape}")
+    if image_bgr.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got dtype {image_bgr.dtype}")

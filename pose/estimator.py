@@ -24,19 +24,17 @@ from types import MappingProxyType
 import numpy as np
 
 from . import blazepose
-from .backends import Runner, create_runner
-from .checkpoints import CheckpointError, load_checkpoint
-from .crop import crop_image, expand_bbox, normalize_crop
+from .crop import check_image, crop_image, expand_bbox, normalize_crop
 from .detect import Detection, MediaPipePoseDetector, PersonDetector, landmarks_box
 from .geometry import decode_pose, focal_from_fov, pixel_to_camera, root_depth_from_bbox
-from .network import build_model
-from .pipeline import check_image, flip_back
+from .model.backends import Runner
+from .model.load import load_runner
+from .model.topdown import flip_back
+from .model.variants import VARIANTS, get_variant
 from .skeleton import FLIP_PERMUTATION, ROOT
 from .smoothing import OneEuroFilter
-from .variants import VARIANTS, get_variant
-from .weights import find_checkpoint, init_deterministic
 
-__all__ = ["ESTIMATORS", "BLAZEPOSE", "Person", "PoseResult", "PoseEstimator", "load_runner"]
+__all__ = ["ESTIMATORS", "BLAZEPOSE", "Person", "PoseResult", "PoseEstimator"]
 
 log = logging.getLogger(__name__)
 
@@ -86,37 +84,6 @@ class PoseResult:
     device: str
     detected: bool = False
     frame_size: tuple[int, int] = field(default=(0, 0))
-
-
-def load_runner(
-    variant: str,
-    backend: str = "auto",
-    device: str = "auto",
-    precision: str = "fp32",
-    *,
-    checkpoint: str | Path | None = None,
-    weights_folder: Path | None = None,
-) -> Runner:
-    """Load ``variant``'s trained checkpoint (or deterministic untrained weights) into a runner.
-
-    The runner gains ``trained`` (bool) and ``checkpoint`` (the file, or None).
-
-    Raises:
-        CheckpointError: the checkpoint found is unusable or of another variant.
-        ValueError: for an unknown variant, backend, device or precision.
-    """
-    v = get_variant(variant)
-    path = Path(checkpoint) if checkpoint else find_checkpoint(v.name, weights_folder)
-    if path is not None:
-        model = load_checkpoint(path)
-        if model.variant != v:
-            raise CheckpointError(f"{path.name} holds ConvNeXtPose-{model.variant.name} weights, not {v.name}")
-    else:
-        model = init_deterministic(build_model(v))
-        log.info("no trained checkpoint for %s: running deterministic untrained weights", v.name)
-    runner = create_runner(model, backend, device, precision)
-    runner.trained, runner.checkpoint = path is not None, path
-    return runner
 
 
 class PoseEstimator:

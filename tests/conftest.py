@@ -38,7 +38,7 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def moving_frames():
     """80 640x480 frames of a person gliding across; out of view for frames 30-44."""
-    from pose.samples import moving_person_frames
+    from pose.measure.samples import moving_person_frames
 
     return list(moving_person_frames(80, absent=(30, 45)))
 
@@ -46,7 +46,7 @@ def moving_frames():
 @pytest.fixture(scope="session")
 def xs_runner():
     """An untrained XS runner (deterministic weights), shared by the tests."""
-    from pose.estimator import load_runner
+    from pose.model.load import load_runner
 
     return load_runner("XS", "onnxruntime", "cpu", weights_folder=Path("/nonexistent"))
 

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 import pose
-from pose.backends import OnnxRuntimeRunner, TorchRunner, create_runner, export_onnx, resolve_device
+from pose.model.backends import OnnxRuntimeRunner, TorchRunner, create_runner, export_onnx
+from pose.model.device import resolve_device
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@ import json
 
 from conftest import write_video
 
-from pose import bench
-from pose.samples import moving_person_frames
+from pose.measure import bench
+from pose.measure.samples import moving_person_frames
 
 
 def test_bench_command_writes_table_and_json(tmp_path, capsys, monkeypatch):

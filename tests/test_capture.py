@@ -4,7 +4,7 @@ import pytest
 from conftest import write_video
 
 from pose.capture import LatestFrameReader, SourceError
-from pose.samples import moving_person_frames
+from pose.measure.samples import moving_person_frames
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import pose
-from pose.checkpoints import CheckpointError, detect_variant, filter_state_dict, read_state_dict
+from pose.model.checkpoints import CheckpointError, detect_variant, filter_state_dict, read_state_dict
 
 SHIPPED = "snapshot_XS_deterministic.pth.tar"
 
@@ -199,7 +199,7 @@ def test_read_state_dict_from_bytes(xs_state):
 
 
 def test_weights_folder_lookup(tmp_path, monkeypatch):
-    from pose.weights import checkpoint_path, find_checkpoint, weights_dir
+    from pose.model.weights import checkpoint_path, find_checkpoint, weights_dir
 
     monkeypatch.setenv("CONVNEXTPOSE_WEIGHTS", str(tmp_path))
     assert weights_dir() == tmp_path and find_checkpoint("XS") is None

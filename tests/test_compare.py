@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from pose.compare import SharedDetections, agreement, compare, measure_gmacs, pareto_front
 from pose.estimator import PoseEstimator
-from pose.samples import moving_person_frames
+from pose.measure.compare import SharedDetections, agreement, compare, measure_gmacs, pareto_front
+from pose.measure.samples import moving_person_frames
 
 
 def test_measured_macs_match_the_paper():

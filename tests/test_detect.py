@@ -1,7 +1,7 @@
 import numpy as np
 
 from pose.detect import MediaPipePoseDetector, landmarks_box
-from pose.samples import moving_person_frames
+from pose.measure.samples import moving_person_frames
 
 
 def test_landmarks_box_grows_and_clips():

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 import pose
-from pose.estimator import PoseEstimator, PoseResult, load_runner
-from pose.samples import moving_person_frames, person_photo
+from pose.estimator import PoseEstimator, PoseResult
+from pose.measure.samples import moving_person_frames, person_photo
+from pose.model.load import load_runner
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from pose.evaluate import evaluate, load_samples, main, network_predictor
+from pose.measure.evaluate import evaluate, load_samples, main, network_predictor
 from pose.skeleton import EVAL_JOINTS, JOINT_NAMES
 
 FOCAL, CENTRE = (500.0, 500.0), (128.0, 128.0)

@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 import pose
-from pose.fusion import fold_batchnorm
+from pose.model.fusion import fold_batchnorm
 
 
 @pytest.mark.parametrize("name", ["XS", "M"])
@@ -23,7 +23,7 @@ def test_folded_model_computes_the_same(name):
 def test_inference_rewrites_compute_the_same_with_fewer_macs(name):
     from torch.utils.flop_counter import FlopCounterMode
 
-    from pose.fusion import optimize_for_inference
+    from pose.model.fusion import optimize_for_inference
 
     model = pose.init_deterministic(pose.build_model(name))
     fast = optimize_for_inference(model)

@@ -3,7 +3,7 @@ import pytest
 
 from pose.estimator import PoseEstimator
 from pose.live import DrawOptions, LiveProcessor
-from pose.samples import moving_person_frames
+from pose.measure.samples import moving_person_frames
 
 
 def test_live_processor_draws_and_keeps_readouts(moving_frames, xs_runner):

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 import pose
-from pose.network import soft_argmax
-from pose.variants import VARIANTS
+from pose.model.network import soft_argmax
+from pose.model.variants import VARIANTS
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))

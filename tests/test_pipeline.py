@@ -5,8 +5,8 @@ import torch
 
 import pose
 from pose.crop import crop_image, expand_bbox, normalize_crop
-from pose.pipeline import flip_back
-from pose.variants import VARIANTS
+from pose.model.topdown import flip_back
+from pose.model.variants import VARIANTS
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 import pytest
 
 import pose
-from pose.variants import VARIANTS, get_variant
+from pose.model.variants import VARIANTS, get_variant
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))

@@ -13,7 +13,7 @@ from conftest import write_video
 from videos import write_av
 
 from pose.estimator import PoseEstimator
-from pose.samples import moving_person_frames
+from pose.measure.samples import moving_person_frames
 from pose.skeleton import JOINT_NAMES
 from pose.video import CSV_COLUMNS, Mp4Writer, VideoError, probe, process_video, read_frames
 

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import pose
-from pose.compare import STAGES, Measurement, measure_gmacs, pareto_front
+from pose.measure.compare import STAGES, Measurement, measure_gmacs, pareto_front
 from pose.render import draw_person, skeleton_traces
 from pose.skeleton import JOINT_NAMES
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
-import torch
 
 import pose
 from pose.live import DrawOptions
@@ -96,17 +95,17 @@ def estimator_settings(
         key=f"{key}backend",
         help="ConvNeXtPose only; BlazePose always runs in MediaPipe.",
     )
-    devices = ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    devices = [d for d in pose.DEVICES if d != "cuda" or pose.cuda_available()]
     device = sb.selectbox(
         "Device",
         devices,
         key=f"{key}device",
         help="auto takes the CUDA GPU when there is one."
-        + ("" if torch.cuda.is_available() else " No CUDA GPU was found here."),
+        + ("" if pose.cuda_available() else " No CUDA GPU was found here."),
     )
     precision = sb.selectbox(
         "Precision",
-        ["fp32", "bf16"] + (["fp16"] if torch.cuda.is_available() else []),
+        [p for p in pose.PRECISIONS if p != "fp16" or pose.cuda_available()],
         key=f"{key}precision",
         help="bf16: 2-3x faster on CPUs with AVX-512 BF16 (OpenVINO), at a small cost in precision; "
         "the Compare page and `python -m pose.bench` measure the deviation.",

@@ -8,11 +8,9 @@ import os
 
 import pandas as pd
 import streamlit as st
-import torch
 
 import pose
-from pose.backends import Runner
-from pose.weights import find_checkpoint, weights_dir
+from pose import Runner, find_checkpoint, weights_dir
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +19,8 @@ ICE_ENV = "CONVNEXTPOSE_ICE_SERVERS"
 
 def device_label() -> str:
     """The accelerator in words: the CUDA GPU's name, or CPU."""
-    if torch.cuda.is_available():
-        return f"CUDA GPU: {torch.cuda.get_device_name(0)}"
+    if name := pose.gpu_name():
+        return f"CUDA GPU: {name}"
     return "CPU (no CUDA GPU found)"
 
 

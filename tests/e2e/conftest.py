@@ -117,7 +117,7 @@ def app_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def fake_camera(tmp_path_factory) -> Path:
-    from pose.samples import moving_person_frames
+    from pose.measure.samples import moving_person_frames
 
     return write_y4m(tmp_path_factory.mktemp("camera") / "person.y4m", list(moving_person_frames(90)))
 

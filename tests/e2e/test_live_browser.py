@@ -7,7 +7,7 @@ import time
 
 from conftest import write_video
 
-from pose.samples import moving_person_frames
+from pose.measure.samples import moving_person_frames
 
 from .conftest import ARTIFACTS
 

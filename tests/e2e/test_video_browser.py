@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from videos import write_av
 
-from pose.samples import moving_person_frames
+from pose.measure.samples import moving_person_frames
 
 from .conftest import ARTIFACTS
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import zlib
 from pathlib import Path
 
 import torch
 
 __all__ = [
+    "store_checkpoint",
     "deterministic_state_dict",
     "init_deterministic",
     "weights_dir",
@@ -83,3 +85,25 @@ def find_checkpoint(variant: str, folder: Path | None = None) -> Path | None:
         if path.is_file() and any(name == stem + suffix for suffix in CHECKPOINT_SUFFIXES):
             return path
     return None
+
+
+def store_checkpoint(state_dict: dict[str, torch.Tensor], variant: str, folder: Path | None = None) -> Path:
+    """Save a validated state dict as ``variant``'s checkpoint, atomically, replacing any other file for it.
+
+    Returns:
+        The file written (:func:`checkpoint_path`).
+    """
+    target = checkpoint_path(variant, folder)
+    existing = find_checkpoint(variant, folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save({"network": state_dict}, fh)
+        os.replace(tmp, target)  # atomic: a half-written file is never seen
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if existing is not None and existing != target:
+        existing.unlink()
+    return target

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .device import resolve_device
 from .fusion import fold_batchnorm, optimize_for_inference
 from .network import ConvNeXtPose
 
@@ -40,21 +41,6 @@ CACHE_ENV = "CONVNEXTPOSE_CACHE"
 EXPORT_REVISION = "r3"  # bump when the exported graph changes, so stale cached exports are not reused
 
 
-def resolve_device(device: str = "auto") -> str:
-    """ "auto" -> "cuda" when a CUDA GPU is present, else "cpu".
-
-    Raises:
-        ValueError: for an unknown device, or "cuda" without a CUDA GPU.
-    """
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {device!r}; choose auto, cpu or cuda")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' asked for, but PyTorch finds no CUDA GPU on this machine")
-    return device
-
-
 def cache_dir() -> Path:
     """Where exported models are cached: ``$CONVNEXTPOSE_CACHE`` or ``~/.cache/convnextpose``."""
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "convnextpose")
@@ -67,9 +53,15 @@ class Runner:
     device: str = "cpu"
     precision: str = "fp32"
 
-    def __init__(self, model: ConvNeXtPose) -> None:
+    def __init__(self, model: ConvNeXtPose, checkpoint: Path | None = None) -> None:
         self.variant = model.variant
+        self.checkpoint = checkpoint
         self._lock = threading.Lock()
+
+    @property
+    def trained(self) -> bool:
+        """Whether the weights came from a checkpoint (else deterministic untrained weights)."""
+        return self.checkpoint is not None
 
     def __call__(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         batch = np.ascontiguousarray(batch, dtype=np.float32)
@@ -96,8 +88,15 @@ class TorchRunner(Runner):
 
     backend = "torch"
 
-    def __init__(self, model: ConvNeXtPose, device: str = "cpu", precision: str = "fp32", optimize: bool = True):
-        super().__init__(model)
+    def __init__(
+        self,
+        model: ConvNeXtPose,
+        device: str = "cpu",
+        precision: str = "fp32",
+        optimize: bool = True,
+        checkpoint: Path | None = None,
+    ):
+        super().__init__(model, checkpoint)
         if precision == "fp16" and device != "cuda":
             raise ValueError("fp16 runs on CUDA only; on CPU use bf16")
         self.device, self.precision = device, precision
@@ -178,8 +177,10 @@ class OnnxRuntimeRunner(Runner):
 
     backend = "onnxruntime"
 
-    def __init__(self, model: ConvNeXtPose, device: str = "cpu", precision: str = "fp32"):
-        super().__init__(model)
+    def __init__(
+        self, model: ConvNeXtPose, device: str = "cpu", precision: str = "fp32", checkpoint: Path | None = None
+    ):
+        super().__init__(model, checkpoint)
         import onnxruntime as ort
 
         if precision != "fp32":
@@ -209,8 +210,10 @@ class OpenVinoRunner(Runner):
 
     backend = "openvino"
 
-    def __init__(self, model: ConvNeXtPose, device: str = "cpu", precision: str = "fp32"):
-        super().__init__(model)
+    def __init__(
+        self, model: ConvNeXtPose, device: str = "cpu", precision: str = "fp32", checkpoint: Path | None = None
+    ):
+        super().__init__(model, checkpoint)
         import openvino as ov
 
         if device != "cpu":
@@ -250,9 +253,17 @@ def _openvino_available() -> bool:
     return True
 
 
-def create_runner(model: ConvNeXtPose, backend: str = "auto", device: str = "auto", precision: str = "fp32") -> Runner:
+def create_runner(
+    model: ConvNeXtPose,
+    backend: str = "auto",
+    device: str = "auto",
+    precision: str = "fp32",
+    *,
+    checkpoint: Path | None = None,
+) -> Runner:
     """Build the runner for ``model``.
 
+    ``checkpoint`` is the file the weights came from (None: untrained), kept as ``runner.checkpoint``.
     ``backend="auto"`` takes PyTorch (fp16 unless fp32 is asked for) on CUDA,
     and on the CPU OpenVINO when installed, else ONNX Runtime.
 
@@ -272,4 +283,4 @@ def create_runner(model: ConvNeXtPose, backend: str = "auto", device: str = "aut
             backend = "openvino" if _openvino_available() else ("torch" if precision == "bf16" else "onnxruntime")
     if backend not in _RUNNERS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    return _RUNNERS[backend](model, device=device, precision=precision)
+    return _RUNNERS[backend](model, device=device, precision=precision, checkpoint=checkpoint)

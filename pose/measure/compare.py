@@ -9,18 +9,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
-import torch
 
-from .blazepose import SHARED_JOINTS
-from .crop import crop_image, expand_bbox, normalize_crop
-from .detect import Detection, MediaPipePoseDetector
-from .estimator import BLAZEPOSE, PoseEstimator
-from .metrics import jitter, mean_distance
-from .network import build_model
-from .variants import VARIANTS
+from ..blazepose import SHARED_JOINTS
+from ..detect import Detection, MediaPipePoseDetector
+from ..estimator import BLAZEPOSE, PoseEstimator
+from ..metrics import jitter, mean_distance
+from ..model.flops import measure_gmacs
+from ..model.topdown import infer_boxes
+from ..model.variants import VARIANTS
 
 __all__ = [
     "SharedDetections",
@@ -76,17 +74,6 @@ class Measurement:
     @property
     def model_fps(self) -> float:
         return 1000.0 / float(np.median(self.model_ms)) if len(self.model_ms) else float("nan")
-
-
-@cache
-def measure_gmacs(variant: str) -> float:
-    """Multiply-accumulates (G) of one 256x256 forward pass, counted by PyTorch's FLOP counter (FLOPs / 2)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    model = build_model(variant)
-    with FlopCounterMode(display=False) as counter, torch.inference_mode():
-        model(torch.zeros(1, 3, *VARIANTS[variant].input_size))
-    return counter.get_total_flops() / 2.0 / 1e9
 
 
 def _nan_pose(shape) -> np.ndarray:
@@ -145,16 +132,14 @@ def compare(
 
 
 def _model_only_ms(estimator: PoseEstimator, frames, detections) -> np.ndarray:
-    """The network alone on the same crops, one crop per call."""
+    """The network alone on the same crops, one frame's people per call."""
     times = []
     for frame, found in zip(frames, detections):
         if not found:
             continue
-        height, width = frame.shape[:2]
-        crop, _ = crop_image(frame, expand_bbox(found[0].bbox_xywh, (width, height)))
-        batch = normalize_crop(crop)[None]
+        items = [(frame, d.bbox_xywh) for d in found]
         t0 = time.perf_counter()
-        estimator.runner(batch)
+        infer_boxes(estimator.runner, estimator.runner.variant, items)
         times.append((time.perf_counter() - t0) * 1e3)
     return np.array(times)
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import av
 import numpy as np
 
-from .estimator import PoseEstimator, PoseResult
-from .render import draw_message, draw_person
-from .skeleton import JOINT_NAMES
+from ..estimator import PoseEstimator, PoseResult
+from ..render import draw_message, draw_person
+from ..skeleton import JOINT_NAMES
 
 __all__ = [
     "VideoError",

@@ -1,0 +1,334 @@
+"""The benchmark: ``python -m pose.bench``.
+
+For each variant and configuration (backend, device, precision) it measures
+model-only latency on single crops, the whole pipeline per frame (detect
+amortised by tracking, crop, infer, decode) on a video of a moving person,
+the output's deviation from fp32 eager, and memory; the plain eager PyTorch
+model is always measured in the same run as the baseline, so the ratios hold
+on a noisy machine. Prints a table and writes JSON.
+
+Examples::
+
+    python -m pose.bench                                   # all sizes, CPU configurations
+    python -m pose.bench --variants XS L --frames 300 --json bench.json
+    python -m pose.bench --video walk.mp4 --configs onnxruntime openvino:bf16
+    python -m pose.bench --variants XS --configs onnxruntime --soak 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import resource
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..detect import MediaPipePoseDetector
+from ..estimator import STAGES, PoseEstimator
+from ..model.backends import Runner, TorchRunner, create_runner
+from ..model.device import cuda_available, gpu_name, resolve_device, set_cpu_threads, torch_version
+from ..model.load import load_model
+from ..model.network import build_model
+from ..model.topdown import crop_batch
+from ..model.variants import VARIANTS
+from ..model.weights import init_deterministic
+from .samples import moving_person_frames
+
+__all__ = ["BenchRow", "run_benchmark", "main"]
+
+log = logging.getLogger(__name__)
+
+EAGER = "eager"
+CPU_CONFIGS = ("torch", "onnxruntime", "openvino", "torch:bf16", "openvino:bf16")
+CUDA_CONFIGS = ("eager@cuda", "torch:fp16@cuda", "torch@cuda", "onnxruntime@cuda")
+
+
+@dataclass
+class BenchRow:
+    """One variant under one configuration; times in milliseconds."""
+
+    variant: str
+    config: str
+    backend: str
+    device: str
+    precision: str
+    trained: bool
+    model_ms_median: float
+    model_ms_p90: float
+    model_fps: float
+    model_ratio: float  # model-only latency / eager's, same run
+    deviation_cells_mean: float  # |coords - eager fp32 coords|, heatmap cells
+    deviation_cells_max: float
+    e2e_fps: float = float("nan")
+    e2e_ratio: float = float("nan")  # pipeline time per frame / eager model-only latency
+    e2e_over_model_fps: float = float("nan")
+    stages_ms: dict = field(default_factory=dict)  # stage -> {"mean", "median", "p90"}
+    rss_mb: float = float("nan")
+
+
+def parse_config(config: str) -> tuple[str, str, str]:
+    """ "backend[:precision][@device]" -> (backend, precision, device)."""
+    rest, _, device = config.partition("@")
+    backend, _, precision = rest.partition(":")
+    return backend, precision or "fp32", device or "cpu"
+
+
+def _percentiles(samples_ms) -> tuple[float, float]:
+    return float(np.median(samples_ms)), float(np.percentile(samples_ms, 90))
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _time_model(runner: Runner, crops: np.ndarray, iters: int) -> tuple[list[float], np.ndarray]:
+    outputs = [runner(crops[i % len(crops)][None])[0][0] for i in range(3)]  # warm-up
+    times = []
+    for i in range(iters):
+        t = time.perf_counter()
+        runner(crops[i % len(crops)][None])
+        times.append((time.perf_counter() - t) * 1e3)
+    outputs = np.stack([runner(c[None])[0][0] for c in crops])
+    return times, outputs
+
+
+def _make_runner(config: str, model, checkpoint=None) -> Runner:
+    backend, precision, device = parse_config(config)
+    device = resolve_device(device)
+    if backend == EAGER:
+        return TorchRunner(model, device=device, precision=precision, optimize=False, checkpoint=checkpoint)
+    return create_runner(model, backend, device, precision, checkpoint=checkpoint)
+
+
+def _sample_crops(frames, n: int = 8) -> np.ndarray:
+    """Normalised crops around the person in a few frames, as the pipeline makes them."""
+    detector = MediaPipePoseDetector(static_image_mode=True)
+    items = []
+    for frame in frames[:: max(1, len(frames) // n)][:n]:
+        found = detector.detect(frame)
+        h, w = frame.shape[:2]
+        items.append((frame, found[0].bbox_xywh if found else np.array([0, 0, w, h], dtype=float)))
+    detector.close()
+    batch, _ = crop_batch(VARIANTS["XS"], items)
+    return batch
+
+
+def run_benchmark(
+    variants, configs, frames, *, model_iters: int = 30, detect_every: int = 30, e2e: bool = True
+) -> list[BenchRow]:
+    """Measure every (variant, config); the eager baseline comes first for each variant."""
+    crops = _sample_crops(frames)
+    rows = []
+    for name in variants:
+        model, path = load_model(name)
+        baseline_ms, reference = None, None
+        for config in (EAGER, *[c for c in configs if c != EAGER]):
+            try:
+                runner = _make_runner(config, model, path)
+            except (ValueError, ImportError) as exc:
+                log.warning("skipping %s %s: %s", name, config, exc)
+                continue
+            times, outputs = _time_model(runner, crops, model_iters)
+            median, p90 = _percentiles(times)
+            if baseline_ms is None:
+                baseline_ms, reference = median, outputs
+            deviation = np.abs(outputs - reference)
+            row = BenchRow(
+                name,
+                config,
+                runner.backend if config != EAGER else EAGER,
+                runner.device,
+                runner.precision,
+                runner.trained,
+                median,
+                p90,
+                1e3 / median,
+                median / baseline_ms,
+                float(deviation.mean()),
+                float(deviation.max()),
+            )
+            if e2e:
+                _measure_pipeline(row, runner, frames, detect_every, baseline_ms)
+            row.rss_mb = _rss_mb()
+            rows.append(row)
+            log.info("%s %s: model %.1f ms", name, config, median)
+    return rows
+
+
+def _measure_pipeline(row: BenchRow, runner: Runner, frames, detect_every: int, baseline_ms: float) -> None:
+    with PoseEstimator(runner=runner, detect_every=detect_every) as estimator:
+        for frame in frames[:3]:  # warm-up, then a fresh track
+            estimator.process(frame)
+        estimator.reset()
+        stage_samples = {s: [] for s in STAGES}
+        start = time.perf_counter()
+        for i, frame in enumerate(frames):
+            result = estimator.process(frame, i / 30.0)
+            for stage in STAGES:
+                stage_samples[stage].append(result.timings_ms[stage])
+        wall_s = time.perf_counter() - start
+    row.e2e_fps = len(frames) / wall_s
+    row.e2e_ratio = (wall_s * 1e3 / len(frames)) / baseline_ms
+    row.e2e_over_model_fps = row.e2e_fps / row.model_fps
+    row.stages_ms = {
+        s: {"mean": float(np.mean(v)), **dict(zip(("median", "p90"), _percentiles(v)))}
+        for s, v in stage_samples.items()
+    }
+
+
+def soak(variant: str, config: str, frames, n_frames: int, every: int = 1000) -> dict:
+    """Run ``n_frames`` through the pipeline, sampling RSS; returns the samples and the growth."""
+    model = init_deterministic(build_model(variant))
+    runner = _make_runner(config, model)
+    samples = []
+    with PoseEstimator(runner=runner) as estimator:
+        for i in range(n_frames):
+            estimator.process(frames[i % len(frames)], i / 30.0)
+            if i % every == 0 or i == n_frames - 1:
+                samples.append((i, round(_rss_mb(), 1)))
+    settled = samples[1][1] if len(samples) > 2 else samples[0][1]
+    return {
+        "variant": variant,
+        "config": config,
+        "frames": n_frames,
+        "rss_mb": samples,
+        "growth_mb_after_warmup": round(samples[-1][1] - settled, 1),
+    }
+
+
+def read_frames(path: str, limit: int) -> list[np.ndarray]:
+    """Up to ``limit`` frames of a video file."""
+    import cv2
+
+    capture = cv2.VideoCapture(path)
+    frames = []
+    while len(frames) < limit:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    if not frames:
+        raise SystemExit(f"error: {path} holds no readable video frames")
+    return frames
+
+
+def machine_description() -> dict:
+    info = {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "torch": torch_version(),
+        "python": platform.python_version(),
+    }
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    if gpu_name():
+        info["gpu"] = gpu_name()
+    return info
+
+
+def format_table(rows: list[BenchRow]) -> str:
+    header = (
+        f"{'variant':<7} {'config':<18} {'trained':<7} {'model ms':>9} {'p90':>7} {'model fps':>9} "
+        f"{'x eager':>7} {'dev cells':>9} {'e2e fps':>8} {'e2e/eager':>9} {'e2e/model':>9} "
+        f"{'detect':>7} {'crop':>6} {'infer':>7} {'decode':>6} {'RSS MB':>7}"
+    )
+    legend = (
+        "model ms: median single-crop latency; x eager: that over the eager fp32 model's, same run; "
+        "dev cells: mean |output - eager fp32| in heatmap cells;\ne2e: the whole pipeline per frame; "
+        "e2e/eager: its time per frame over eager's model-only latency; e2e/model: e2e fps over model fps; "
+        "stages: mean ms per frame (detection amortised)"
+    )
+    lines = [legend, header, "-" * len(header)]
+    for r in rows:
+        st = {k: v["mean"] for k, v in r.stages_ms.items()} or dict.fromkeys(STAGES, float("nan"))
+        lines.append(
+            f"{r.variant:<7} {r.config:<18} {str(r.trained):<7} {r.model_ms_median:>9.2f} {r.model_ms_p90:>7.2f} "
+            f"{r.model_fps:>9.1f} {r.model_ratio:>7.2f} {r.deviation_cells_mean:>9.4f} {r.e2e_fps:>8.1f} "
+            f"{r.e2e_ratio:>9.2f} {r.e2e_over_model_fps:>9.2f} {st['detect']:>7.2f} {st['crop']:>6.2f} "
+            f"{st['infer']:>7.2f} {st['decode']:>6.2f} {r.rss_mb:>7.0f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pose.bench",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        default=None,
+        help="backend[:precision][@device], e.g. onnxruntime openvino:bf16 torch:fp16@cuda "
+        "(default: every CPU configuration, and the CUDA ones when a GPU is present)",
+    )
+    parser.add_argument("--video", help="a video file (default: a generated 640x480 moving-person clip)")
+    parser.add_argument("--frames", type=int, default=150, help="frames for the pipeline measurement")
+    parser.add_argument("--model-iters", type=int, default=30, help="timed model-only calls per configuration")
+    parser.add_argument("--detect-every", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=None, help="PyTorch CPU threads (default: all cores)")
+    parser.add_argument("--no-e2e", action="store_true", help="model-only figures")
+    parser.add_argument(
+        "--soak",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N frames through the first variant and config, sampling memory",
+    )
+    parser.add_argument("--json", help="write the results here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.threads:
+        set_cpu_threads(args.threads)
+    configs = args.configs or [*CPU_CONFIGS, *(CUDA_CONFIGS if cuda_available() else ())]
+    frames = read_frames(args.video, args.frames) if args.video else list(moving_person_frames(args.frames))
+    rows = run_benchmark(
+        args.variants,
+        configs,
+        frames,
+        model_iters=args.model_iters,
+        detect_every=args.detect_every,
+        e2e=not args.no_e2e,
+    )
+    machine = machine_description()
+    print(
+        f"# {machine}  frames: {len(frames)} {frames[0].shape[1]}x{frames[0].shape[0]} "
+        f"({args.video or 'generated moving person'}), detect_every={args.detect_every}"
+    )
+    print(format_table(rows))
+    report = {
+        "machine": machine,
+        "frames": len(frames),
+        "video": args.video,
+        "detect_every": args.detect_every,
+        "rows": [asdict(r) for r in rows],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if args.soak:
+        report["soak"] = soak(args.variants[0], configs[0], frames, args.soak)
+        print(f"# soak: {report['soak']}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

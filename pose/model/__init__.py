@@ -1,0 +1,55 @@
+"""The model room: the ConvNeXtPose network, its checkpoints and weights, and the runners that execute it.
+
+Torch is imported here and nowhere else in :mod:`pose` (an import-linter contract checks it).
+"""
+
+from .backends import BACKENDS, PRECISIONS, Runner, create_runner
+from .checkpoints import CheckpointError, detect_variant, filter_state_dict, load_checkpoint, read_state_dict
+from .device import DEVICES, cuda_available, gpu_name, resolve_device
+from .load import load_model, load_runner
+from .network import ConvNeXtPose, build_model, soft_argmax
+from .pipeline import Estimate, estimate
+from .topdown import CropOutput, infer_boxes
+from .variants import VARIANTS, Variant, get_variant
+from .weights import (
+    checkpoint_path,
+    deterministic_state_dict,
+    find_checkpoint,
+    init_deterministic,
+    store_checkpoint,
+    weights_dir,
+)
+
+__all__ = [
+    "BACKENDS",
+    "DEVICES",
+    "PRECISIONS",
+    "VARIANTS",
+    "CheckpointError",
+    "ConvNeXtPose",
+    "CropOutput",
+    "Estimate",
+    "Runner",
+    "Variant",
+    "build_model",
+    "checkpoint_path",
+    "create_runner",
+    "cuda_available",
+    "detect_variant",
+    "deterministic_state_dict",
+    "estimate",
+    "filter_state_dict",
+    "find_checkpoint",
+    "get_variant",
+    "gpu_name",
+    "infer_boxes",
+    "init_deterministic",
+    "load_checkpoint",
+    "load_model",
+    "load_runner",
+    "read_state_dict",
+    "resolve_device",
+    "soft_argmax",
+    "store_checkpoint",
+    "weights_dir",
+]
