@@ -53,6 +53,7 @@ class Person:
         keypoints_3d: (18, 3) camera millimetres.
         keypoints_rel: (18, 3) millimetres relative to the pelvis.
         confidence: (18,) per joint, in [0, 1].
+        track_id: the person's identity, kept across frames while they stay in view.
     """
 
     bbox_xywh: np.ndarray
@@ -60,6 +61,7 @@ class Person:
     keypoints_3d: np.ndarray
     keypoints_rel: np.ndarray
     confidence: np.ndarray
+    track_id: int = 0
 
 
 @dataclass(frozen=True)
