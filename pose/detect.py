@@ -1,21 +1,37 @@
-"""Person detection, offline: MediaPipe 0.10.21's bundled BlazePose models.
+"""Person detection, offline: MediaPipe 0.10.21's bundled BlazePose models, or a user's ONNX detector.
 
 A detector has one method, ``detect(frame_bgr) -> list[Detection]``, so
-another can be added beside this one.
+another can be added beside this one. :func:`create_detector` picks one from a
+spec: "blazepose" (the default, bundled: :class:`~pose.blazepose_detector.BlazePoseDetector`,
+every person) or the path of an .onnx file (:class:`~pose.onnx_detector.OnnxPersonDetector`);
+the environment variable ``CONVNEXTPOSE_DETECTOR`` gives the default spec.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import cv2
 import numpy as np
 
-__all__ = ["Detection", "PersonDetector", "MediaPipePoseDetector", "landmarks_box"]
+__all__ = [
+    "Detection",
+    "PersonDetector",
+    "MediaPipePoseDetector",
+    "landmarks_box",
+    "create_detector",
+    "DETECTOR_ENV",
+    "BUNDLED_DETECTOR",
+]
 
 log = logging.getLogger(__name__)
+
+DETECTOR_ENV = "CONVNEXTPOSE_DETECTOR"
+BUNDLED_DETECTOR = "blazepose"
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,9 @@ class Detection:
         landmarks_px: (33, 2) BlazePose landmarks in pixels, when the detector has them.
         visibility: (33,) landmark visibilities, likewise.
         world_mm: (33, 3) BlazePose world landmarks, hip-centred millimetres, likewise.
+        keypoints_px: (4, 2) the BlazePose detector's alignment keypoints in pixels (mid-hip, full-body
+            scale point, mid-shoulder, upper-body scale point), when the detector has them; they place
+            the landmark model's rotated region (:func:`pose.ssd.body_roi`).
     """
 
     bbox_xywh: np.ndarray
@@ -35,6 +54,7 @@ class Detection:
     landmarks_px: np.ndarray | None = None
     visibility: np.ndarray | None = None
     world_mm: np.ndarray | None = None
+    keypoints_px: np.ndarray | None = None
 
 
 class PersonDetector(Protocol):
@@ -119,3 +139,29 @@ class MediaPipePoseDetector:
         if self._pose is not None:
             self._pose.close()
             self._pose = None
+
+
+def create_detector(spec: str | Path | None = None) -> PersonDetector:
+    """The person detector that ``spec`` names.
+
+    Args:
+        spec: "blazepose" (bundled, every person), the path of an .onnx detector, or None for the
+            environment variable ``CONVNEXTPOSE_DETECTOR``, else "blazepose".
+
+    Raises:
+        ValueError: for a spec that is neither (with what is accepted).
+        FileNotFoundError: for a missing .onnx file.
+        pose.onnx_detector.DetectorFileError: for an unreadable or unsuitable .onnx file.
+    """
+    if spec is None or str(spec).strip() == "":
+        spec = os.environ.get(DETECTOR_ENV, "").strip() or BUNDLED_DETECTOR
+    if str(spec).lower() == BUNDLED_DETECTOR:
+        from .blazepose_detector import BlazePoseDetector
+
+        return BlazePoseDetector()
+    path = Path(spec).expanduser()
+    if path.suffix.lower() == ".onnx":
+        from .onnx_detector import OnnxPersonDetector
+
+        return OnnxPersonDetector(path)
+    raise ValueError(f"unknown person detector {str(spec)!r}: use {BUNDLED_DETECTOR!r} or the path of an .onnx file")
