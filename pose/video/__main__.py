@@ -10,10 +10,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..model import CheckpointError
 from .io import VideoError, probe
-from .process import Progress, process_video
+from .process import process_video
+from .progress import ProgressBar
 from .settings import add_settings_arguments, settings_from_arguments
 
 EXIT_OK, EXIT_ERROR, EXIT_INCOMPLETE = 0, 2, 3
@@ -31,23 +33,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Lines:
-    """Progress as a plain line every tenth of the way."""
-
-    def __init__(self) -> None:
-        self._shown = -1
-
-    def __call__(self, progress: Progress) -> None:
-        tenth = int(progress.fraction * 10)
-        if tenth > self._shown:
-            self._shown = tenth
-            about = "" if progress.total_exact else "about "
-            print(
-                f"{progress.frames_done}/{about}{progress.frames_total} frames, {progress.fps:.1f} frames/s",
-                file=sys.stderr,
-            )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -59,7 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{info.frames_text} frames, rotation {info.rotation}",
             file=sys.stderr,
         )
-        run = process_video(args.input, args.out, settings, progress=_Lines())
+        with ProgressBar(info.frame_count, Path(args.input).name, exact=info.frame_count_exact) as bar:
+            run = process_video(
+                args.input, args.out, settings, progress=lambda p: bar.update_to(p.frames_done, p.frames_total)
+            )
+            if not run.stopped_early and not run.cancelled:
+                bar.exact = True
+                bar.update_to(run.frames_done, run.frames_done)  # the true count, where only an estimate was known
     except (VideoError, CheckpointError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
