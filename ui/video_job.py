@@ -21,6 +21,7 @@ import streamlit as st
 
 import pose
 from pose.video import (
+    VIDEO_SUFFIXES,
     Outcome,
     Track,
     VideoError,
@@ -37,7 +38,7 @@ from .controls import EstimatorSettings
 
 log = logging.getLogger(__name__)
 
-VIDEO_TYPES = ("mp4", "mov", "avi", "mkv", "webm")
+VIDEO_TYPES = VIDEO_SUFFIXES
 RESULTS_PREFIX = "convnextpose-results-"
 DEFAULT_CACHE_MB = 2048
 

@@ -2,7 +2,7 @@
 ``python -m pose.video`` (__main__) and ``python -m pose.batch`` (batch, on Ray)."""
 
 from .export import CSV_COLUMNS, KeypointsCsv, KeypointsJson, Track, read_track
-from .io import Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames
+from .io import VIDEO_SUFFIXES, Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames
 from .outcome import Outcome, process_one, write_zip
 from .process import OUTPUT_NAMES, Progress, VideoRun, process_video
 from .settings import VideoSettings
@@ -10,6 +10,7 @@ from .settings import VideoSettings
 __all__ = [
     "CSV_COLUMNS",
     "OUTPUT_NAMES",
+    "VIDEO_SUFFIXES",
     "KeypointsCsv",
     "KeypointsJson",
     "Mp4Writer",

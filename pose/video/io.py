@@ -19,6 +19,7 @@ import av
 import numpy as np
 
 __all__ = [
+    "VIDEO_SUFFIXES",
     "VideoError",
     "VideoInfo",
     "ReadReport",
@@ -30,6 +31,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+VIDEO_SUFFIXES = ("mp4", "mov", "avi", "mkv", "webm")  # what the page accepts and a batch folder is searched for
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "gif", "tiff_pipe"}
 OUTPUT_TIME_BASE = Fraction(1, 90_000)  # the MPEG clock: fine enough for any source timestamp
 
