@@ -25,10 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import cv2
 import numpy as np
 
 from .angles import ANGLES, joint_angles
-from .estimator import Person
+from .estimator import Person, PoseResult
 from .exercises import Exercise, get_exercise
 from .skeleton import FLIP_PERMUTATION, JOINT_NAMES
 
@@ -42,6 +43,9 @@ __all__ = [
     "mirror_keypoints",
     "align_reference",
     "pick_person",
+    "ReferencePick",
+    "pick_reference",
+    "decode_image",
     "RepCounter",
     "HoldTimer",
     "SessionLog",
@@ -269,6 +273,44 @@ def pick_person(people: Sequence[Person], frame_size: tuple[int, int] | None = N
         return area * (1.0 - min(off_centre, 1.0) / 2)
 
     return max(people, key=weight)
+
+
+@dataclass(frozen=True)
+class ReferencePick:
+    """The reference pose taken from a photo, and what to tell the user about it.
+
+    Attributes:
+        person: the reference (the largest, most central person), or None when nobody was found.
+        people_found: how many people the photo had.
+        message: "" for exactly one person; otherwise what happened, in a sentence.
+    """
+
+    person: Person | None
+    people_found: int
+    message: str
+
+
+def pick_reference(result: PoseResult) -> ReferencePick:
+    """The reference from an estimator's result on a photo: its only person, or the largest of several."""
+    person = pick_person(result.people, result.frame_size)
+    n = len(result.people)
+    if person is None:
+        return ReferencePick(None, 0, "Nobody was found in this image: choose one with a person in full view.")
+    if n > 1:
+        return ReferencePick(person, n, f"{n} people were found: the largest (nearest the centre) is the reference.")
+    return ReferencePick(person, 1, "")
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """An encoded image (JPEG, PNG, WebP, BMP...) as a BGR array (H, W, 3) uint8.
+
+    Raises:
+        ValueError: when the bytes are not an image OpenCV can read.
+    """
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+    if image is None:
+        raise ValueError("not an image that can be read (JPEG, PNG, WebP or BMP expected)")
+    return image
 
 
 class RepCounter:

@@ -305,3 +305,80 @@ def test_session_log_exports_csv_with_a_column_per_limb():
     assert rows[1]["repetitions"] == "1" and rows[1]["exercise"] == "squat"
     assert rows[1]["worst_limb"] in {"left_thigh", "right_thigh", "left_shin", "right_shin"}
     assert rows[2]["score"] == "" and rows[2]["left_thigh_error_deg"] == ""
+
+
+# --- the live processor on a real clip -------------------------------------------------------------
+
+
+def jumping_jack_frames(images_dir, cycles: int = 3, fps: int = 30, size=(480, 360)) -> list[np.ndarray]:
+    """A clip of real photos: arms raised (jump_dark.png) for a second, arms down (two_indoors.png's left
+    person) for a second, ``cycles`` times; BGR frames of ``size`` (w, h)."""
+    width, height = size
+    raised = cv2.imread(str(images_dir / "jump_dark.png"))
+    down = cv2.imread(str(images_dir / "two_indoors.png"))[:, :330]
+
+    def framed(photo):
+        scale = 0.95 * height / photo.shape[0]
+        sprite = cv2.resize(photo, (round(photo.shape[1] * scale), round(photo.shape[0] * scale)))
+        frame = np.full((height, width, 3), 200, np.uint8)
+        top, left = (height - sprite.shape[0]) // 2, (width - sprite.shape[1]) // 2
+        frame[top : top + sprite.shape[0], left : left + sprite.shape[1]] = sprite
+        return frame
+
+    one_cycle = [framed(down)] * fps + [framed(raised)] * fps
+    return one_cycle * cycles + [framed(down)] * fps
+
+
+def test_coach_processor_counts_holds_and_logs_a_real_clip(shared_dir, photo_people):
+    from pose import PoseEstimator
+    from pose.coach_live import CoachProcessor
+
+    frames = jumping_jack_frames(shared_dir / "images", cycles=2)
+    processor = CoachProcessor(PoseEstimator("BlazePose"))
+    processor.configure(reference=photo_people["jump_dark.png"], exercise="jumping jack", hold_threshold=80.0)
+    scores, holds = [], []
+    for i, frame in enumerate(frames):
+        annotated = processor.process(frame, i / 30)
+        stats = processor.stats()
+        scores.append(stats.score.score if stats.score else None)
+        holds.append(stats.hold_s)
+    processor.close()
+    assert stats.repetitions == 2 and stats.exercise == "jumping jack"
+    assert stats.people_in_view == 1 and stats.reference_aligned.shape == (18, 3)
+    raised = [s for i, s in enumerate(scores) if (i // 30) % 2 == 1 and i % 30 >= 10]  # the reference pose itself
+    down = [s for i, s in enumerate(scores) if (i // 30) % 2 == 0 and i % 30 >= 10]
+    assert min(raised) >= 85 and max(down) <= min(raised) - 20, (min(raised), max(down))
+    assert max(holds) >= 0.6 and holds[-1] == 0.0  # held while the pose matched, then lost
+    assert stats.best_hold_s == pytest.approx(max(holds))
+    assert not np.array_equal(annotated, frames[-1])  # limbs and banner drawn
+    rows = list(csv.DictReader(io.StringIO(processor.session_csv())))
+    assert len(rows) == len(frames) and rows[-1]["repetitions"] == "2"
+    processor.reset_session()
+    assert processor.stats().logged_rows == 0 and processor.stats().repetitions == 0
+
+
+def test_reference_from_a_photo_with_nobody_and_from_bytes_that_are_no_image():
+    from pose import PoseEstimator
+    from pose.coach import decode_image, pick_reference
+
+    blank = np.full((240, 320, 3), 128, np.uint8)
+    with PoseEstimator("BlazePose", static_image_mode=True) as estimator:
+        pick = pick_reference(estimator.process(decode_image(cv2.imencode(".png", blank)[1].tobytes())))
+    assert pick.person is None and pick.people_found == 0 and "Nobody" in pick.message
+    with pytest.raises(ValueError, match="not an image"):
+        decode_image(b"GIF89a but not really")
+    with pytest.raises(ValueError, match="not an image"):
+        decode_image(b"")
+
+
+def test_reference_from_several_people_takes_the_largest_and_says_so():
+    from types import MappingProxyType
+
+    from pose.coach import pick_reference
+    from pose.estimator import PoseResult
+
+    kp = standing_keypoints()
+    small, large = make_person(kp, bbox_xywh=(10, 10, 50, 80)), make_person(kp, bbox_xywh=(300, 100, 150, 300))
+    result = PoseResult((small, large), MappingProxyType({}), True, "BlazePose", "mediapipe", "cpu", True, (640, 480))
+    pick = pick_reference(result)
+    assert pick.person is large and pick.people_found == 2 and "largest" in pick.message
