@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 import pose
-from pose.coach_live import CoachProcessor
-from pose.exercises import EXERCISES
+from pose.coach.exercises import EXERCISES
+from pose.coach.live import CoachProcessor
 from pose.live import DrawOptions
 from ui import require_app_entry
 from ui.coach_readouts import show_coach_readouts, show_comparison_3d

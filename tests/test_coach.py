@@ -22,8 +22,8 @@ from pose.coach import (
     pick_person,
     score_pose,
 )
+from pose.coach.exercises import EXERCISES, Exercise
 from pose.estimator import Person
-from pose.exercises import EXERCISES, Exercise
 from pose.skeleton import JOINT_NAMES, ROOT
 
 J = JOINT_NAMES.index
@@ -331,7 +331,7 @@ def jumping_jack_frames(images_dir, cycles: int = 3, fps: int = 30, size=(480, 3
 
 def test_coach_processor_counts_holds_and_logs_a_real_clip(shared_dir, photo_people):
     from pose import PoseEstimator
-    from pose.coach_live import CoachProcessor
+    from pose.coach.live import CoachProcessor
 
     frames = jumping_jack_frames(shared_dir / "images", cycles=2)
     processor = CoachProcessor(PoseEstimator("BlazePose"))

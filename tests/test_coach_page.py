@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pose.exercises import EXERCISES
+from pose.coach.exercises import EXERCISES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

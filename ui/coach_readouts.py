@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pose.coach_live import CoachStats
-from pose.coach_render import comparison_figure
+from pose.coach.live import CoachStats
+from pose.coach.render import comparison_figure
 
 _LARGE = """<style>
 .st-key-coach-readouts [data-testid="stMetricValue"] { font-size: 4rem; line-height: 1.1; }

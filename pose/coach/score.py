@@ -28,10 +28,10 @@ from types import MappingProxyType
 import cv2
 import numpy as np
 
-from .angles import ANGLES, joint_angles
-from .estimator import Person, PoseResult
+from ..angles import ANGLES, joint_angles
+from ..estimator import Person, PoseResult
+from ..skeleton import FLIP_PERMUTATION, JOINT_NAMES
 from .exercises import Exercise, get_exercise
-from .skeleton import FLIP_PERMUTATION, JOINT_NAMES
 
 __all__ = [
     "Limb",
@@ -323,7 +323,7 @@ class RepCounter:
     counts nothing. Frames whose driving joints are not confident are skipped.
 
     Args:
-        exercise: a name in :data:`pose.exercises.EXERCISES`, or an :class:`~pose.exercises.Exercise`.
+        exercise: a name in :data:`pose.coach.EXERCISES`, or an :class:`~pose.coach.Exercise`.
         min_confidence: joints below this do not drive the count.
 
     Raises:

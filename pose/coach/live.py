@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .coach import HoldTimer, PoseScore, RepCounter, SessionLog, align_reference, pick_person, score_pose
-from .coach_render import draw_banner, draw_limb_errors
-from .estimator import Person, PoseEstimator
+from ..estimator import Person, PoseEstimator
+from ..live import DrawOptions, LiveProcessor, LiveStats
 from .exercises import get_exercise
-from .live import DrawOptions, LiveProcessor, LiveStats
+from .render import draw_banner, draw_limb_errors
+from .score import HoldTimer, PoseScore, RepCounter, SessionLog, align_reference, pick_person, score_pose
 
 __all__ = ["CoachStats", "CoachProcessor"]
 

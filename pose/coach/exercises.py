@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .angles import ANGLES
+from ..angles import ANGLES
 
 __all__ = ["Exercise", "EXERCISES", "get_exercise"]
 
