@@ -1,19 +1,24 @@
-"""PoseEstimator: frames in, people with 2D and 3D skeletons out.
+"""PoseEstimator: frames in, every person's 2D and 3D skeleton out, each with a track id.
 
 One object, one method, in the spirit of MediaPipe's ``Pose.process``::
 
     with PoseEstimator("XS") as estimator:
         result = estimator.process(frame_bgr)
-        for person in result.people:
-            person.keypoints_2d, person.keypoints_3d
+        for person in result.people:  # ordered by track id
+            person.track_id, person.keypoints_2d, person.keypoints_3d
 
-The detector runs at least every ``detect_every`` frames and whenever the
-track is lost; in between, the next box comes from the current keypoints
-when they are confident, and otherwise stays where the person last was.
+The estimator owns detection, tracking, smoothing and timing; a pose model
+(:mod:`pose.pose_model`: ConvNeXtPose or BlazePose) turns the boxes of a frame
+into skeletons in one call. The detector runs at least every ``detect_every``
+frames, whenever nobody is tracked, and on the next frame whenever a track's
+skeleton is not confident (so a person who leaves is gone within a frame or
+two, with untrained weights too). In between, each track's next box comes
+from its keypoints when they are confident and otherwise stays.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -23,24 +28,25 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import blazepose
-from .crop import check_image, crop_image, expand_bbox, normalize_crop
+from .crop import check_image
 from .detect import Detection, MediaPipePoseDetector, PersonDetector, landmarks_box
-from .geometry import decode_pose, focal_from_fov, pixel_to_camera, root_depth_from_bbox
+from .geometry import focal_from_fov
 from .model.backends import Runner
 from .model.load import load_runner
-from .model.topdown import flip_back
 from .model.variants import VARIANTS, get_variant
-from .skeleton import FLIP_PERMUTATION, ROOT
+from .pose_model import MODEL_STAGES, BlazePoseModel, ConvNeXtPoseModel, PoseEstimate, PoseModel, PoseRequest
+from .skeleton import ROOT
 from .smoothing import OneEuroFilter
+from .tracking import assign
 
-__all__ = ["ESTIMATORS", "BLAZEPOSE", "Person", "PoseResult", "PoseEstimator"]
+__all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "Person", "PoseResult", "PoseEstimator"]
 
 log = logging.getLogger(__name__)
 
 BLAZEPOSE = "BlazePose"
 ESTIMATORS: tuple[str, ...] = (*VARIANTS, BLAZEPOSE)
-STAGES = ("detect", "crop", "infer", "decode", "total")
+STAGES: tuple[str, ...] = ("detect", *MODEL_STAGES, "total")
+DEFAULT_MAX_PEOPLE = 10
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class Person:
         keypoints_3d: (18, 3) camera millimetres.
         keypoints_rel: (18, 3) millimetres relative to the pelvis.
         confidence: (18,) per joint, in [0, 1].
-        track_id: the person's identity, kept across frames while they stay in view.
+        track_id: the person's identity (from 1), kept across frames while they stay in view.
     """
 
     bbox_xywh: np.ndarray
@@ -69,13 +75,14 @@ class PoseResult:
     """What :meth:`PoseEstimator.process` returns; ``people`` is empty when nobody is in view.
 
     Attributes:
-        people: one :class:`Person` per person found.
-        timings_ms: milliseconds per stage: detect, crop, infer, decode, total.
+        people: one :class:`Person` per person found, ordered by track id.
+        timings_ms: milliseconds per stage (:data:`STAGES`): detect, crop, infer, decode, total.
         trained: False when the variant ran on untrained (deterministic) weights.
         variant: "XS", "S", "M", "L" or "BlazePose".
         backend: "torch", "onnxruntime", "openvino" or "mediapipe".
         device: "cpu" or "cuda".
         detected: whether the detector ran on this frame.
+        frame_size: (width, height).
     """
 
     people: tuple[Person, ...]
@@ -88,6 +95,29 @@ class PoseResult:
     frame_size: tuple[int, int] = field(default=(0, 0))
 
 
+@dataclass
+class _Track:
+    """One person followed across frames."""
+
+    track_id: int
+    bbox_xywh: np.ndarray
+    keypoints_2d: np.ndarray | None = None
+    confident: bool = False
+    missed: int = 0
+    filter_2d: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(min_cutoff=1.0, beta=0.05))
+    filter_3d: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(min_cutoff=1.0, beta=0.005))
+
+
+@dataclass(frozen=True)
+class _FramePlan:
+    """The boxes to estimate in one frame, and where they came from."""
+
+    boxes: tuple[np.ndarray, ...]
+    detections: tuple[Detection | None, ...]
+    detected: bool
+    detect_ms: float
+
+
 class PoseEstimator:
     """Detect, track, crop, infer and decode: a frame in, a :class:`PoseResult` out.
 
@@ -98,21 +128,26 @@ class PoseEstimator:
         device: "auto", "cpu" or "cuda".
         precision: "fp32", "bf16" or "fp16" (CUDA).
         detect_every: run the detector at least every N frames.
+        max_people: follow at most this many people (the largest first); 1 is single-person mode.
         static_image_mode: treat each frame as an unrelated image: detect on
             every frame, no tracking, no smoothing.
-        smoothing: One-Euro filtering of the keypoints; default on for video,
-            off for single images.
+        smoothing: One-Euro filtering of each person's keypoints; default on
+            for video, off for single images.
         flip_test: average with the mirrored crop (twice the inference).
         fov_deg: the camera's horizontal field of view, for the focal length.
         checkpoint: a checkpoint file; by default looked up in ``weights_folder``.
         weights_folder: where checkpoints are looked up (default ``models/``).
-        runner: a ready runner from :func:`load_runner` (shared between estimators).
+        runner: a ready runner from :func:`pose.load_runner` (shared between estimators).
         detector: another :class:`~pose.detect.PersonDetector`.
-        min_track_confidence: mean joint confidence above which the keypoints
-            place the next box.
+        model: another :class:`~pose.pose_model.PoseModel` (instead of variant/runner).
+        min_track_confidence: a skeleton at least this sure of its person (mean joint
+            confidence, or BlazePose's presence) steers its next box; a less sure one is
+            confirmed by the detector on the next frame.
+        max_missed_detections: how many detector runs in a row may miss a confident track
+            before it ends.
 
     Raises:
-        ValueError: for an unknown variant, backend, device or precision.
+        ValueError: for an unknown variant, backend, device or precision, or a bad setting.
         CheckpointError: for an unusable checkpoint.
     """
 
@@ -124,6 +159,7 @@ class PoseEstimator:
         device: str = "auto",
         precision: str = "fp32",
         detect_every: int = 30,
+        max_people: int = DEFAULT_MAX_PEOPLE,
         static_image_mode: bool = False,
         smoothing: bool | None = None,
         flip_test: bool = False,
@@ -132,38 +168,56 @@ class PoseEstimator:
         weights_folder: Path | None = None,
         runner: Runner | None = None,
         detector: PersonDetector | None = None,
+        model: PoseModel | None = None,
         min_track_confidence: float = 0.3,
+        max_missed_detections: int = 1,
     ) -> None:
         if detect_every < 1:
             raise ValueError(f"detect_every must be at least 1, got {detect_every}")
+        if max_people < 1:
+            raise ValueError(f"max_people must be at least 1, got {max_people}")
         if not 1.0 <= fov_deg <= 179.0:
             raise ValueError(f"fov_deg must be between 1 and 179 degrees, got {fov_deg}")
-        self.is_blazepose = str(variant).lower() == BLAZEPOSE.lower()
-        self.variant = BLAZEPOSE if self.is_blazepose else get_variant(runner.variant if runner else variant).name
-        self.detect_every = 1 if static_image_mode else detect_every
+        self.model: PoseModel = model or self._build_model(
+            variant, backend, device, precision, flip_test, checkpoint, weights_folder, runner
+        )
+        self.variant, self.trained = self.model.variant, self.model.trained
+        self.backend, self.device, self.precision = self.model.backend, self.model.device, self.model.precision
+        self.detect_every = 1 if static_image_mode or self.model.needs_detection_every_frame else detect_every
+        self.max_people = max_people
         self.static_image_mode = static_image_mode
         self.smoothing = (not static_image_mode) if smoothing is None else smoothing
-        self.flip_test = flip_test
         self.fov_deg = fov_deg
+        self.flip_test = bool(getattr(self.model, "flip_test", False))
         self.min_track_confidence = min_track_confidence
+        self.max_missed_detections = max_missed_detections
         self.detector = detector or MediaPipePoseDetector(static_image_mode=static_image_mode)
-        if self.is_blazepose:
-            self.runner = None
-            self.backend, self.device, self.precision, self.trained = "mediapipe", "cpu", "fp32", True
-        else:
-            self.runner = runner or load_runner(
-                self.variant, backend, device, precision, checkpoint=checkpoint, weights_folder=weights_folder
+        self._forget()
+
+    @staticmethod
+    def _build_model(variant, backend, device, precision, flip_test, checkpoint, weights_folder, runner) -> PoseModel:
+        if runner is None and str(variant).lower() == BLAZEPOSE.lower():
+            return BlazePoseModel()
+        if runner is None:
+            runner = load_runner(
+                get_variant(variant).name,
+                backend,
+                device,
+                precision,
+                checkpoint=checkpoint,
+                weights_folder=weights_folder,
             )
-            self.backend, self.device = self.runner.backend, self.runner.device
-            self.precision, self.trained = self.runner.precision, self.runner.trained
-        self._filter_2d = OneEuroFilter(min_cutoff=1.0, beta=0.05)
-        self._filter_3d = OneEuroFilter(min_cutoff=1.0, beta=0.005)
-        self._lose_track()
+        return ConvNeXtPoseModel(runner, flip_test=flip_test)
+
+    @property
+    def runner(self) -> Runner | None:
+        """The ConvNeXtPose runner, or None for BlazePose."""
+        return getattr(self.model, "runner", None)
 
     # --- public --------------------------------------------------------------------------------
 
     def process(self, frame_bgr: np.ndarray, timestamp_s: float | None = None) -> PoseResult:
-        """Estimate the poses in one frame.
+        """Estimate the poses in one frame: every person's crop in one inference call.
 
         Args:
             frame_bgr: (H, W, 3) uint8 BGR image.
@@ -179,8 +233,8 @@ class PoseEstimator:
     ) -> list[PoseResult]:
         """Estimate the poses in consecutive frames, the crops of all of them in one inference call.
 
-        Within a batch, boxes come from the detector or stay where the person
-        was (keypoints can only steer the box from one batch to the next).
+        Within a batch, boxes come from the detector or stay where the people were
+        (keypoints steer the boxes from one batch to the next).
 
         Raises:
             ValueError: for a frame of the wrong type, shape or dtype.
@@ -189,18 +243,45 @@ class PoseEstimator:
             check_image(frame)
         if timestamps_s is None:
             timestamps_s = [time.monotonic()] * len(frames_bgr)
-        if self.is_blazepose:
-            return [self._process_blazepose(f, t) for f, t in zip(frames_bgr, timestamps_s)]
-        return self._process_convnextpose(frames_bgr, timestamps_s)
+        plans = self._plan(frames_bgr)
+        requests = [
+            PoseRequest(frame, box, focal_from_fov(frame.shape[1::-1], self.fov_deg), detection)
+            for frame, plan in zip(frames_bgr, plans)
+            for box, detection in zip(plan.boxes, plan.detections)
+        ]
+        model_ms = dict.fromkeys(MODEL_STAGES, 0.0)
+        estimates = self.model.estimate(requests, model_ms) if requests else []
+        per_crop_ms = {stage: ms / max(len(requests), 1) for stage, ms in model_ms.items()}
+        results, start = [], 0
+        for frame, plan, t_s in zip(frames_bgr, plans, timestamps_s):
+            count = len(plan.boxes)
+            people = self._update(plan, estimates[start : start + count], t_s, frame.shape[1::-1])
+            start += count
+            timings = {"detect": plan.detect_ms, **{s: ms * count for s, ms in per_crop_ms.items()}}
+            timings["total"] = sum(timings.values())
+            results.append(
+                PoseResult(
+                    people,
+                    MappingProxyType(timings),
+                    self.trained,
+                    self.variant,
+                    self.backend,
+                    self.device,
+                    plan.detected,
+                    tuple(frame.shape[1::-1]),
+                )
+            )
+        return results
 
     def reset(self) -> None:
-        """Forget the track, the detector's state and the smoothing (a new, unrelated sequence follows)."""
+        """Forget every track, the detector's state and the smoothing (a new, unrelated sequence follows)."""
         self.detector.reset()
-        self._lose_track()
+        self._forget()
 
     def close(self) -> None:
-        """Release the detector; the runner may be shared and stays."""
+        """Release the detector and the model (a shared runner stays)."""
         self.detector.close()
+        self.model.close()
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -211,154 +292,93 @@ class PoseEstimator:
     def __repr__(self) -> str:
         return (
             f"PoseEstimator({self.variant}, backend={self.backend}, device={self.device}, "
-            f"precision={self.precision}, trained={self.trained})"
+            f"precision={self.precision}, trained={self.trained}, max_people={self.max_people})"
         )
 
-    # --- ConvNeXtPose ----------------------------------------------------------------------------
+    # --- detection and tracking ------------------------------------------------------------------
 
-    def _process_convnextpose(self, frames, timestamps) -> list[PoseResult]:
-        v = VARIANTS[self.variant]
-        in_h, in_w = v.input_size
-        t_start = time.perf_counter()
-        detect_ms, crop_ms = [], []
-        jobs = []  # per frame: (detected, track box, processed box, crop transform)
-        batch = np.empty((len(frames) * (2 if self.flip_test else 1), 3, in_h, in_w), dtype=np.float32)
-        n = 0  # crops in the batch
-        for frame in frames:
-            t0 = time.perf_counter()
-            box, detected = self._track_box(frame)
-            t1 = time.perf_counter()
-            detect_ms.append((t1 - t0) * 1e3)
-            height, width = frame.shape[:2]
-            processed = expand_bbox(box, (width, height), in_w / in_h) if box is not None else None
-            if processed is None:
-                self._lose_track()
-                jobs.append((detected, None, None, None))
-            else:
-                crop, transform = crop_image(frame, processed, (in_w, in_h))
-                normalize_crop(crop, out=batch[n])
-                n += 1
-                jobs.append((detected, box, processed, transform))
-            crop_ms.append((time.perf_counter() - t1) * 1e3)
-        t2 = time.perf_counter()
-        if n:
-            if self.flip_test:
-                batch[n : 2 * n] = batch[:n, :, :, ::-1]
-                coords, confidence = self.runner(batch[: 2 * n])
-                coords = (coords[:n] + flip_back(coords[n:], v.heatmap_size[1])) / 2.0
-                confidence = (confidence[:n] + confidence[n:][:, FLIP_PERMUTATION]) / 2.0
-            else:
-                coords, confidence = self.runner(batch[:n])
-        infer_ms = (time.perf_counter() - t2) * 1e3 / max(len(frames), 1)
-
-        results, k = [], 0
-        for i, ((detected, box, processed, transform), frame, t_s) in enumerate(zip(jobs, frames, timestamps)):
-            height, width = frame.shape[:2]
-            t3 = time.perf_counter()
-            people = ()
-            if box is not None:
-                person = self._decode(coords[k], confidence[k], box, processed, transform, (width, height), t_s)
-                k += 1
-                self._steer(person, (width, height))
-                people = (person,)
-            decode_ms = (time.perf_counter() - t3) * 1e3
-            timings = dict(
-                detect=detect_ms[i], crop=crop_ms[i], infer=infer_ms if box is not None else 0.0, decode=decode_ms
-            )
-            timings["total"] = sum(timings.values())
-            results.append(self._result(people, timings, detected, (width, height)))
-        log.debug("batch of %d frames in %.1f ms", len(frames), (time.perf_counter() - t_start) * 1e3)
-        return results
-
-    def _track_box(self, frame) -> tuple[np.ndarray | None, bool]:
-        """The box to crop in this frame, and whether the detector ran for it."""
-        if self._box is not None and self._frames_since_detection < self.detect_every:
-            self._frames_since_detection += 1
-            return self._box, False
-        detection = self._detect(frame)
-        if detection is None:
-            self._lose_track()
-            return None, True
-        self._box = detection.bbox_xywh
-        self._frames_since_detection = 1
-        return self._box, True
-
-    def _detect(self, frame) -> Detection | None:
-        detections = self.detector.detect(frame)
-        if not detections and not self.static_image_mode:
-            detections = self.detector.detect(frame)  # a tracking detector re-detects on its next call
-        return detections[0] if detections else None
-
-    def _steer(self, person: Person, image_size) -> None:
-        """Place the next frame's box from confident keypoints; otherwise it stays."""
-        if float(person.confidence.mean()) >= self.min_track_confidence:
-            box = landmarks_box(person.keypoints_2d, image_size)
-            if box is None:
-                self._lose_track()
-            else:
-                self._box = box
-
-    def _lose_track(self) -> None:
-        self._box: np.ndarray | None = None
+    def _forget(self) -> None:
+        self._tracks: list[_Track] = []
+        self._ids = itertools.count(1)
         self._frames_since_detection = 0
-        self._filter_2d.reset()
-        self._filter_3d.reset()
+        self._confirm = False  # a track was unsure: detect on the next frame
 
-    def _decode(self, coords, confidence, box, processed, transform, image_size, t_s) -> Person:
-        v = VARIANTS[self.variant]
-        focal = focal_from_fov(image_size, self.fov_deg)
-        principal = (image_size[0] / 2.0, image_size[1] / 2.0)
-        root_depth = root_depth_from_bbox(processed, focal)
-        keypoints_2d, keypoints_3d = decode_pose(coords, transform, v, root_depth, focal, principal)
-        keypoints_2d, keypoints_3d = self._smooth(keypoints_2d, keypoints_3d, t_s)
+    def _plan(self, frames: Sequence[np.ndarray]) -> list[_FramePlan]:
+        """Decide, frame by frame, whether to detect, and which boxes to estimate."""
+        plans = []
+        boxes = tuple(t.bbox_xywh for t in self._tracks)
+        confirm = self._confirm
+        for frame in frames:
+            due = confirm or not boxes or self._frames_since_detection >= self.detect_every
+            if not due:
+                self._frames_since_detection += 1
+                plans.append(_FramePlan(boxes, (None,) * len(boxes), False, 0.0))
+                continue
+            t0 = time.perf_counter()
+            found = self._detect(frame)
+            detect_ms = (time.perf_counter() - t0) * 1e3
+            boxes = tuple(d.bbox_xywh for d in found)
+            plans.append(_FramePlan(boxes, tuple(found), True, detect_ms))
+            self._frames_since_detection = 1
+            confirm = True  # how sure these skeletons are is known only after inference: confirm again
+        return plans
+
+    def _detect(self, frame: np.ndarray) -> list[Detection]:
+        """The people in ``frame``, largest first, at most ``max_people``."""
+        detections = sorted(self.detector.detect(frame), key=lambda d: -float(d.bbox_xywh[2] * d.bbox_xywh[3]))
+        return detections[: self.max_people]
+
+    def _update(
+        self, plan: _FramePlan, estimates: Sequence[PoseEstimate | None], t_s: float, image_size: tuple[int, int]
+    ) -> tuple[Person, ...]:
+        """Match this frame's skeletons to the tracks; start, steer and end tracks; return the people."""
+        if self.static_image_mode:
+            self._tracks = []
+        entries = [(box, est) for box, est in zip(plan.boxes, estimates) if est is not None]
+        pairs = assign(
+            np.array([t.bbox_xywh for t in self._tracks]).reshape(-1, 4),
+            [t.keypoints_2d for t in self._tracks],
+            np.array([box for box, _ in entries]).reshape(-1, 4),
+            [est.keypoints_2d for _, est in entries],
+        )
+        matched_tracks = {i for i, _ in pairs}
+        matched_entries = {j for _, j in pairs}
+        updates = [(self._tracks[i], *entries[j]) for i, j in pairs]
+        survivors = [self._tracks[i] for i, _ in pairs]
+        for i, track in enumerate(self._tracks):
+            if i in matched_tracks:
+                continue
+            track.missed += 1
+            if not plan.detected or track.missed > self.max_missed_detections or not track.confident:
+                log.debug("track %d ended", track.track_id)
+                continue
+            survivors.append(track)  # a confident track the detector missed once: kept, not shown
+        if plan.detected:
+            for j, (box, est) in enumerate(entries):
+                if j not in matched_entries and len(survivors) < self.max_people:
+                    track = _Track(next(self._ids), np.asarray(box, dtype=np.float64))
+                    survivors.append(track)
+                    updates.append((track, box, est))
+        people = [self._advance(track, box, est, t_s, image_size) for track, box, est in updates]
+        self._tracks = sorted(survivors, key=lambda t: t.track_id)
+        self._confirm = any(not t.confident for t in self._tracks)
+        return tuple(sorted(people, key=lambda p: p.track_id))
+
+    def _advance(self, track: _Track, box, est: PoseEstimate, t_s: float, image_size) -> Person:
+        """Take this frame's skeleton into the track and place its next box."""
+        track.missed = 0
+        track.confident = est.presence >= self.min_track_confidence
+        keypoints_2d, keypoints_3d = est.keypoints_2d, est.keypoints_3d
+        if self.smoothing:
+            keypoints_2d, keypoints_3d = track.filter_2d(keypoints_2d, t_s), track.filter_3d(keypoints_3d, t_s)
+        track.keypoints_2d = keypoints_2d
+        steered = landmarks_box(keypoints_2d, image_size) if track.confident else None
+        track.bbox_xywh = steered if steered is not None else np.asarray(box, dtype=np.float64)
         return Person(
             np.asarray(box, dtype=np.float64),
             keypoints_2d,
             keypoints_3d,
             keypoints_3d - keypoints_3d[ROOT],
-            confidence.astype(np.float64),
-        )
-
-    def _smooth(self, keypoints_2d, keypoints_3d, t_s):
-        if not self.smoothing:
-            return keypoints_2d, keypoints_3d
-        return self._filter_2d(keypoints_2d, t_s), self._filter_3d(keypoints_3d, t_s)
-
-    # --- BlazePose -----------------------------------------------------------------------------
-
-    def _process_blazepose(self, frame, t_s) -> PoseResult:
-        height, width = frame.shape[:2]
-        t0 = time.perf_counter()
-        detection = self._detect(frame)
-        t1 = time.perf_counter()
-        people = ()
-        if detection is None or detection.world_mm is None:
-            self._lose_track()
-        else:
-            keypoints_2d, confidence = blazepose.to_skeleton(detection.landmarks_px, detection.visibility)
-            world_mm, _ = blazepose.to_skeleton(detection.world_mm)
-            keypoints_rel = world_mm - world_mm[ROOT]
-            focal = focal_from_fov((width, height), self.fov_deg)
-            processed = expand_bbox(detection.bbox_xywh, (width, height))
-            root_depth = root_depth_from_bbox(processed, focal)
-            root_cam = pixel_to_camera(keypoints_2d[ROOT], root_depth, focal, (width / 2.0, height / 2.0))
-            keypoints_2d, keypoints_3d = self._smooth(keypoints_2d, keypoints_rel + root_cam, t_s)
-            people = (
-                Person(detection.bbox_xywh, keypoints_2d, keypoints_3d, keypoints_3d - keypoints_3d[ROOT], confidence),
-            )
-        t2 = time.perf_counter()
-        timings = dict(detect=0.0, crop=0.0, infer=(t1 - t0) * 1e3, decode=(t2 - t1) * 1e3)
-        timings["total"] = sum(timings.values())
-        return self._result(people, timings, True, (width, height))
-
-    def _result(self, people, timings, detected, frame_size) -> PoseResult:
-        return PoseResult(
-            tuple(people),
-            MappingProxyType(timings),
-            self.trained,
-            self.variant,
-            self.backend,
-            self.device,
-            detected,
-            frame_size,
+            np.asarray(est.confidence, dtype=np.float64),
+            track.track_id,
         )

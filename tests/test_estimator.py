@@ -49,13 +49,14 @@ def test_result_contract(moving_frames, xs_runner):
         result.people = ()
 
 
-def test_box_follows_the_person_with_untrained_weights(xs_runner):
+def test_untrained_skeletons_are_confirmed_by_the_detector_every_frame(xs_runner):
     frames = list(moving_person_frames(40))
     with PoseEstimator(runner=xs_runner, detect_every=10) as estimator:
-        boxes = [estimator.process(f, i / 30).people[0].bbox_xywh for i, f in enumerate(frames)]
-    centres = [b[0] + b[2] / 2 for b in boxes]
-    assert centres[0] < centres[10] < centres[20]  # moves right, updated by the detector
-    assert centres[1] == centres[0]  # stays in between: untrained keypoints are not confident
+        results = [estimator.process(f, i / 30) for i, f in enumerate(frames)]
+    assert all(r.detected for r in results)  # untrained keypoints are never confident enough to steer
+    centres = [r.people[0].bbox_xywh[0] + r.people[0].bbox_xywh[2] / 2 for r in results]
+    assert np.all(np.diff(centres[:20]) > 0)  # so the box follows the person frame by frame
+    assert {r.people[0].track_id for r in results} == {1}
 
 
 def test_nobody_in_view_is_a_normal_empty_result(xs_runner):
@@ -158,3 +159,90 @@ def test_blazepose_on_a_full_body_photo(shared_dir):
     assert kp[names.index("Head"), 1] < kp[names.index("Neck"), 1] < kp[names.index("Pelvis"), 1]
     assert kp[names.index("Pelvis"), 1] < kp[names.index("L_Knee"), 1] < kp[names.index("L_Ankle"), 1]
     assert person.confidence.min() > 0.3
+
+
+class ScriptedDetector:
+    """Replays known boxes per frame (frames carry their index in pixel (0, 0))."""
+
+    def __init__(self, boxes_per_frame):
+        self.boxes_per_frame = boxes_per_frame
+        self.calls = 0
+
+    def detect(self, frame_bgr):
+        from pose.detect import Detection
+
+        self.calls += 1
+        return [Detection(np.array(b, dtype=float), 0.9) for b in self.boxes_per_frame[int(frame_bgr[0, 0, 0])]]
+
+    def reset(self):
+        pass
+
+    def close(self):
+        pass
+
+
+class CountingRunner:
+    """A runner that records the batch size of every call."""
+
+    def __init__(self, runner):
+        self._runner, self.batches = runner, []
+
+    def __getattr__(self, name):
+        return getattr(self._runner, name)
+
+    def __call__(self, batch):
+        self.batches.append(len(batch))
+        return self._runner(batch)
+
+
+def _two_people_clip(n_frames=30, leaves_at=None):
+    """Two copies of the person photo walking towards each other; the right one leaves at ``leaves_at``."""
+    import cv2
+
+    photo = person_photo()
+    h = 240
+    small = cv2.resize(photo, (int(photo.shape[1] * h / photo.shape[0]), h))
+    frames, boxes = [], []
+    for i in range(n_frames):
+        frame = np.full((360, 960, 3), 90, np.uint8)
+        frame_boxes = []
+        for x in (40 + 4 * i, 700 - 4 * i):
+            if leaves_at is not None and i >= leaves_at and x > 480:
+                continue
+            frame[80 : 80 + h, x : x + small.shape[1]] = small
+            frame_boxes.append((x, 80, small.shape[1], h))
+        frame[0, 0] = i  # the scripted detector reads the frame index here
+        frames.append(frame)
+        boxes.append(frame_boxes)
+    return frames, boxes
+
+
+def test_every_person_is_tracked_with_a_stable_id_in_one_inference_call_per_frame(xs_runner):
+    frames, boxes = _two_people_clip()
+    runner = CountingRunner(xs_runner)
+    with PoseEstimator(runner=runner, detector=ScriptedDetector(boxes), detect_every=5) as estimator:
+        results = [estimator.process(f, i / 30) for i, f in enumerate(frames)]
+    assert [[p.track_id for p in r.people] for r in results] == [[1, 2]] * len(frames)
+    assert runner.batches == [2] * len(frames)  # both crops of a frame in one call
+    for r, frame_boxes in zip(results, boxes):
+        left, right = r.people
+        assert left.bbox_xywh[0] < right.bbox_xywh[0]  # id 1 stays the left person
+        np.testing.assert_allclose(left.bbox_xywh, frame_boxes[0])
+
+
+def test_a_person_who_leaves_is_gone_within_three_frames(xs_runner):
+    frames, boxes = _two_people_clip(leaves_at=12)
+    with PoseEstimator(runner=xs_runner, detector=ScriptedDetector(boxes), detect_every=30) as estimator:
+        counts = [len(estimator.process(f, i / 30).people) for i, f in enumerate(frames)]
+    assert counts[:12] == [2] * 12
+    assert counts[15:] == [1] * (len(frames) - 15), counts
+
+
+def test_max_people_keeps_the_largest(xs_runner):
+    frames, boxes = _two_people_clip(n_frames=3)
+    boxes = [[b[0], (b[1][0], b[1][1] + 60, b[1][2] // 2, b[1][3] // 2)] for b in boxes]
+    with PoseEstimator(runner=xs_runner, detector=ScriptedDetector(boxes), max_people=1) as estimator:
+        results = [estimator.process(f, i / 30) for i, f in enumerate(frames)]
+    assert all(len(r.people) == 1 and r.people[0].bbox_xywh[0] < 480 for r in results)
+    with pytest.raises(ValueError, match="max_people"):
+        PoseEstimator(runner=xs_runner, max_people=0)

@@ -8,6 +8,7 @@ drift apart. Decoding to pixels and millimetres is :func:`pose.geometry.decode_p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from ..crop import crop_image, expand_bbox, normalize_crop
 from ..skeleton import FLIP_PERMUTATION
 from .variants import Variant
 
-__all__ = ["CropOutput", "crop_batch", "infer_boxes", "flip_back", "RunBatch"]
+__all__ = ["CropOutput", "crop_batch", "run_crops", "infer_boxes", "flip_back", "RunBatch"]
 
 # A runner: (N, 3, H, W) float32 crops -> coords (N, J, 3) and confidence (N, J).
 RunBatch = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -73,6 +74,26 @@ def crop_batch(
     return batch, prepared
 
 
+def run_crops(
+    run: RunBatch, variant: Variant, batch: np.ndarray, n: int, *, flip_test: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """One network call on the first ``n`` crops of ``batch`` (from :func:`crop_batch`).
+
+    With ``flip_test`` the mirrored crops go into rows n..2n (``batch`` must have them spare) and
+    coordinates and confidence are both averaged with their mirror images.
+
+    Returns:
+        coords (n, J, 3) and confidence (n, J).
+    """
+    if not flip_test:
+        return run(batch[:n])
+    batch[n : 2 * n] = batch[:n, :, :, ::-1]
+    coords, confidence = run(batch[: 2 * n])
+    coords = (coords[:n] + flip_back(coords[n:], variant.heatmap_size[1])) / 2.0
+    confidence = (confidence[:n] + confidence[n:][:, list(FLIP_PERMUTATION)]) / 2.0
+    return coords, confidence
+
+
 def infer_boxes(
     run: RunBatch,
     variant: Variant,
@@ -80,6 +101,7 @@ def infer_boxes(
     *,
     flip_test: bool = False,
     expand: bool = True,
+    timings_ms: dict[str, float] | None = None,
 ) -> list[CropOutput | None]:
     """Run the network on every (frame_bgr, bbox_xywh) in ``items`` with one call.
 
@@ -91,21 +113,21 @@ def infer_boxes(
         flip_test: also run the mirrored crops and average (twice the work).
         expand: make each box the input's aspect ratio and 1.25x larger first, as the reference does;
             False crops the boxes as given (already processed, e.g. Human3.6M's).
+        timings_ms: if given, receives the milliseconds spent on "crop" and "infer".
 
     Returns:
         One :class:`CropOutput` per item, None where the box has no area inside its frame.
     """
+    t0 = time.perf_counter()
     batch, prepared = crop_batch(variant, items, expand=expand, spare=len(items) if flip_test else 0)
     n = sum(p is not None for p in prepared)
+    t1 = time.perf_counter()
+    if n:
+        coords, confidence = run_crops(run, variant, batch, n, flip_test=flip_test)
+    if timings_ms is not None:
+        timings_ms.update(crop=(t1 - t0) * 1e3, infer=(time.perf_counter() - t1) * 1e3)
     if n == 0:
         return [None] * len(items)
-    if flip_test:
-        batch[n : 2 * n] = batch[:n, :, :, ::-1]
-        coords, confidence = run(batch[: 2 * n])
-        coords = (coords[:n] + flip_back(coords[n:], variant.heatmap_size[1])) / 2.0
-        confidence = (confidence[:n] + confidence[n:][:, list(FLIP_PERMUTATION)]) / 2.0
-    else:
-        coords, confidence = run(batch[:n])
     outputs: list[CropOutput | None] = []
     k = 0
     for item in prepared:

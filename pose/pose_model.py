@@ -1,0 +1,183 @@
+"""The pose models under :class:`~pose.estimator.PoseEstimator`: people's boxes in, skeletons out.
+
+A pose model knows nothing of detection, tracking, smoothing or timing of the
+whole frame (the estimator owns those). Two implement the protocol:
+:class:`ConvNeXtPoseModel` (the network, every box of a call in one batch) and
+:class:`BlazePoseModel` (MediaPipe's bundled landmark model).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from . import blazepose
+from .crop import expand_bbox
+from .detect import Detection
+from .geometry import decode_pose, pixel_to_camera, root_depth_from_bbox
+from .model.backends import Runner
+from .model.topdown import infer_boxes
+from .skeleton import ROOT
+
+__all__ = ["PoseRequest", "PoseEstimate", "PoseModel", "ConvNeXtPoseModel", "BlazePoseModel", "MODEL_STAGES"]
+
+MODEL_STAGES = ("crop", "infer", "decode")
+
+
+@dataclass(frozen=True)
+class PoseRequest:
+    """One person to estimate.
+
+    Attributes:
+        frame_bgr: (H, W, 3) uint8 frame.
+        bbox_xywh: (4,) the person's box in its pixels.
+        focal: (fx, fy) of the camera in pixels.
+        detection: the detector's finding when the box came from it this frame, else None.
+    """
+
+    frame_bgr: np.ndarray
+    bbox_xywh: np.ndarray
+    focal: tuple[float, float]
+    detection: Detection | None = None
+
+
+@dataclass(frozen=True)
+class PoseEstimate:
+    """One person's skeleton, before tracking and smoothing.
+
+    Attributes:
+        keypoints_2d: (18, 2) image pixels.
+        keypoints_3d: (18, 3) camera millimetres.
+        confidence: (18,) per joint, in [0, 1].
+        presence: how sure the model is that the box holds a person, in [0, 1].
+    """
+
+    keypoints_2d: np.ndarray
+    keypoints_3d: np.ndarray
+    confidence: np.ndarray
+    presence: float
+
+
+class PoseModel(Protocol):
+    """Skeletons for given boxes; every request of a call is one batch where the model allows."""
+
+    variant: str
+    backend: str
+    device: str
+    precision: str
+    trained: bool
+    needs_detection_every_frame: bool
+
+    def estimate(self, requests: Sequence[PoseRequest], timings_ms: dict[str, float]) -> list[PoseEstimate | None]:
+        """One estimate per request (None where the box has no area in its frame); fills ``timings_ms``
+        with the milliseconds of :data:`MODEL_STAGES`."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _principal_point(frame_bgr: np.ndarray) -> tuple[float, float]:
+    height, width = frame_bgr.shape[:2]
+    return width / 2.0, height / 2.0
+
+
+class ConvNeXtPoseModel:
+    """ConvNeXtPose through a runner: every box of a call cropped into one batch, one network call.
+
+    Args:
+        runner: from :func:`pose.load_runner` (may be shared; runners are thread-safe).
+        flip_test: average with the mirrored crops (twice the inference).
+    """
+
+    needs_detection_every_frame = False
+
+    def __init__(self, runner: Runner, *, flip_test: bool = False) -> None:
+        self.runner, self.flip_test = runner, flip_test
+        self.variant = runner.variant.name
+        self.backend, self.device, self.precision = runner.backend, runner.device, runner.precision
+        self.trained = runner.trained
+
+    def estimate(self, requests: Sequence[PoseRequest], timings_ms: dict[str, float]) -> list[PoseEstimate | None]:
+        variant = self.runner.variant
+        items = [(r.frame_bgr, r.bbox_xywh) for r in requests]
+        outputs = infer_boxes(self.runner, variant, items, flip_test=self.flip_test, timings_ms=timings_ms)
+        t0 = time.perf_counter()
+        estimates: list[PoseEstimate | None] = []
+        for request, out in zip(requests, outputs):
+            if out is None:
+                estimates.append(None)
+                continue
+            root_depth = root_depth_from_bbox(out.bbox_xywh, request.focal)
+            principal = _principal_point(request.frame_bgr)
+            keypoints_2d, keypoints_3d = decode_pose(
+                out.coords_hm, out.transform, variant, root_depth, request.focal, principal
+            )
+            estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, out.confidence, float(out.confidence.mean())))
+        timings_ms["decode"] = (time.perf_counter() - t0) * 1e3
+        return estimates
+
+    def close(self) -> None:
+        """The runner may be shared: it stays."""
+
+
+class BlazePoseModel:
+    """MediaPipe BlazePose's landmarks on the 18-joint skeleton, its world landmarks placed in the camera.
+
+    The 3D skeleton is BlazePose's own (hip-centred, metric); its root goes where the 2D pelvis
+    back-projects at the depth the box's size implies (RootNet's prior, as for ConvNeXtPose).
+
+    Args:
+        landmarker: finds 33 landmarks per request; by default the landmarks that the detector
+            found with the box (MediaPipe's pose solution detects and landmarks in one step).
+    """
+
+    variant = "BlazePose"
+    backend, device, precision, trained = "mediapipe", "cpu", "fp32", True
+
+    def __init__(self, landmarker=None) -> None:
+        self._landmarker = landmarker
+        self.needs_detection_every_frame = landmarker is None
+
+    def _landmarks(self, requests: Sequence[PoseRequest]):
+        if self._landmarker is not None:
+            return self._landmarker(requests)
+        return [
+            (d.landmarks_px, d.visibility, d.world_mm, d.score)
+            if (d := r.detection) is not None and d.world_mm is not None
+            else None
+            for r in requests
+        ]
+
+    def estimate(self, requests: Sequence[PoseRequest], timings_ms: dict[str, float]) -> list[PoseEstimate | None]:
+        t0 = time.perf_counter()
+        found = self._landmarks(requests)
+        t1 = time.perf_counter()
+        estimates: list[PoseEstimate | None] = []
+        for request, landmarks in zip(requests, found):
+            if landmarks is None:
+                estimates.append(None)
+                continue
+            landmarks_px, visibility, world_mm, presence = landmarks
+            keypoints_2d, confidence = blazepose.to_skeleton(landmarks_px, visibility)
+            world_joints_mm, _ = blazepose.to_skeleton(world_mm)
+            height, width = request.frame_bgr.shape[:2]
+            processed = expand_bbox(request.bbox_xywh, (width, height))
+            if processed is None:
+                estimates.append(None)
+                continue
+            root_depth = root_depth_from_bbox(processed, request.focal)
+            root_cam = pixel_to_camera(
+                keypoints_2d[ROOT], root_depth, request.focal, _principal_point(request.frame_bgr)
+            )
+            keypoints_3d = world_joints_mm - world_joints_mm[ROOT] + root_cam
+            estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, confidence, float(presence)))
+        timings_ms.update(crop=0.0, infer=(t1 - t0) * 1e3, decode=(time.perf_counter() - t1) * 1e3)
+        return estimates
+
+    def close(self) -> None:
+        if self._landmarker is not None and hasattr(self._landmarker, "close"):
+            self._landmarker.close()
