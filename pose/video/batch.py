@@ -418,13 +418,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{workers} workers on Ray at {ray.get_runtime_context().gcs_address}", file=sys.stderr)
 
     try:
-        frames_total = 0
+        frames_total, exact = 0, True
         for item in items:
             with contextlib.suppress(VideoError):
-                frames_total += probe(item.path).frame_count
+                info = probe(item.path)
+                frames_total += info.frame_count
+                exact = exact and info.frame_count_exact
         print(f"{len(items)} videos", file=sys.stderr)
         videos = ProgressBar(len(items), "videos", unit="videos", position=0)
-        frames = ProgressBar(frames_total, "frames", exact=False, position=1)
+        frames = ProgressBar(frames_total, "frames", exact=exact, position=1)
         in_flight: dict[str, int] = {}  # frames done per video being processed
         finished: list[int] = []  # frames of each video finished (or skipped)
 
