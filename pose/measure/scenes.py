@@ -321,9 +321,9 @@ MEASURED_CLIPS: tuple[tuple[str, dict], ...] = (
 
 
 def _detectors() -> dict[str, object]:
-    from pose.blazepose_detector import BlazePoseDetector
-    from pose.blazepose_landmarks import BlazePoseMultiPersonDetector
     from pose.detect import MediaPipePoseDetector
+    from pose.detect.blazepose import BlazePoseDetector
+    from pose.detect.landmarks import BlazePoseMultiPersonDetector
 
     return {
         "old single-person": MediaPipePoseDetector(static_image_mode=True),

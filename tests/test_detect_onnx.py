@@ -8,7 +8,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from pose.detect import create_detector
-from pose.onnx_detector import DetectorFileError, OnnxPersonDetector
+from pose.detect.onnx import DetectorFileError, OnnxPersonDetector
 
 SIZE = 64  # the fake model's input
 

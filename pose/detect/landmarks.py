@@ -1,6 +1,6 @@
 """BlazePose's 33 landmarks for every detected person: MediaPipe's bundled landmark model run by OpenVINO.
 
-Each person's region is the detector's rotated square (:func:`pose.ssd.body_roi`), cropped upright to
+Each person's region is the detector's rotated square (:func:`pose.detect.ssd.body_roi`), cropped upright to
 the model's 256x256 input as MediaPipe's ``pose_landmark_by_roi_cpu`` graph does; the outputs are
 decoded as its ``pose_landmark_by_roi_post_processing`` graph does (sigmoid visibility, landmarks
 projected back through the crop, world landmarks turned by the region's rotation), except that the
@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from . import ssd
-from .detect import Detection, landmarks_box
+from .base import Detection, landmarks_box
 from .mediapipe_models import POSE_LANDMARK_FULL, compile_model
 
 __all__ = ["PoseLandmarks", "BlazePoseLandmarker", "NUM_LANDMARKS"]
@@ -167,7 +167,7 @@ class BlazePoseMultiPersonDetector:
     people whose region the landmark model rejects (flag below ``min_presence``) are dropped.
 
     Args:
-        detector: finds the people (default :class:`~pose.blazepose_detector.BlazePoseDetector`).
+        detector: finds the people (default :class:`~pose.detect.blazepose.BlazePoseDetector`).
         landmarker: default :class:`BlazePoseLandmarker`.
         same_person_iou: two skeletons whose boxes overlap more than this are one person (a detector's
             duplicate from a tile and the whole frame); the surer one stays. Measured on the scenes:
@@ -177,7 +177,7 @@ class BlazePoseMultiPersonDetector:
     def __init__(
         self, detector=None, landmarker: BlazePoseLandmarker | None = None, same_person_iou: float = 0.5
     ) -> None:
-        from .blazepose_detector import BlazePoseDetector
+        from .blazepose import BlazePoseDetector
 
         self.same_person_iou = same_person_iou
         self.detector = detector or BlazePoseDetector()
@@ -213,7 +213,7 @@ class BlazePoseMultiPersonDetector:
 
 def _one_per_person(people: list[Detection], iou: float) -> list[Detection]:
     """Drop skeletons overlapping a surer one by more than ``iou``; the rest largest first."""
-    from .tracking import box_iou
+    from ..tracking import box_iou
 
     kept: list[Detection] = []
     for person in sorted(people, key=lambda d: -d.score):

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from . import ssd
-from .detect import Detection
+from .base import Detection
 from .mediapipe_models import POSE_DETECTION, compile_model
 
 __all__ = ["BlazePoseDetector", "tile_regions", "body_box"]
@@ -89,7 +89,7 @@ class BlazePoseDetector:
 
     Each :class:`~pose.detect.Detection` has the whole-body box, the score, and ``keypoints_px`` (4, 2):
     mid-hip, full-body scale point, mid-shoulder, upper-body scale point, from which
-    :func:`pose.ssd.body_roi` gives the landmark model's rotated region.
+    :func:`pose.detect.ssd.body_roi` gives the landmark model's rotated region.
 
     Args:
         min_score: detections scoring less are dropped before the suppression (MediaPipe's default 0.5).

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pose.blazepose_detector import BlazePoseDetector, body_box, tile_regions
 from pose.detect import create_detector
+from pose.detect.blazepose import BlazePoseDetector, body_box, tile_regions
 from pose.measure.scenes import multi_person_clip, score_detector
 
 IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"

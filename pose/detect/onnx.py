@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from . import ssd
-from .detect import Detection
+from .base import Detection
 
 __all__ = ["OnnxPersonDetector", "DetectorFileError", "PERSON_CLASS"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose import ssd
+from pose.detect import ssd
 
 
 def test_anchors_match_the_model():

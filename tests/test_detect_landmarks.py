@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from pose.blazepose_detector import BlazePoseDetector
-from pose.blazepose_landmarks import BlazePoseLandmarker, BlazePoseMultiPersonDetector
 from pose.detect import Detection
+from pose.detect.blazepose import BlazePoseDetector
+from pose.detect.landmarks import BlazePoseLandmarker, BlazePoseMultiPersonDetector
 from pose.measure.scenes import multi_person_clip, score_detector
 from pose.tracking import box_iou
 
