@@ -2,8 +2,9 @@
 
 A detector has one method, ``detect(frame_bgr) -> list[Detection]``, so
 another can be added beside this one. :func:`create_detector` picks one from a
-spec: "blazepose" (the default, bundled: :class:`~pose.detect.blazepose.BlazePoseDetector`,
-every person) or the path of an .onnx file (:class:`~pose.detect.onnx.OnnxPersonDetector`);
+spec: "blazepose" (the default, bundled:
+:class:`~pose.detect.landmarks.BlazePoseMultiPersonDetector`, every person, each confirmed by
+BlazePose's landmark model) or the path of an .onnx file (:class:`~pose.detect.onnx.OnnxPersonDetector`);
 the environment variable ``CONVNEXTPOSE_DETECTOR`` gives the default spec.
 
 Modules: ``base`` (Detection, the protocol), ``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the
@@ -48,9 +49,9 @@ def create_detector(spec: str | Path | None = None) -> PersonDetector:
     if spec is None or str(spec).strip() == "":
         spec = os.environ.get(DETECTOR_ENV, "").strip() or BUNDLED_DETECTOR
     if str(spec).lower() == BUNDLED_DETECTOR:
-        from .blazepose import BlazePoseDetector
+        from .landmarks import BlazePoseMultiPersonDetector
 
-        return BlazePoseDetector()
+        return BlazePoseMultiPersonDetector()
     path = Path(spec).expanduser()
     if path.suffix.lower() == ".onnx":
         from .onnx import OnnxPersonDetector
