@@ -145,8 +145,8 @@ class PoseEstimator:
         min_track_confidence: a skeleton at least this sure of its person (mean joint
             confidence, or BlazePose's presence) steers its next box; a less sure one is
             confirmed by the detector on the next frame.
-        max_missed_detections: how many detector runs in a row may miss a confident track
-            before it ends.
+        max_missed_detections: how many detector runs in a row may miss a track before it ends
+            (meanwhile it is hidden, so a missed detection does not cost the person their id).
 
     Raises:
         ValueError: for an unknown variant, backend, device or precision, or a bad setting.
@@ -350,11 +350,14 @@ class PoseEstimator:
         for i, track in enumerate(self._tracks):
             if i in matched_tracks:
                 continue
-            track.missed += 1
-            if not plan.detected or track.missed > self.max_missed_detections or not track.confident:
+            # Unseen this frame: hidden (never shown unseen, so no ghosts) and confirmed by the detector
+            # on the next frame; it ends once the detector has missed it too often.
+            track.confident = False
+            track.missed += plan.detected
+            if track.missed > self.max_missed_detections:
                 log.debug("track %d ended", track.track_id)
                 continue
-            survivors.append(track)  # a confident track the detector missed once: kept, not shown
+            survivors.append(track)
         if plan.detected:
             for j, (box, est) in enumerate(entries):
                 if j not in matched_entries and len(survivors) < self.max_people:
