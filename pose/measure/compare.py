@@ -145,8 +145,9 @@ def _model_only_ms(estimator: PoseEstimator, frames, detections) -> np.ndarray:
 
 
 def reference_for(measurements: dict[str, Measurement]) -> str | None:
-    """The largest trained ConvNeXtPose size among the results, else the largest size."""
-    sizes = [n for n in reversed(VARIANTS) if n in measurements]
+    """The most accurate (paper MPJPE) trained ConvNeXtPose size among the results, as
+    :func:`pose.default_estimator` picks; else the most accurate size."""
+    sizes = sorted((n for n in VARIANTS if n in measurements), key=lambda n: VARIANTS[n].mpjpe_mm)
     trained = [n for n in sizes if measurements[n].trained]
     return (trained or sizes or [None])[0]
 
