@@ -10,12 +10,13 @@ from pose.render import people_figure
 
 
 def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
-    """FPS, stage timings, drops and device as metrics, and the FPS of the last seconds as a chart."""
-    cols = st.columns(4)
+    """FPS, frames, drops, people in view, device and backend, stage timings, and the FPS of the last seconds."""
+    cols = st.columns(5)
     cols[0].metric("FPS (end to end)", f"{stats.fps:.1f}")
     cols[1].metric("Frames", stats.frames)
     cols[2].metric("Dropped", stats.dropped)
-    cols[3].markdown(f"Device / backend  \n**{device} / {backend}**")
+    cols[3].metric("People in view", len(stats.latest.people) if stats.latest else 0)
+    cols[4].markdown(f"Device / backend  \n**{device} / {backend}**")
     if stats.stage_ms:
         stage_cols = st.columns(len(LIVE_STAGES))
         for col, stage in zip(stage_cols, LIVE_STAGES):
