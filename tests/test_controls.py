@@ -86,8 +86,7 @@ def test_auto_choice_is_said_with_its_measured_ms():
     from ui.controls import auto_choices
 
     choice = pose.AutoChoice("onnxruntime", "fp32", {"onnxruntime": 14.1, "openvino": 21.1}, "measured")
-    measured = SimpleNamespace(runner=SimpleNamespace(auto=choice), variant="XS", device="cpu")
-    explicit = SimpleNamespace(runner=SimpleNamespace(auto=None), variant="M", device="cpu")
-    blazepose = SimpleNamespace(runner=None, variant="BlazePose", device="cpu")
-    (line,) = auto_choices([measured, explicit, blazepose])
+    measured = SimpleNamespace(auto=choice, variant=pose.VARIANTS["XS"], device="cpu")
+    explicit = SimpleNamespace(auto=None, variant=pose.VARIANTS["M"], device="cpu")
+    (line,) = auto_choices([measured, explicit, None])  # None: BlazePose has no runner
     assert "ConvNeXtPose-XS" in line and "ONNX Runtime" in line and "14.1 ms" in line and "21.1 ms" in line

@@ -170,19 +170,18 @@ def draw_options(key: str = "") -> DrawOptions:
     )
 
 
-def auto_choices(estimators) -> list[str]:
-    """One line per ConvNeXtPose estimator that ``auto`` chose a backend for: which, and the measured ms."""
-    lines = []
-    for e in estimators:
-        choice = getattr(e.runner, "auto", None) if e.runner is not None else None
-        if choice is not None:
-            lines.append(f"ConvNeXtPose-{e.variant} on {e.device}, {choice.precision}: auto chose {choice.describe()}")
-    return lines
+def auto_choices(runners) -> list[str]:
+    """One line per runner that ``auto`` chose: which backend, and the milliseconds measured."""
+    return [
+        f"ConvNeXtPose-{r.variant.name} on {r.device}, {r.auto.precision}: auto chose {r.auto.describe()}"
+        for r in runners
+        if r is not None and r.auto is not None
+    ]
 
 
 def warn_if_untrained(estimators) -> None:
     """The notes on the estimators just built: a banner for untrained weights, and what ``auto`` chose and why."""
-    for line in auto_choices(estimators):
+    for line in auto_choices([e.runner for e in estimators]):
         st.caption(line)
     untrained = [e.variant for e in estimators if not e.trained]
     if untrained:
