@@ -149,7 +149,9 @@ def draw_people(
     people: Sequence[Person],
     options: DrawOptions = DrawOptions(),  # noqa: B008 (frozen, so sharing the default is safe)
 ) -> np.ndarray:
-    """Draw every person on ``frame_bgr`` in place, each in the colour of its track id, and return it."""
+    """Draw every person on ``frame_bgr`` in place, each in the colour of its track id, and return it.
+
+    The id tag marks a drawn skeleton: with neither bones nor joints drawn, there is none."""
     for person in people:
         draw_person(
             frame_bgr,
@@ -160,7 +162,7 @@ def draw_people(
             bones=options.skeleton,
             joints=options.joints,
             color_rgb=track_color(person.track_id),
-            tag=f"#{person.track_id}" if options.ids else None,
+            tag=f"#{person.track_id}" if options.ids and (options.skeleton or options.joints) else None,
         )
     return frame_bgr
 

@@ -144,3 +144,5 @@ def test_every_person_is_drawn_in_the_colour_of_their_track():
     assert joints["#2 joints"].marker.color[0] == "#{:02x}{:02x}{:02x}".format(*track_color(2))
     assert fig.layout.scene.xaxis.range[1] >= np.abs(np.concatenate([one, two])).max()
     assert people_figure([]).data[-1].name == "floor"
+    nothing = DrawOptions(skeleton=False, joints=False, label=False)
+    assert not draw_people(np.zeros((240, 320, 3), np.uint8), people, nothing).any()  # no stray id tags
