@@ -15,10 +15,12 @@ import numpy as np
 from ..blazepose import SHARED_JOINTS
 from ..detect import Detection, MediaPipePoseDetector
 from ..estimator import BLAZEPOSE, PoseEstimator
+from ..estimator import STAGES as ESTIMATOR_STAGES
 from ..metrics import jitter, mean_distance
 from ..model.flops import measure_gmacs
 from ..model.topdown import infer_boxes
 from ..model.variants import VARIANTS
+from ..skeleton import NUM_JOINTS
 
 __all__ = [
     "SharedDetections",
@@ -28,9 +30,11 @@ __all__ = [
     "agreement",
     "pareto_front",
     "STAGES",
+    "ASSUMED_FPS",
 ]
 
-STAGES = ("detect", "crop", "infer", "decode")
+STAGES = tuple(s for s in ESTIMATOR_STAGES if s != "total")  # the parts, stacked in the charts
+ASSUMED_FPS = 30.0  # the rate of frames given without timestamps (generated clips, a snapshot)
 
 
 class SharedDetections:
@@ -64,8 +68,9 @@ class Measurement:
     stage_ms: dict = field(default_factory=dict)  # stage -> (F,) ms
     total_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
     model_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    keypoints_2d: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 2)))
-    keypoints_rel: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 3)))
+    keypoints_2d: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS, 2)))
+    keypoints_rel: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS, 3)))
+    confidence: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS)))
 
     @property
     def e2e_fps(self) -> float:
@@ -85,12 +90,14 @@ def compare(
     names: Sequence[str],
     make_estimator: Callable[[str, SharedDetections | None], PoseEstimator],
     *,
+    timestamps_s: Sequence[float] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Measurement]:
-    """Run every estimator in ``names`` on ``frames`` and measure it.
+    """Run every estimator in ``names`` on ``frames`` and measure it (the first person of each frame).
 
     Args:
         frames: BGR frames, in order.
+        timestamps_s: each frame's time in seconds (default: :data:`ASSUMED_FPS` apart).
         names: "XS", "S", "M", "L", "BlazePose".
         make_estimator: builds an estimator for a name with the given detector
             (None for BlazePose), e.g. around a cached runner.
@@ -103,29 +110,33 @@ def compare(
         detections.append(detector.detect(frame))
         detect_ms.append((time.perf_counter() - t0) * 1e3)
     detector.close()
-    timestamps = [i / 30.0 for i in range(len(frames))]
+    timestamps = list(timestamps_s) if timestamps_s is not None else [i / ASSUMED_FPS for i in range(len(frames))]
+    if len(timestamps) != len(frames):
+        raise ValueError(f"{len(timestamps)} timestamps for {len(frames)} frames")
     results = {}
     for name in names:
         is_blazepose = name == BLAZEPOSE
         shared = None if is_blazepose else SharedDetections(detections)
         with make_estimator(name, shared) as estimator:
-            estimator.process(frames[0], 0.0)  # warm-up: first-call costs (graph init, allocation) are not speed
+            # warm-up: first-call costs (graph init, allocation) are not speed
+            estimator.process(frames[0], timestamps[0])
             estimator.reset()  # and the shared detections, back to the first frame
             m = Measurement(name, estimator.trained, estimator.backend, estimator.device, estimator.precision)
             stage = {s: [] for s in STAGES}
-            kp2d, rel = [], []
+            kp2d, rel, conf = [], [], []
             for i, (frame, t) in enumerate(zip(frames, timestamps)):
                 result = estimator.process(frame, t)
                 for s in STAGES:
                     stage[s].append(result.timings_ms[s] + (detect_ms[i] if s == "detect" and shared else 0.0))
                 person = result.people[0] if result.people else None
-                kp2d.append(person.keypoints_2d if person else _nan_pose((18, 2)))
-                rel.append(person.keypoints_rel if person else _nan_pose((18, 3)))
+                kp2d.append(person.keypoints_2d if person else _nan_pose((NUM_JOINTS, 2)))
+                rel.append(person.keypoints_rel if person else _nan_pose((NUM_JOINTS, 3)))
+                conf.append(person.confidence if person else np.zeros(NUM_JOINTS))
                 if progress:
                     progress(name, i + 1, len(frames))
             m.stage_ms = {s: np.array(v) for s, v in stage.items()}
             m.total_ms = sum(m.stage_ms.values())
-            m.keypoints_2d, m.keypoints_rel = np.stack(kp2d), np.stack(rel)
+            m.keypoints_2d, m.keypoints_rel, m.confidence = np.stack(kp2d), np.stack(rel), np.stack(conf)
             m.model_ms = _model_only_ms(estimator, frames, detections) if not is_blazepose else m.stage_ms["infer"]
         results[name] = m
     return results
@@ -145,8 +156,9 @@ def _model_only_ms(estimator: PoseEstimator, frames, detections) -> np.ndarray:
 
 
 def reference_for(measurements: dict[str, Measurement]) -> str | None:
-    """The largest trained ConvNeXtPose size among the results, else the largest size."""
-    sizes = [n for n in reversed(VARIANTS) if n in measurements]
+    """The most accurate (paper MPJPE) trained ConvNeXtPose size among the results, as
+    :func:`pose.default_estimator` picks; else the most accurate size."""
+    sizes = sorted((n for n in VARIANTS if n in measurements), key=lambda n: VARIANTS[n].mpjpe_mm)
     trained = [n for n in sizes if measurements[n].trained]
     return (trained or sizes or [None])[0]
 
