@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-import pose
 from pose.coach.exercises import EXERCISES
 from pose.coach.live import CoachProcessor
 from pose.live import DrawOptions
@@ -19,7 +18,7 @@ NO_EXERCISE = "(none)"
 
 require_app_entry("coach")
 st.title("Coach")
-settings = estimator_settings(default=(pose.BLAZEPOSE,), key="coach_")
+settings = estimator_settings(key="coach_")
 holder = session_processor(settings, DrawOptions(), key="coach", make=lambda estimators: CoachProcessor(estimators[0]))
 if holder is None:
     st.stop()

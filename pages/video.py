@@ -21,7 +21,7 @@ st.caption(
     f"Upload one or several {', '.join(VIDEO_TYPES)} files of up to {limit_mb} MB each. They stay private to this "
     "session."
 )
-settings = estimator_settings(multiple=True, default=("XS",), key="video_")
+settings = estimator_settings(multiple=True, key="video_")
 
 files = st.file_uploader("Video files", type=list(VIDEO_TYPES), accept_multiple_files=True, key="video_upload")
 if not files:

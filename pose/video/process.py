@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..estimator import PoseEstimator
-from ..render import draw_message, draw_person
+from ..render import draw_message, draw_people
 from ..skeleton import JOINT_NAMES
 from .export import KeypointsCsv, KeypointsJson
 from .io import Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames, replace_atomically
@@ -221,8 +221,7 @@ def _estimate_batch(batch, estimator, settings, writer, csv_out, json_out, track
         csv_out.write(index, seconds, people)
         json_out.write(index, seconds, ms, people)
         if settings.draw:
-            for person in people:
-                draw_person(frame, person.keypoints_2d)
+            draw_people(frame, people)
             draw_message(frame, f"{estimator.variant} | frame {index}" + ("" if people else " | no person detected"))
         writer.write(frame, seconds)
     return sum(bool(r.people) for r in results)
