@@ -6,7 +6,6 @@ import streamlit as st
 
 import pose
 from pose import detect_variant, find_checkpoint, read_state_dict, weights_dir
-from pose.model.checkpoints import UPLOAD_TYPES
 from ui import require_app_entry
 from ui.resources import checkpoint_problems, estimator_columns, estimator_table, weights_help
 
@@ -22,8 +21,7 @@ for problem in problems.values():
 
 uploaded = st.file_uploader(
     "Upload a checkpoint (snapshot_N.pth.tar, ConvNeXtPose_XS.tar, a zip archive holding one, or a state dict)",
-    type=list(UPLOAD_TYPES),
-)
+)  # no type filter: read_state_dict judges every file, and says why it refuses one
 if uploaded is not None:
     try:
         state = read_state_dict(uploaded)  # an UploadedFile: its name names it in every message

@@ -27,7 +27,6 @@ from .variants import VARIANTS, Variant
 __all__ = [
     "CHECKPOINT_SUFFIXES",
     "READABLE_SUFFIXES",
-    "UPLOAD_TYPES",
     "MAX_CHECKPOINT_BYTES",
     "CheckpointError",
     "filter_state_dict",
@@ -43,8 +42,6 @@ CHECKPOINT_SUFFIXES = (".pth.tar", ".tar", ".pth", ".pt", ".ckpt", ".bin")
 """A ``torch.save`` file, however its publisher named it."""
 READABLE_SUFFIXES = (*CHECKPOINT_SUFFIXES, ".zip")
 """What :func:`read_state_dict` reads: a checkpoint, or a zip archive holding one."""
-UPLOAD_TYPES = tuple(dict.fromkeys(s.rsplit(".", 1)[-1] for s in READABLE_SUFFIXES))
-"""The same, as the last extensions a file picker filters on (``tar`` covers ``.pth.tar``)."""
 
 MAX_CHECKPOINT_BYTES = 512 * 2**20
 """The most a checkpoint may hold, unpacked. ConvNeXtPose-L with its optimizer state is ~100 MB; a file
