@@ -39,6 +39,7 @@ mark_app_entry()
 PAGES = [
     st.Page(home, title="Home", icon=":material/home:", default=True),
     st.Page("pages/live.py", title="Live", icon=":material/videocam:"),
+    st.Page("pages/coach.py", title="Coach", icon=":material/fitness_center:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/video.py", title="Video", icon=":material/movie:"),
     st.Page("pages/models.py", title="Models", icon=":material/deployed_code:"),

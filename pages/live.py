@@ -6,15 +6,14 @@ from __future__ import annotations
 import time
 
 import streamlit as st
-from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose.capture import SourceError, check_source
 from pose.live_source import LiveSource, SourceState
 from ui import require_app_entry
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
-from ui.live_session import queued_frames_callback, session_processor
+from ui.live_session import browser_camera, session_processor
 from ui.readouts import show_readouts, show_skeleton_3d
-from ui.resources import ice_servers, open_sources_policy
+from ui.resources import open_sources_policy
 
 BROWSER, LOCAL_CAMERA, STREAM = "Browser camera", "Local camera", "Stream or video file"
 SHOW_STATE = {  # how each state of an OpenCV source is shown in its slot
@@ -58,26 +57,9 @@ def skeleton_panel() -> None:
 
 
 if source == BROWSER:
-
-    def on_ended() -> None:
-        holder.ended = True
-
     with video_col:
-        ctx = webrtc_streamer(
-            key="live-webrtc",
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration={"iceServers": ice_servers()},
-            media_stream_constraints={"video": True, "audio": False},
-            queued_video_frames_callback=queued_frames_callback(holder),
-            on_video_ended=on_ended,
-            async_processing=True,
-        )
-        st.caption(
-            "Press START and allow the camera. If the browser refuses it: allow camera access for this site; "
-            "browsers only offer cameras on https:// or localhost (see the README for remote hosting)."
-        )
+        ctx = browser_camera("live-webrtc", holder)
     if ctx.state.playing:
-        holder.ended = False
         with side_col:
             skeleton_panel()
         readouts_panel()
