@@ -105,6 +105,7 @@ class _Track:
     keypoints_2d: np.ndarray | None = None
     confident: bool = False
     missed: int = 0
+    next_detection: Detection | None = None  # the pose model's own region for the next frame
     filter_2d: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(min_cutoff=1.0, beta=0.05))
     filter_3d: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(min_cutoff=1.0, beta=0.005))
 
@@ -309,17 +310,18 @@ class PoseEstimator:
         """Decide, frame by frame, whether to detect, and which boxes to estimate."""
         plans = []
         boxes = tuple(t.bbox_xywh for t in self._tracks)
+        carried = tuple(t.next_detection for t in self._tracks)
         confirm = self._confirm
         for frame in frames:
             due = confirm or not boxes or self._frames_since_detection >= self.detect_every
             if not due:
                 self._frames_since_detection += 1
-                plans.append(_FramePlan(boxes, (None,) * len(boxes), False, 0.0))
+                plans.append(_FramePlan(boxes, carried, False, 0.0))
                 continue
             t0 = time.perf_counter()
             found = self._detect(frame)
             detect_ms = (time.perf_counter() - t0) * 1e3
-            boxes = tuple(d.bbox_xywh for d in found)
+            boxes, carried = tuple(d.bbox_xywh for d in found), (None,) * len(found)
             plans.append(_FramePlan(boxes, tuple(found), True, detect_ms))
             self._frames_since_detection = 1
             confirm = True  # how sure these skeletons are is known only after inference: confirm again
@@ -377,7 +379,10 @@ class PoseEstimator:
         if self.smoothing:
             keypoints_2d, keypoints_3d = track.filter_2d(keypoints_2d, t_s), track.filter_3d(keypoints_3d, t_s)
         track.keypoints_2d = keypoints_2d
-        steered = landmarks_box(keypoints_2d, image_size) if track.confident else None
+        track.next_detection = est.next_detection if track.confident else None
+        steered = None
+        if track.confident:
+            steered = est.next_detection.bbox_xywh if est.next_detection else landmarks_box(keypoints_2d, image_size)
         track.bbox_xywh = steered if steered is not None else np.asarray(box, dtype=np.float64)
         return Person(
             np.asarray(box, dtype=np.float64),

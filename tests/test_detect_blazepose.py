@@ -76,7 +76,9 @@ def test_tiles_find_small_people_the_whole_frame_misses():
 
 def test_factory_default_is_bundled(monkeypatch):
     monkeypatch.delenv("CONVNEXTPOSE_DETECTOR", raising=False)
-    assert isinstance(create_detector(), BlazePoseDetector)
-    assert isinstance(create_detector("BlazePose"), BlazePoseDetector)
+    from pose.detect.landmarks import BlazePoseMultiPersonDetector
+
+    assert isinstance(create_detector(), BlazePoseMultiPersonDetector)  # every person, confirmed by landmarks
+    assert isinstance(create_detector("BlazePose").detector, BlazePoseDetector)
     with pytest.raises(ValueError, match="unknown person detector"):
         create_detector("yolo-please")
