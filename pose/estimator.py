@@ -38,7 +38,7 @@ from .model.variants import VARIANTS, get_variant
 from .pose_model import MODEL_STAGES, BlazePoseModel, ConvNeXtPoseModel, PoseEstimate, PoseModel, PoseRequest
 from .skeleton import ROOT
 from .smoothing import OneEuroFilter
-from .tracking import assign
+from .tracking import assign, box_iou
 
 __all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "Person", "PoseResult", "PoseEstimator"]
 
@@ -115,7 +115,8 @@ class _FramePlan:
     """The boxes to estimate in one frame, and where they came from."""
 
     boxes: tuple[np.ndarray, ...]
-    detections: tuple[Detection | None, ...]
+    detections: tuple[Detection | None, ...]  # per box: the detector's finding, or the region a track carries
+    found: tuple[bool, ...]  # per box: whether the detector found it in this frame
     detected: bool
     detect_ms: float
 
@@ -311,18 +312,36 @@ class PoseEstimator:
         plans = []
         boxes = tuple(t.bbox_xywh for t in self._tracks)
         carried = tuple(t.next_detection for t in self._tracks)
+        confident = tuple(t.confident for t in self._tracks)
         confirm = self._confirm
         for frame in frames:
             due = confirm or not boxes or self._frames_since_detection >= self.detect_every
             if not due:
                 self._frames_since_detection += 1
-                plans.append(_FramePlan(boxes, carried, False, 0.0))
+                plans.append(_FramePlan(boxes, carried, (False,) * len(boxes), False, 0.0))
                 continue
             t0 = time.perf_counter()
             found = self._detect(frame)
             detect_ms = (time.perf_counter() - t0) * 1e3
-            boxes, carried = tuple(d.bbox_xywh for d in found), (None,) * len(found)
-            plans.append(_FramePlan(boxes, tuple(found), True, detect_ms))
+            # Confident tracks the detector missed are looked at where they are too: a sure skeleton there
+            # keeps them (a detector's miss is not a person leaving); an unsure one does not.
+            found_boxes = np.array([d.bbox_xywh for d in found]).reshape(-1, 4)
+            kept = [
+                i
+                for i, box in enumerate(boxes)
+                if confident[i] and (not len(found) or box_iou(np.array([box]), found_boxes).max() < 0.5)
+            ]
+            plans.append(
+                _FramePlan(
+                    (*found_boxes, *(boxes[i] for i in kept)),
+                    (*found, *(carried[i] for i in kept)),
+                    (True,) * len(found) + (False,) * len(kept),
+                    True,
+                    detect_ms,
+                )
+            )
+            boxes, carried = tuple(found_boxes), (None,) * len(found)
+            confident = (False,) * len(found)
             self._frames_since_detection = 1
             confirm = True  # how sure these skeletons are is known only after inference: confirm again
         return plans
@@ -338,16 +357,21 @@ class PoseEstimator:
         """Match this frame's skeletons to the tracks; start, steer and end tracks; return the people."""
         if self.static_image_mode:
             self._tracks = []
-        entries = [(box, est) for box, est in zip(plan.boxes, estimates) if est is not None]
+        # A box the detector did not find this frame counts only with a sure skeleton in it (no ghosts).
+        entries = [
+            (box, est, found)
+            for box, est, found in zip(plan.boxes, estimates, plan.found)
+            if est is not None and (found or est.presence >= self.min_track_confidence)
+        ]
         pairs = assign(
             np.array([t.bbox_xywh for t in self._tracks]).reshape(-1, 4),
             [t.keypoints_2d for t in self._tracks],
-            np.array([box for box, _ in entries]).reshape(-1, 4),
-            [est.keypoints_2d for _, est in entries],
+            np.array([box for box, _, _ in entries]).reshape(-1, 4),
+            [est.keypoints_2d for _, est, _ in entries],
         )
         matched_tracks = {i for i, _ in pairs}
         matched_entries = {j for _, j in pairs}
-        updates = [(self._tracks[i], *entries[j]) for i, j in pairs]
+        updates = [(self._tracks[i], *entries[j][:2]) for i, j in pairs]
         survivors = [self._tracks[i] for i, _ in pairs]
         for i, track in enumerate(self._tracks):
             if i in matched_tracks:
@@ -361,8 +385,8 @@ class PoseEstimator:
                 continue
             survivors.append(track)
         if plan.detected:
-            for j, (box, est) in enumerate(entries):
-                if j not in matched_entries and len(survivors) < self.max_people:
+            for j, (box, est, found) in enumerate(entries):
+                if found and j not in matched_entries and len(survivors) < self.max_people:
                     track = _Track(next(self._ids), np.asarray(box, dtype=np.float64))
                     survivors.append(track)
                     updates.append((track, box, est))
