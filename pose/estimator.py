@@ -312,7 +312,9 @@ class PoseEstimator:
         plans = []
         boxes = tuple(t.bbox_xywh for t in self._tracks)
         carried = tuple(t.next_detection for t in self._tracks)
-        confident = tuple(t.confident for t in self._tracks)
+        # A track may be looked at where it is on a detection frame that misses it: when its skeleton is
+        # sure, or once in a row (bridging one missed detection; a person who left shows one frame more).
+        lookable = tuple(t.confident or t.missed == 0 for t in self._tracks)
         confirm = self._confirm
         for frame in frames:
             due = confirm or not boxes or self._frames_since_detection >= self.detect_every
@@ -323,13 +325,11 @@ class PoseEstimator:
             t0 = time.perf_counter()
             found = self._detect(frame)
             detect_ms = (time.perf_counter() - t0) * 1e3
-            # Confident tracks the detector missed are looked at where they are too: a sure skeleton there
-            # keeps them (a detector's miss is not a person leaving); an unsure one does not.
             found_boxes = np.array([d.bbox_xywh for d in found]).reshape(-1, 4)
             kept = [
                 i
                 for i, box in enumerate(boxes)
-                if confident[i] and (not len(found) or box_iou(np.array([box]), found_boxes).max() < 0.5)
+                if lookable[i] and (not len(found) or box_iou(np.array([box]), found_boxes).max() < 0.5)
             ]
             plans.append(
                 _FramePlan(
@@ -341,7 +341,7 @@ class PoseEstimator:
                 )
             )
             boxes, carried = tuple(found_boxes), (None,) * len(found)
-            confident = (False,) * len(found)
+            lookable = (False,) * len(found)
             self._frames_since_detection = 1
             confirm = True  # how sure these skeletons are is known only after inference: confirm again
         return plans
@@ -357,11 +357,12 @@ class PoseEstimator:
         """Match this frame's skeletons to the tracks; start, steer and end tracks; return the people."""
         if self.static_image_mode:
             self._tracks = []
-        # A box the detector did not find this frame counts only with a sure skeleton in it (no ghosts).
+        # A box the detector did not find this frame counts with a sure skeleton in it, or on a detection
+        # frame as a track's one bridged miss (see _plan).
         entries = [
             (box, est, found)
             for box, est, found in zip(plan.boxes, estimates, plan.found)
-            if est is not None and (found or est.presence >= self.min_track_confidence)
+            if est is not None and (found or plan.detected or est.presence >= self.min_track_confidence)
         ]
         pairs = assign(
             np.array([t.bbox_xywh for t in self._tracks]).reshape(-1, 4),
@@ -371,7 +372,7 @@ class PoseEstimator:
         )
         matched_tracks = {i for i, _ in pairs}
         matched_entries = {j for _, j in pairs}
-        updates = [(self._tracks[i], *entries[j][:2]) for i, j in pairs]
+        updates = [(self._tracks[i], *entries[j]) for i, j in pairs]
         survivors = [self._tracks[i] for i, _ in pairs]
         for i, track in enumerate(self._tracks):
             if i in matched_tracks:
@@ -389,15 +390,19 @@ class PoseEstimator:
                 if found and j not in matched_entries and len(survivors) < self.max_people:
                     track = _Track(next(self._ids), np.asarray(box, dtype=np.float64))
                     survivors.append(track)
-                    updates.append((track, box, est))
-        people = [self._advance(track, box, est, t_s, image_size) for track, box, est in updates]
+                    updates.append((track, box, est, found))
+        people = [
+            self._advance(track, box, est, t_s, image_size, missed=plan.detected and not found)
+            for track, box, est, found in updates
+        ]
         self._tracks = sorted(survivors, key=lambda t: t.track_id)
         self._confirm = any(not t.confident for t in self._tracks)
         return tuple(sorted(people, key=lambda p: p.track_id))
 
-    def _advance(self, track: _Track, box, est: PoseEstimate, t_s: float, image_size) -> Person:
-        """Take this frame's skeleton into the track and place its next box."""
-        track.missed = 0
+    def _advance(self, track: _Track, box, est: PoseEstimate, t_s: float, image_size, missed: bool) -> Person:
+        """Take this frame's skeleton into the track and place its next box (``missed``: the detector ran
+        and did not find the person there)."""
+        track.missed = track.missed + 1 if missed and est.presence < self.min_track_confidence else 0
         track.confident = est.presence >= self.min_track_confidence
         keypoints_2d, keypoints_3d = est.keypoints_2d, est.keypoints_3d
         if self.smoothing:
