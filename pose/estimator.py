@@ -30,7 +30,7 @@ import numpy as np
 
 from .crop import check_image
 from .detect import Detection, PersonDetector, create_detector, landmarks_box
-from .detect.landmarks import BlazePoseLandmarker
+from .detect.landmarks import BlazePoseLandmarker, BlazePoseMultiPersonDetector
 from .geometry import focal_from_fov
 from .model.backends import Runner
 from .model.load import load_runner
@@ -174,7 +174,7 @@ class PoseEstimator:
         detector: PersonDetector | None = None,
         model: PoseModel | None = None,
         min_track_confidence: float = 0.3,
-        max_missed_detections: int = 1,
+        max_missed_detections: int = 3,
     ) -> None:
         if detect_every < 1:
             raise ValueError(f"detect_every must be at least 1, got {detect_every}")
@@ -196,6 +196,13 @@ class PoseEstimator:
         self.min_track_confidence = min_track_confidence
         self.max_missed_detections = max_missed_detections
         self.detector = detector or create_detector()
+        # Unsure tracks are confirmed in their regions by BlazePose's landmark model when the detector is the
+        # bundled one (it runs that model anyway); with another detector, by a detection pass.
+        self._confirmer: PoseModel | None = None
+        if detector is None and isinstance(self.detector, BlazePoseMultiPersonDetector):
+            self._confirmer = (
+                self.model if isinstance(self.model, BlazePoseModel) else BlazePoseModel(self.detector.landmarker)
+            )
         self._forget()
 
     @staticmethod
@@ -310,41 +317,81 @@ class PoseEstimator:
     def _plan(self, frames: Sequence[np.ndarray]) -> list[_FramePlan]:
         """Decide, frame by frame, whether to detect, and which boxes to estimate."""
         plans = []
-        boxes = tuple(t.bbox_xywh for t in self._tracks)
-        carried = tuple(t.next_detection for t in self._tracks)
+        boxes = [t.bbox_xywh for t in self._tracks]
+        regions = [t.next_detection for t in self._tracks]
+        sure = [t.confident for t in self._tracks]
         # A track may be looked at where it is on a detection frame that misses it: when its skeleton is
         # sure, or once in a row (bridging one missed detection; a person who left shows one frame more).
-        lookable = tuple(t.confident or t.missed == 0 for t in self._tracks)
+        lookable = [t.confident or t.missed == 0 for t in self._tracks]
         confirm = self._confirm
         for frame in frames:
-            due = confirm or not boxes or self._frames_since_detection >= self.detect_every
+            due = not boxes or self._frames_since_detection >= self.detect_every
+            due = due or (confirm and self._confirmer is None)
             if not due:
                 self._frames_since_detection += 1
-                plans.append(_FramePlan(boxes, carried, (False,) * len(boxes), False, 0.0))
+                found, detect_ms = [False] * len(boxes), 0.0
+                if self._confirmer is not None and not all(sure):
+                    t0 = time.perf_counter()
+                    boxes, regions, found, sure = self._confirm_unsure(frame, boxes, regions, sure)
+                    detect_ms = (time.perf_counter() - t0) * 1e3
+                plans.append(_FramePlan(tuple(boxes), tuple(regions), tuple(found), False, detect_ms))
                 continue
             t0 = time.perf_counter()
-            found = self._detect(frame)
+            detections = self._detect(frame)
             detect_ms = (time.perf_counter() - t0) * 1e3
-            found_boxes = np.array([d.bbox_xywh for d in found]).reshape(-1, 4)
-            kept = [
+            found_boxes = np.array([d.bbox_xywh for d in detections]).reshape(-1, 4)
+            missed = [
                 i
                 for i, box in enumerate(boxes)
-                if lookable[i] and (not len(found) or box_iou(np.array([box]), found_boxes).max() < 0.5)
+                if not len(detections) or box_iou(np.array([box]), found_boxes).max() < 0.5
             ]
+            if self._confirmer is not None:  # the detector's misses: sure tracks stay, unsure ones are confirmed
+                t0 = time.perf_counter()
+                kept = self._confirm_unsure(
+                    frame, [boxes[i] for i in missed], [regions[i] for i in missed], [sure[i] for i in missed]
+                )
+                detect_ms += (time.perf_counter() - t0) * 1e3
+            else:  # without a confirmer, a track the detector missed is bridged where it was
+                bridged = [i for i in missed if lookable[i]]
+                kept = ([boxes[i] for i in bridged], [regions[i] for i in bridged], [False] * len(bridged), None)
             plans.append(
                 _FramePlan(
-                    (*found_boxes, *(boxes[i] for i in kept)),
-                    (*found, *(carried[i] for i in kept)),
-                    (True,) * len(found) + (False,) * len(kept),
+                    (*found_boxes, *kept[0]),
+                    (*detections, *kept[1]),
+                    (True,) * len(detections) + tuple(kept[2]),
                     True,
                     detect_ms,
                 )
             )
-            boxes, carried = tuple(found_boxes), (None,) * len(found)
-            lookable = (False,) * len(found)
+            boxes, regions = list(found_boxes), list(detections)
+            sure = lookable = [False] * len(detections)
             self._frames_since_detection = 1
             confirm = True  # how sure these skeletons are is known only after inference: confirm again
         return plans
+
+    def _confirm_unsure(self, frame, boxes, regions, sure):
+        """Look for each unsure track's person in its region with the confirming landmark model (MediaPipe-
+        style tracking, much cheaper than a detection pass); the ones not there are left out of the frame."""
+        unsure = [i for i, ok in enumerate(sure) if not ok]
+        focal = focal_from_fov(frame.shape[1::-1], self.fov_deg)
+        requests = []
+        for i in unsure:
+            region = regions[i]
+            keypoints = region.keypoints_px if region is not None else None
+            requests.append(PoseRequest(frame, boxes[i], focal, Detection(boxes[i], 1.0, keypoints_px=keypoints)))
+        answers = dict(zip(unsure, self._confirmer.estimate(requests, {})))
+        kept_boxes, kept_regions, found, kept_sure = [], [], [], []
+        for i, (box, region) in enumerate(zip(boxes, regions)):
+            if i in answers:
+                est = answers[i]
+                if est is None or est.next_detection is None:  # the landmark model saw nobody there
+                    continue
+                box, region = est.next_detection.bbox_xywh, est.next_detection
+            kept_boxes.append(box)
+            kept_regions.append(region)
+            found.append(i in answers)
+            kept_sure.append(sure[i])
+        return kept_boxes, kept_regions, found, kept_sure
 
     def _detect(self, frame: np.ndarray) -> list[Detection]:
         """The people in ``frame``, largest first, at most ``max_people``."""
@@ -360,15 +407,15 @@ class PoseEstimator:
         # A box the detector did not find this frame counts with a sure skeleton in it, or on a detection
         # frame as a track's one bridged miss (see _plan).
         entries = [
-            (box, est, found)
-            for box, est, found in zip(plan.boxes, estimates, plan.found)
+            (box, est, found, region)
+            for box, est, found, region in zip(plan.boxes, estimates, plan.found, plan.detections)
             if est is not None and (found or plan.detected or est.presence >= self.min_track_confidence)
         ]
         pairs = assign(
             np.array([t.bbox_xywh for t in self._tracks]).reshape(-1, 4),
             [t.keypoints_2d for t in self._tracks],
-            np.array([box for box, _, _ in entries]).reshape(-1, 4),
-            [est.keypoints_2d for _, est, _ in entries],
+            np.array([entry[0] for entry in entries]).reshape(-1, 4),
+            [entry[1].keypoints_2d for entry in entries],
         )
         matched_tracks = {i for i, _ in pairs}
         matched_entries = {j for _, j in pairs}
@@ -386,20 +433,22 @@ class PoseEstimator:
                 continue
             survivors.append(track)
         if plan.detected:
-            for j, (box, est, found) in enumerate(entries):
+            for j, (box, est, found, region) in enumerate(entries):
                 if found and j not in matched_entries and len(survivors) < self.max_people:
                     track = _Track(next(self._ids), np.asarray(box, dtype=np.float64))
                     survivors.append(track)
-                    updates.append((track, box, est, found))
+                    updates.append((track, box, est, found, region))
         people = [
-            self._advance(track, box, est, t_s, image_size, missed=plan.detected and not found)
-            for track, box, est, found in updates
+            self._advance(track, box, est, region, t_s, image_size, missed=plan.detected and not found)
+            for track, box, est, found, region in updates
         ]
         self._tracks = sorted(survivors, key=lambda t: t.track_id)
         self._confirm = any(not t.confident for t in self._tracks)
         return tuple(sorted(people, key=lambda p: p.track_id))
 
-    def _advance(self, track: _Track, box, est: PoseEstimate, t_s: float, image_size, missed: bool) -> Person:
+    def _advance(
+        self, track: _Track, box, est: PoseEstimate, region: Detection | None, t_s: float, image_size, missed: bool
+    ) -> Person:
         """Take this frame's skeleton into the track and place its next box (``missed``: the detector ran
         and did not find the person there)."""
         track.missed = track.missed + 1 if missed and est.presence < self.min_track_confidence else 0
@@ -408,7 +457,11 @@ class PoseEstimator:
         if self.smoothing:
             keypoints_2d, keypoints_3d = track.filter_2d(keypoints_2d, t_s), track.filter_3d(keypoints_3d, t_s)
         track.keypoints_2d = keypoints_2d
-        track.next_detection = est.next_detection if track.confident else None
+        # Where to look next: the pose model's own region when it has one, else the region this box came from.
+        region = est.next_detection or region
+        track.next_detection = (
+            None if region is None else Detection(region.bbox_xywh, region.score, keypoints_px=region.keypoints_px)
+        )
         steered = None
         if track.confident:
             steered = est.next_detection.bbox_xywh if est.next_detection else landmarks_box(keypoints_2d, image_size)
