@@ -44,6 +44,7 @@ from ..model.weights import init_deterministic
 from ..video import VideoError, read_frames
 from .compare import ASSUMED_FPS
 from .samples import moving_person_frames
+from .scenes import multi_person_clip
 
 __all__ = ["BenchRow", "run_benchmark", "main"]
 
@@ -208,6 +209,79 @@ def _measure_pipeline(
     }
 
 
+@dataclass
+class CrowdRow:
+    """End-to-end cost per frame with ``people`` people in view (one inference call for all their crops)."""
+
+    variant: str
+    config: str
+    people: int
+    trust_skeletons: bool
+    ms_per_frame: float
+    stage_ms: dict
+    found_per_frame: float
+    over_one_person: float = float("nan")
+
+
+def crowd_benchmark(
+    variants, config: str, people_counts, n_frames: int, detect_every: int, size=(768, 576)
+) -> list[CrowdRow]:
+    """Per variant, frames with 1, ..., N people (``pose.measure.scenes``, everybody in view), measured twice:
+    as the engine runs by default (unsure skeletons confirmed by BlazePose's landmark model every frame: the
+    cost with untrained weights), and trusting the skeletons (``min_track_confidence=0``: the cost with
+    trained weights whose skeletons are sure, where only the network runs between detections)."""
+    rows = []
+    for name in variants:
+        model, path = load_model(name)
+        runner = _make_runner(config, model, path)
+        for trust in (False, True):
+            baseline = None
+            for people in people_counts:
+                clip = multi_person_clip(n_frames, people, size=size, seed=people, heights=(150, 300), stay=True)
+                settings = {"min_track_confidence": 0.0} if trust else {}
+                with PoseEstimator(runner=runner, detect_every=detect_every, **settings) as estimator:
+                    for scene in clip[:3]:  # warm-up, then a fresh start
+                        estimator.process(scene.frame_bgr)
+                    estimator.reset()
+                    stages = {s: [] for s in STAGES}
+                    found = 0
+                    start = time.perf_counter()
+                    for i, scene in enumerate(clip):
+                        result = estimator.process(scene.frame_bgr, i / ASSUMED_FPS)
+                        found += len(result.people)
+                        for stage in STAGES:
+                            stages[stage].append(result.timings_ms[stage])
+                    ms = (time.perf_counter() - start) * 1e3 / len(clip)
+                row = CrowdRow(
+                    name,
+                    config,
+                    people,
+                    trust,
+                    ms,
+                    {s: float(np.mean(v)) for s, v in stages.items()},
+                    found / len(clip),
+                )
+                baseline = baseline or ms
+                row.over_one_person = ms / baseline
+                rows.append(row)
+                log.info("%s %s people=%d trust=%s: %.1f ms/frame", name, config, people, trust, ms)
+    return rows
+
+
+def format_crowd(rows: list[CrowdRow]) -> str:
+    lines = [
+        "variant config             skeletons  people  found/frame  ms/frame  x one person  detect  crop  infer  decode"
+    ]
+    for r in rows:
+        st = r.stage_ms
+        lines.append(
+            f"{r.variant:<7} {r.config:<18} {'trusted' if r.trust_skeletons else 'confirmed':<10} {r.people:>6} "
+            f"{r.found_per_frame:>12.2f} {r.ms_per_frame:>9.1f} {r.over_one_person:>13.2f} {st['detect']:>7.1f} "
+            f"{st['crop']:>5.1f} {st['infer']:>6.1f} {st['decode']:>7.1f}"
+        )
+    return "\n".join(lines)
+
+
 def soak(variant: str, config: str, frames, n_frames: int, every: int = 1000) -> dict:
     """Run ``n_frames`` through the pipeline (the frames looped, :data:`ASSUMED_FPS` apart), sampling RSS;
     returns the samples and the growth."""
@@ -326,6 +400,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="also run N frames through the first variant and config, sampling memory",
     )
+    parser.add_argument(
+        "--people",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="also measure end to end with N people per frame (e.g. --people 1 5): scenes built from real photos, "
+        "first config only",
+    )
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--no-seed", action="store_true", help="leave auto's cache of backend choices as it is")
     args = parser.parse_args(argv)
@@ -365,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         "auto_seeded": seeded,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    if args.people:
+        crowd = crowd_benchmark(args.variants, configs[0], args.people, args.frames, args.detect_every)
+        print(format_crowd(crowd))
+        report["people"] = [asdict(r) for r in crowd]
     if args.soak:
         report["soak"] = soak(args.variants[0], configs[0], frames, args.soak)
         print(f"# soak: {report['soak']}")
