@@ -11,7 +11,7 @@ import streamlit as st
 
 import pose
 from pose.measure.compare import agreement, compare
-from pose.measure.evaluate import evaluate, load_samples, network_predictor
+from pose.measure.evaluate import evaluate_folder
 from pose.measure.samples import moving_person_frames
 from pose.video import VideoError, probe, read_frames
 from ui import require_app_entry
@@ -87,14 +87,14 @@ with st.expander("Measured accuracy (Human3.6M ground truth)"):
     data_dir = st.text_input("Human3.6M folder", key="compare_h36m")
     if st.button("Evaluate the trained sizes", disabled=not data_dir):
         for name in [n for n in settings.estimators if n in pose.VARIANTS]:
-            runner = runner_for(name, settings.backend, settings.device, settings.precision)
-            if not runner.trained:
-                continue
             try:
+                runner = runner_for(name, settings.backend, settings.device, settings.precision)
+                if not runner.trained:
+                    continue
                 with st.spinner(f"Evaluating ConvNeXtPose-{name}..."):
-                    measured[name] = evaluate(load_samples(data_dir), network_predictor(runner))["overall"]
-            except (FileNotFoundError, ValueError, KeyError) as exc:
-                st.error(f"Evaluation failed: {exc}")
+                    measured[name] = evaluate_folder(data_dir, runner)
+            except (pose.CheckpointError, FileNotFoundError, ValueError, KeyError) as exc:
+                st.error(f"Evaluation of ConvNeXtPose-{name} failed: {exc}")
                 break
     if measured:
         st.json(measured, expanded=False)
@@ -160,6 +160,14 @@ for line in auto_choices(
     [runner_for(n, run_settings.backend, run_settings.device, run_settings.precision) for n in sizes]
 ):
     st.caption(line)
+if pose.BLAZEPOSE in measurements and sizes:
+    blaze = measurements[pose.BLAZEPOSE]
+    st.caption(
+        "Cost per person found, end to end: "
+        + ", ".join(f"{estimator_label(n)} {measurements[n].ms_per_person:.1f} ms" for n in [*sizes, pose.BLAZEPOSE])
+        + f". BlazePose runs its landmark model once per person ({blaze.ms_per_person:.0f} ms each here, "
+        "growing with the crowd); ConvNeXtPose crops every person of a frame into one network call."
+    )
 left, right = st.columns(2)
 left.plotly_chart(latency_bars(measurements), key="compare-latency")
 right.plotly_chart(speed_accuracy(measurements), key="compare-pareto")

@@ -35,6 +35,8 @@ def comparison_table(measurements: dict[str, Measurement], agree: dict, measured
         row.update(
             {
                 "end-to-end FPS": round(m.e2e_fps, 1),
+                "people per frame": round(float(np.mean(m.people)), 2) if len(m.people) else None,
+                "ms per person": round(m.ms_per_person, 1),
                 "model-only FPS": round(m.model_fps, 1),
                 "device / backend": f"{m.device} / {m.backend} {m.precision}",
                 "MPJPE P2 mm (paper)": v.mpjpe_mm if v else None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..blazepose import SHARED_JOINTS
-from ..detect import Detection, MediaPipePoseDetector
+from ..detect import Detection, create_detector
 from ..estimator import BLAZEPOSE, PoseEstimator
 from ..estimator import STAGES as ESTIMATOR_STAGES
 from ..metrics import jitter, mean_distance
@@ -71,6 +71,12 @@ class Measurement:
     keypoints_2d: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS, 2)))
     keypoints_rel: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS, 3)))
     confidence: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS)))
+    people: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # (F,) people found per frame
+
+    @property
+    def ms_per_person(self) -> float:
+        """End-to-end milliseconds per person found (how the cost grows with a crowd)."""
+        return float(np.sum(self.total_ms) / max(int(np.sum(self.people)), 1))
 
     @property
     def e2e_fps(self) -> float:
@@ -93,7 +99,10 @@ def compare(
     timestamps_s: Sequence[float] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Measurement]:
-    """Run every estimator in ``names`` on ``frames`` and measure it (the first person of each frame).
+    """Run every estimator in ``names`` on ``frames`` and measure it.
+
+    Timings cover every person in each frame (ConvNeXtPose crops them all in one call); the keypoints
+    kept for agreement and jitter are each frame's first person (the lowest track id).
 
     Args:
         frames: BGR frames, in order.
@@ -103,7 +112,7 @@ def compare(
             (None for BlazePose), e.g. around a cached runner.
         progress: called with (name, frames done, frames) as it goes.
     """
-    detector = MediaPipePoseDetector(static_image_mode=False)
+    detector = create_detector()
     detections, detect_ms = [], []
     for frame in frames:
         t0 = time.perf_counter()
@@ -123,11 +132,13 @@ def compare(
             estimator.reset()  # and the shared detections, back to the first frame
             m = Measurement(name, estimator.trained, estimator.backend, estimator.device, estimator.precision)
             stage = {s: [] for s in STAGES}
-            kp2d, rel, conf = [], [], []
+            kp2d, rel, conf, people = [], [], [], []
             for i, (frame, t) in enumerate(zip(frames, timestamps)):
                 result = estimator.process(frame, t)
                 for s in STAGES:
-                    stage[s].append(result.timings_ms[s] + (detect_ms[i] if s == "detect" and shared else 0.0))
+                    shared_ms = detect_ms[i] if s == "detect" and shared and result.detected else 0.0
+                    stage[s].append(result.timings_ms[s] + shared_ms)
+                people.append(len(result.people))
                 person = result.people[0] if result.people else None
                 kp2d.append(person.keypoints_2d if person else _nan_pose((NUM_JOINTS, 2)))
                 rel.append(person.keypoints_rel if person else _nan_pose((NUM_JOINTS, 3)))
@@ -137,6 +148,7 @@ def compare(
             m.stage_ms = {s: np.array(v) for s, v in stage.items()}
             m.total_ms = sum(m.stage_ms.values())
             m.keypoints_2d, m.keypoints_rel, m.confidence = np.stack(kp2d), np.stack(rel), np.stack(conf)
+            m.people = np.array(people)
             m.model_ms = _model_only_ms(estimator, frames, detections) if not is_blazepose else m.stage_ms["infer"]
         results[name] = m
     return results
