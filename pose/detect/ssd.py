@@ -134,18 +134,28 @@ def letterbox(image_rgb: np.ndarray, size: int, fill: int = 0) -> tuple[np.ndarr
     """Scale ``image_rgb`` (H, W, 3) to fit a ``size`` x ``size`` square, keeping its aspect, padded with
     ``fill`` evenly on both sides (MediaPipe's ImageToTensorCalculator, keep_aspect_ratio, BORDER_ZERO).
 
+    Sampled as MediaPipe does, by one bilinear warp of the image's edges onto the square's, without the
+    smoothing of an area resize: against MediaPipe's own detection on the photos, an area resize moved the
+    keypoints by up to 17 px (skiers.jpg) and cut a far skier's score from 0.66 to 0.44; with the warp, the
+    landmark model's region agrees with MediaPipe's to 0.1 px, and so do the world landmarks, which depend on it
+    (footballer.jpg: 93 mm mean apart with the area resize, 0.6 mm with the warp).
+
     Returns:
         the (size, size, 3) image, the scale (square pixels per image pixel), and the (x, y) offset of the
         image's origin in the square.
     """
     height, width = image_rgb.shape[:2]
     scale = size / max(height, width)
-    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(image_rgb, (new_w, new_h), interpolation=interpolation)
-    out = np.full((size, size, 3), fill, dtype=image_rgb.dtype)
-    left, top = (size - new_w) // 2, (size - new_h) // 2
-    out[top : top + new_h, left : left + new_w] = resized
+    left, top = (size - width * scale) / 2.0, (size - height * scale) / 2.0
+    to_square = np.array([[scale, 0.0, left], [0.0, scale, top]])
+    out = cv2.warpAffine(
+        image_rgb,
+        to_square,
+        (size, size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(fill,) * image_rgb.shape[2],
+    )
     return out, scale, (float(left), float(top))
 
 
