@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pose.detect import create_detector
-from pose.detect.blazepose import BlazePoseDetector, body_box, tile_regions
+from pose.detect.blazepose import BlazePoseDetector, _merge, _tile_answers, body_box, tile_regions
 from pose.measure.scenes import multi_person_clip, score_detector
 
 IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"
@@ -45,7 +45,7 @@ def test_nobody_on_empty_frames(detector):
 
 @needs_photos
 @pytest.mark.parametrize(
-    ("photo", "at_least"), [("jump_suit.jpg", 1), ("jump_dark.png", 1), ("footballer.jpg", 1), ("skiers.jpg", 3)]
+    ("photo", "at_least"), [("jump_suit.jpg", 1), ("jump_dark.png", 1), ("footballer.jpg", 1), ("skiers.jpg", 4)]
 )
 def test_people_in_the_photos(detector, photo, at_least):
     frame = cv2.imread(str(IMAGES / photo))
@@ -82,3 +82,23 @@ def test_factory_default_is_bundled(monkeypatch):
     assert isinstance(create_detector("BlazePose").detector, BlazePoseDetector)
     with pytest.raises(ValueError, match="unknown person detector"):
         create_detector("yolo-please")
+
+
+def _row(face_xyxy, hip, top):
+    return np.array([*face_xyxy, *hip, *top, *hip, *top], dtype=np.float32)
+
+
+def test_a_tile_answers_for_a_close_up_cut_by_its_edge_but_the_whole_frame_comes_first():
+    tile = (0, 0, 300, 200)
+    inside = _row((140, 40, 160, 60), (150, 150), (150, 90))  # 60 px to the head: all of it in the tile
+    cut = _row((140, 150, 170, 180), (155, 290), (155, 200))  # face in, body down past the tile's edge
+    large = _row((140, 10, 180, 50), (160, 400), (160, 100))  # a body twice the tile: the whole frame's
+    rows = np.stack([inside, cut, large])
+    whole, cut_only = _tile_answers(rows, tile, 0.15, (600, 400))
+    assert whole.tolist() == [True, False, False] and cut_only.tolist() == [False, True, False]
+    # the whole frame saw the close-up too: its view stays, the cut one adds nobody
+    seen = _row((141, 151, 171, 181), (150, 300), (152, 198))
+    rows, scores = _merge((seen[None], np.array([0.9])), (cut[None], np.array([0.95])))
+    assert len(rows) == 1 and np.array_equal(rows[0], seen)
+    rows, _ = _merge((inside[None], np.array([0.9])), (cut[None], np.array([0.95])))
+    assert len(rows) == 2  # nobody else saw the close-up
