@@ -38,7 +38,7 @@ from .model.variants import VARIANTS, get_variant
 from .pose_model import MODEL_STAGES, BlazePoseModel, ConvNeXtPoseModel, PoseEstimate, PoseModel, PoseRequest
 from .skeleton import ROOT
 from .smoothing import OneEuroFilter
-from .tracking import assign, box_iou
+from .tracking import MIN_IOU, assign, box_iou
 
 __all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "Person", "PoseResult", "PoseEstimator"]
 
@@ -48,6 +48,7 @@ BLAZEPOSE = "BlazePose"
 ESTIMATORS: tuple[str, ...] = (*VARIANTS, BLAZEPOSE)
 STAGES: tuple[str, ...] = ("detect", *MODEL_STAGES, "total")
 DEFAULT_MAX_PEOPLE = 10
+SAME_PERSON_IOU = 0.7  # two tracks whose boxes overlap this much are one person
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,7 @@ class PoseEstimator:
             missed = [
                 i
                 for i, box in enumerate(boxes)
-                if not len(detections) or box_iou(np.array([box]), found_boxes).max() < 0.5
+                if not len(detections) or box_iou(np.array([box]), found_boxes).max() < MIN_IOU
             ]
             if self._confirmer is not None:  # the detector's misses: sure tracks stay, unsure ones are confirmed
                 t0 = time.perf_counter()
@@ -442,9 +443,21 @@ class PoseEstimator:
             self._advance(track, box, est, region, t_s, image_size, missed=plan.detected and not found)
             for track, box, est, found, region in updates
         ]
-        self._tracks = sorted(survivors, key=lambda t: t.track_id)
+        people = sorted(people, key=lambda p: p.track_id)
+        # Two tracks on one person (a detection beside a track it did not quite overlap, both then
+        # following the same body): the older id stays.
+        duplicates = set()
+        for i, later in enumerate(people):
+            for earlier in people[:i]:
+                if (
+                    earlier.track_id not in duplicates
+                    and box_iou(earlier.bbox_xywh, later.bbox_xywh)[0, 0] >= SAME_PERSON_IOU
+                ):
+                    duplicates.add(later.track_id)
+                    break
+        self._tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
         self._confirm = any(not t.confident for t in self._tracks)
-        return tuple(sorted(people, key=lambda p: p.track_id))
+        return tuple(p for p in people if p.track_id not in duplicates)
 
     def _advance(
         self, track: _Track, box, est: PoseEstimate, region: Detection | None, t_s: float, image_size, missed: bool

@@ -23,7 +23,7 @@ def estimator(request, xs_runner):
         yield est
 
 
-@pytest.mark.parametrize(("variant", "min_recall"), [("colour", 0.9), ("dim", 0.9), ("grey", 0.7)])
+@pytest.mark.parametrize(("variant", "min_recall"), [("colour", 0.9), ("dim", 0.9), ("grey", 0.9)])
 def test_people_are_found_followed_and_let_go(estimator, variant, min_recall):
     estimator.reset()
     clip = multi_person_clip(60, 3, seed=1, heights=(120, 360), variant=variant)
