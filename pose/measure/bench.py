@@ -211,73 +211,85 @@ def _measure_pipeline(
 
 @dataclass
 class CrowdRow:
-    """End-to-end cost per frame with ``people`` people in view (one inference call for all their crops)."""
+    """End-to-end cost per frame with ``people`` people in view, and what batching their crops saves.
+
+    ``batched_ms`` is one network call on the ``people`` crops of a frame, ``one_by_one_ms`` the same crops
+    a call each (both medians, same run)."""
 
     variant: str
     config: str
     people: int
-    trust_skeletons: bool
     ms_per_frame: float
     stage_ms: dict
     found_per_frame: float
+    batched_ms: float
+    one_by_one_ms: float
     over_one_person: float = float("nan")
 
 
+def _time_calls(run, batches, iters: int) -> float:
+    for batch in batches:  # warm-up
+        run(batch)
+    times = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        for batch in batches:
+            run(batch)
+        times.append((time.perf_counter() - start) * 1e3)
+    return float(np.median(times))
+
+
 def crowd_benchmark(
-    variants, config: str, people_counts, n_frames: int, detect_every: int, size=(768, 576)
+    variants, config: str, people_counts, n_frames: int, detect_every: int, size=(768, 576), iters: int = 10
 ) -> list[CrowdRow]:
-    """Per variant, frames with 1, ..., N people (``pose.measure.scenes``, everybody in view), measured twice:
-    as the engine runs by default (unsure skeletons confirmed by BlazePose's landmark model every frame: the
-    cost with untrained weights), and trusting the skeletons (``min_track_confidence=0``: the cost with
-    trained weights whose skeletons are sure, where only the network runs between detections)."""
+    """Per variant, frames with 1, ..., N people in view (``pose.measure.scenes``, built from real photos),
+    through the engine as it runs by default; and the network alone on those crops, batched and one by one."""
     rows = []
     for name in variants:
         model, path = load_model(name)
         runner = _make_runner(config, model, path)
-        for trust in (False, True):
-            baseline = None
-            for people in people_counts:
-                clip = multi_person_clip(n_frames, people, size=size, seed=people, heights=(150, 300), stay=True)
-                settings = {"min_track_confidence": 0.0} if trust else {}
-                with PoseEstimator(runner=runner, detect_every=detect_every, **settings) as estimator:
-                    for scene in clip[:3]:  # warm-up, then a fresh start
-                        estimator.process(scene.frame_bgr)
-                    estimator.reset()
-                    stages = {s: [] for s in STAGES}
-                    found = 0
-                    start = time.perf_counter()
-                    for i, scene in enumerate(clip):
-                        result = estimator.process(scene.frame_bgr, i / ASSUMED_FPS)
-                        found += len(result.people)
-                        for stage in STAGES:
-                            stages[stage].append(result.timings_ms[stage])
-                    ms = (time.perf_counter() - start) * 1e3 / len(clip)
-                row = CrowdRow(
-                    name,
-                    config,
-                    people,
-                    trust,
-                    ms,
-                    {s: float(np.mean(v)) for s, v in stages.items()},
-                    found / len(clip),
-                )
-                baseline = baseline or ms
-                row.over_one_person = ms / baseline
-                rows.append(row)
-                log.info("%s %s people=%d trust=%s: %.1f ms/frame", name, config, people, trust, ms)
+        baseline = None
+        for people in people_counts:
+            clip = multi_person_clip(n_frames, people, size=size, seed=people, heights=(150, 300), stay=True)
+            with PoseEstimator(runner=runner, detect_every=detect_every) as estimator:
+                for scene in clip[:3]:  # warm-up, then a fresh start
+                    estimator.process(scene.frame_bgr)
+                estimator.reset()
+                stages = {s: [] for s in STAGES}
+                found = 0
+                start = time.perf_counter()
+                for i, scene in enumerate(clip):
+                    result = estimator.process(scene.frame_bgr, i / ASSUMED_FPS)
+                    found += len(result.people)
+                    for stage in STAGES:
+                        stages[stage].append(result.timings_ms[stage])
+                ms = (time.perf_counter() - start) * 1e3 / len(clip)
+            crops, _ = crop_batch(runner.variant, [(clip[0].frame_bgr, box) for _, box in clip[0].people])
+            crops = crops[:people]
+            batched = _time_calls(runner, [crops], iters)
+            one_by_one = _time_calls(runner, [c[None] for c in crops], iters)
+            stage_ms = {s: float(np.mean(v)) for s, v in stages.items()}
+            row = CrowdRow(name, config, people, ms, stage_ms, found / len(clip), batched, one_by_one)
+            baseline = baseline or ms
+            row.over_one_person = ms / baseline
+            rows.append(row)
+            log.info("%s %s people=%d: %.1f ms/frame", name, config, people, ms)
     return rows
 
 
 def format_crowd(rows: list[CrowdRow]) -> str:
     lines = [
-        "variant config             skeletons  people  found/frame  ms/frame  x one person  detect  crop  infer  decode"
+        "crowd: end to end per frame with N people in view (skeletons confirmed as the engine does by default); "
+        "network alone on the frame's N crops, one batched call vs one call each",
+        "variant config             people  found/frame  ms/frame  x one person  detect  crop  infer  decode"
+        "  batched ms  one-by-one ms",
     ]
     for r in rows:
         st = r.stage_ms
         lines.append(
-            f"{r.variant:<7} {r.config:<18} {'trusted' if r.trust_skeletons else 'confirmed':<10} {r.people:>6} "
-            f"{r.found_per_frame:>12.2f} {r.ms_per_frame:>9.1f} {r.over_one_person:>13.2f} {st['detect']:>7.1f} "
-            f"{st['crop']:>5.1f} {st['infer']:>6.1f} {st['decode']:>7.1f}"
+            f"{r.variant:<7} {r.config:<18} {r.people:>6} {r.found_per_frame:>12.2f} {r.ms_per_frame:>9.1f} "
+            f"{r.over_one_person:>13.2f} {st['detect']:>7.1f} {st['crop']:>5.1f} {st['infer']:>6.1f} "
+            f"{st['decode']:>7.1f} {r.batched_ms:>11.1f} {r.one_by_one_ms:>14.1f}"
         )
     return "\n".join(lines)
 
