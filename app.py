@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+import pose
 from ui import RETURN_TO, mark_app_entry
+from ui.controls import estimator_label
 from ui.resources import device_label, estimator_table, weights_help
 
 
@@ -20,6 +22,17 @@ def home() -> None:
         "on a fresh install."
     )
     st.metric("Device", device_label())
+    first = pose.default_estimator()
+    st.markdown(
+        f"The pages start with **{estimator_label(first)}**: "
+        + (
+            "the most accurate size with trained weights here."
+            if first != pose.BLAZEPOSE
+            else "no trained ConvNeXtPose weights were found, and BlazePose is bundled, so it shows a real "
+            "skeleton at once. The ConvNeXtPose sizes stay selectable (marked untrained): their speed is real."
+        )
+        + " Backend `auto` times the backends on the first use of a size and keeps the fastest."
+    )
     st.subheader("Estimators")
     st.dataframe(estimator_table(), hide_index=True)
     st.caption(
@@ -39,6 +52,7 @@ mark_app_entry()
 PAGES = [
     st.Page(home, title="Home", icon=":material/home:", default=True),
     st.Page("pages/live.py", title="Live", icon=":material/videocam:"),
+    st.Page("pages/coach.py", title="Coach", icon=":material/fitness_center:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/video.py", title="Video", icon=":material/movie:"),
     st.Page("pages/models.py", title="Models", icon=":material/deployed_code:"),

@@ -11,7 +11,7 @@ import streamlit as st
 
 import pose
 from pose.measure.compare import agreement, compare
-from pose.measure.evaluate import evaluate, load_samples, network_predictor
+from pose.measure.evaluate import evaluate_folder
 from pose.measure.samples import moving_person_frames
 from pose.video import VideoError, probe, read_frames
 from ui import require_app_entry
@@ -24,23 +24,32 @@ from ui.compare_charts import (
     skeletons_side_by_side,
     speed_accuracy,
 )
-from ui.controls import estimator_label, estimator_settings
+from ui.controls import auto_choices, estimator_label, estimator_settings
 from ui.resources import runner_for
 from ui.video_job import VIDEO_TYPES, save_upload
 
 SAMPLE, UPLOAD, SNAPSHOT = "Sample clip (generated)", "Uploaded video", "Camera snapshot"
 
+
+def _video_frames(path, count: int) -> tuple[list, list[float]]:
+    """The first ``count`` frames of a video, and their times in seconds."""
+    decoded = [(image, t_s) for _, t_s, image in read_frames(path, stop=count)]
+    return [image for image, _ in decoded], [t_s for _, t_s in decoded]
+
+
 require_app_entry("compare")
 st.title("Compare sizes")
-settings = estimator_settings(multiple=True, default=tuple(pose.ESTIMATORS), key="compare_")
+# Every estimator: an untrained size's speed is real (the selector marks it untrained). The agreement
+# reference follows the default's rule: the most accurate trained size.
+settings = estimator_settings(multiple=True, default=pose.ESTIMATORS, key="compare_")
 
 source = st.radio("Frames", [SAMPLE, UPLOAD, SNAPSHOT], horizontal=True, key="compare_source")
-load_frames = None  # decoding waits for "Run the comparison"
+load_frames = None  # decoding waits for "Run the comparison"; it gives (frames, their times or None)
 if source == SAMPLE:
     count = st.slider(
         "Frames of the generated clip (a person photo gliding across 640x480)", 10, 300, 60, key="compare_count"
     )
-    load_frames = lambda: list(moving_person_frames(count))
+    load_frames = lambda: (list(moving_person_frames(count)), None)
 elif source == UPLOAD:
     uploaded = st.file_uploader("Video", type=list(VIDEO_TYPES), key="compare_video")
     count = st.slider("Frames to use from the start", 10, 300, 90, key="compare_video_count")
@@ -49,7 +58,7 @@ elif source == UPLOAD:
         try:
             info = probe(path)
             st.caption(f"{info.width}x{info.height} {info.codec}, {info.fps:.2f} fps, {info.frame_count} frames")
-            load_frames = lambda: [image for _, _, image in read_frames(path, stop=count)]
+            load_frames = lambda: _video_frames(path, count)
         except VideoError as exc:
             st.error(f"**{uploaded.name}** cannot be used: {str(exc).split(': ', 1)[-1]}.")
 else:
@@ -59,7 +68,7 @@ else:
         if image is None:
             st.error("The snapshot could not be decoded as an image.")
         else:
-            load_frames = lambda: [image]
+            load_frames = lambda: ([image], None)
 
 with st.expander("Measured accuracy (Human3.6M ground truth)"):
     st.markdown(
@@ -78,14 +87,14 @@ with st.expander("Measured accuracy (Human3.6M ground truth)"):
     data_dir = st.text_input("Human3.6M folder", key="compare_h36m")
     if st.button("Evaluate the trained sizes", disabled=not data_dir):
         for name in [n for n in settings.estimators if n in pose.VARIANTS]:
-            runner = runner_for(name, settings.backend, settings.device, settings.precision)
-            if not runner.trained:
-                continue
             try:
+                runner = runner_for(name, settings.backend, settings.device, settings.precision)
+                if not runner.trained:
+                    continue
                 with st.spinner(f"Evaluating ConvNeXtPose-{name}..."):
-                    measured[name] = evaluate(load_samples(data_dir), network_predictor(runner))["overall"]
-            except (FileNotFoundError, ValueError, KeyError) as exc:
-                st.error(f"Evaluation failed: {exc}")
+                    measured[name] = evaluate_folder(data_dir, runner)
+            except (pose.CheckpointError, FileNotFoundError, ValueError, KeyError) as exc:
+                st.error(f"Evaluation of ConvNeXtPose-{name} failed: {exc}")
                 break
     if measured:
         st.json(measured, expanded=False)
@@ -95,7 +104,10 @@ if not names:
     st.info("Choose the estimators to compare in the sidebar.")
     st.stop()
 if st.button("Run the comparison", type="primary", disabled=load_frames is None):
-    frames = load_frames()
+    frames, timestamps_s = load_frames()
+    if not frames:
+        st.error("No frames could be decoded from this video.")
+        st.stop()
     bar = st.progress(0.0, text="Detecting...")
     done_before = {n: i for i, n in enumerate(names)}
 
@@ -119,7 +131,8 @@ if st.button("Run the comparison", type="primary", disabled=load_frames is None)
         )
 
     try:
-        st.session_state.compare_run = (frames, compare(frames, names, make, progress=progress), settings, source)
+        measured = compare(frames, names, make, timestamps_s=timestamps_s, progress=progress)
+        st.session_state.compare_run = (frames, measured, settings, source)
     except (pose.CheckpointError, ValueError) as exc:
         st.error(f"Cannot run the comparison: {exc}")
     bar.empty()
@@ -142,6 +155,19 @@ st.caption(
     "not accuracy."
 )
 st.dataframe(table, hide_index=True)
+sizes = [n for n in measurements if n in pose.VARIANTS]
+for line in auto_choices(
+    [runner_for(n, run_settings.backend, run_settings.device, run_settings.precision) for n in sizes]
+):
+    st.caption(line)
+if pose.BLAZEPOSE in measurements and sizes:
+    blaze = measurements[pose.BLAZEPOSE]
+    st.caption(
+        "Cost per person found, end to end: "
+        + ", ".join(f"{estimator_label(n)} {measurements[n].ms_per_person:.1f} ms" for n in [*sizes, pose.BLAZEPOSE])
+        + f". BlazePose runs its landmark model once per person ({blaze.ms_per_person:.0f} ms each here, "
+        "growing with the crowd); ConvNeXtPose crops every person of a frame into one network call."
+    )
 left, right = st.columns(2)
 left.plotly_chart(latency_bars(measurements), key="compare-latency")
 right.plotly_chart(speed_accuracy(measurements), key="compare-pareto")
@@ -155,7 +181,7 @@ for col, (name, m) in zip(grid, measurements.items()):
     col.image(overlay(frames[frame], m, frame), channels="BGR", caption=estimator_label(name))
 
 st.subheader("Agreement and stability")
-st.plotly_chart(agreement_heatmap(measurements, agree), key="compare-agreement")
+st.plotly_chart(agreement_heatmap(agree), key="compare-agreement")
 
 settings_json = {
     "estimators": names,

@@ -3,22 +3,27 @@ the 3D skeleton beside it out, with FPS and per-stage timings."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import streamlit as st
-from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from pose.capture import LatestFrameReader, SourceError
+from pose.capture import SourceError, check_source
+from pose.live_source import LiveSource, SourceState
 from ui import require_app_entry
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
-from ui.live_session import queued_frames_callback, session_processor
+from ui.live_session import browser_camera, session_processor
 from ui.readouts import show_readouts, show_skeleton_3d
-from ui.resources import ice_servers
+from ui.resources import open_sources_policy
 
 BROWSER, LOCAL_CAMERA, STREAM = "Browser camera", "Local camera", "Stream or video file"
-# Tests stop the OpenCV loop after this many frames (0: run until Stop or the end of the source).
-MAX_FRAMES = int(os.environ.get("CONVNEXTPOSE_LIVE_MAX_FRAMES", "0"))
+SHOW_STATE = {  # how each state of an OpenCV source is shown in its slot
+    SourceState.CONNECTING: lambda slot, message: slot.info(message, icon=":material/hourglass_top:"),
+    SourceState.PLAYING: lambda slot, message: slot.caption(message),
+    SourceState.STALLED: lambda slot, message: slot.warning(message),
+    SourceState.ENDED: lambda slot, message: slot.info(message),
+    SourceState.LOST: lambda slot, message: slot.error(f"{message} Press Start again."),
+    SourceState.FAILED: lambda slot, message: slot.error(message),
+}
 
 
 require_app_entry("live")
@@ -52,89 +57,52 @@ def skeleton_panel() -> None:
 
 
 if source == BROWSER:
-
-    def on_ended() -> None:
-        holder.ended = True
-
     with video_col:
-        ctx = webrtc_streamer(
-            key="live-webrtc",
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration={"iceServers": ice_servers()},
-            media_stream_constraints={"video": True, "audio": False},
-            queued_video_frames_callback=queued_frames_callback(holder),
-            on_video_ended=on_ended,
-            async_processing=True,
-        )
-        st.caption(
-            "Press START and allow the camera. If the browser refuses it: allow camera access for this site; "
-            "browsers only offer cameras on https:// or localhost (see the README for remote hosting)."
-        )
+        ctx = browser_camera("live-webrtc", holder)
     if ctx.state.playing:
-        holder.ended = False
         with side_col:
             skeleton_panel()
         readouts_panel()
     else:
         side_col.info("The 3D skeleton appears here once the camera is running.")
 else:
+    policy = open_sources_policy()
     with st.form("opencv-source"):
         if source == LOCAL_CAMERA:
             target = int(st.number_input("Camera index", min_value=0, max_value=16, value=0, step=1))
         else:
             target = st.text_input("Stream URL or video path", placeholder="rtsp://camera.local/stream or clip.mp4")
+            if not policy.allows_any:
+                st.caption(f"Refused here: {policy.reason}.")
         loop = st.checkbox("Loop a video file", value=True)
         started = st.form_submit_button("Start")
-    stop = st.button("Stop")
-    if stop:
-        st.session_state.live_running = False
+    if st.button("Stop"):
+        st.session_state.pop("live_running", None)
     elif started:
-        st.session_state.live_running = bool(str(target).strip())
-        if not st.session_state.live_running:
-            st.error("Enter a stream URL or a video file path.")
-    if st.session_state.get("live_running"):
+        st.session_state.pop("live_running", None)
         try:
-            reader = LatestFrameReader(target, realtime=True, loop=loop)
+            st.session_state.live_running = (source, target if source == LOCAL_CAMERA else check_source(target, policy))
         except SourceError as exc:
-            st.session_state.live_running = False
             st.error(f"{exc}.")
-            st.stop()
+    running_source, running = st.session_state.get("live_running", (None, None))
+    if running_source == source:  # runs on across reruns (a changed setting) until Stop or the end
         frame_slot = video_col.empty()
         with side_col:
             chart_slot = st.empty()
-        readout_slot = st.empty()
+        status_slot, readout_slot = st.empty(), st.empty()
         last_readout = last_chart = 0.0
-        processed = dropped_seen = 0
-        try:
-            while True:
-                frame = reader.read(timeout_s=3.0)
-                if frame is None:
-                    if reader.ended:
-                        if reader.error:
-                            st.error(f"{reader.error}.")
-                        else:
-                            st.info("The stream ended.")
-                        break
-                    readout_slot.warning("No frames for 3 seconds: is the source still there?")
-                    continue
-                processor.add_dropped(reader.frames_dropped - dropped_seen)
-                dropped_seen = reader.frames_dropped
-                annotated = processor.process(frame.image_bgr, frame.timestamp_s)
-                frame_slot.image(annotated, channels="BGR", output_format="JPEG")
-                processed += 1
+        with LiveSource(running, processor.process, loop=loop) as live:
+            for update in live.updates():
+                if update.frame_bgr is not None:
+                    frame_slot.image(update.frame_bgr, channels="BGR", output_format="JPEG")
+                SHOW_STATE[update.state](status_slot, update.message)
                 now = time.monotonic()
-                if now - last_readout >= 0.5:
+                if update.finished or now - last_readout >= 0.5:
                     last_readout = now
                     with readout_slot.container():
                         show_readouts(processor.stats(), first.backend, first.device)
-                if now - last_chart >= 1.0:
+                if update.frame_bgr is not None and now - last_chart >= 1.0:
                     last_chart = now
                     with chart_slot.container():
                         show_skeleton_3d(processor.stats(), key=None)
-                if MAX_FRAMES and processed >= MAX_FRAMES:
-                    break
-        finally:
-            reader.close()
-        with readout_slot.container():
-            show_readouts(processor.stats(), first.backend, first.device)
-        st.session_state.live_running = False
+        st.session_state.pop("live_running", None)

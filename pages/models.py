@@ -2,37 +2,37 @@
 
 from __future__ import annotations
 
-import io
-
 import streamlit as st
 
 import pose
 from pose import detect_variant, find_checkpoint, read_state_dict, weights_dir
 from ui import require_app_entry
-from ui.resources import estimator_table, weights_help
+from ui.resources import checkpoint_problems, estimator_columns, estimator_table, weights_help
 
 require_app_entry("models")
 st.title("Models")
 if saved := st.session_state.pop("models_saved", None):
     st.success(saved)
 st.markdown(weights_help())
-st.dataframe(estimator_table(), hide_index=True)
+problems = checkpoint_problems()
+st.dataframe(estimator_table(problems), hide_index=True, column_config=estimator_columns())
+for problem in problems.values():
+    st.error(problem)
 
 uploaded = st.file_uploader(
     "Upload a checkpoint (snapshot_N.pth.tar, ConvNeXtPose_XS.tar, a zip archive holding one, or a state dict)",
-    type=["tar", "pth", "pt", "zip", "ckpt", "bin"],
-)
+)  # no type filter: read_state_dict judges every file, and says why it refuses one
 if uploaded is not None:
     try:
-        state = read_state_dict(io.BytesIO(uploaded.getvalue()))
+        state = read_state_dict(uploaded)  # an UploadedFile: its name names it in every message
         variant = detect_variant(state).name
     except pose.CheckpointError as exc:
-        st.error(f"**{uploaded.name}** was refused: {exc}")
+        st.error(f"**{uploaded.name}** was refused: {exc.reason}")
         st.stop()
     st.success(f"**{uploaded.name}** is a valid ConvNeXtPose-{variant} checkpoint ({len(state)} tensors).")
     existing = find_checkpoint(variant)
     replace = True
-    if existing is not None:
+    if existing is not None and variant not in problems:
         st.warning(f"`{existing}` already holds ConvNeXtPose-{variant} weights.")
         replace = st.checkbox(f"Replace the existing {variant} checkpoint", key=f"replace-{variant}")
     if st.button(f"Save as ConvNeXtPose-{variant}", disabled=not replace, type="primary"):

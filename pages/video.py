@@ -1,8 +1,8 @@
-"""Video: upload a recording; get the annotated video, the 3D skeleton animated, joint angles, and the keypoints."""
+"""Video: upload one recording or several; get annotated videos, the 3D skeleton animated, joint angles,
+the keypoints, and a zip of everything."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -10,39 +10,62 @@ import streamlit as st
 import pose
 from pose.angles import joint_angles
 from pose.render import skeleton_animation
-from pose.video import VideoError, VideoRun, probe
 from ui import require_app_entry
 from ui.controls import estimator_label, estimator_settings
-from ui.video_job import VIDEO_TYPES, VideoJob, save_upload
+from ui.video_job import VIDEO_TYPES, ItemState, Upload, VideoJob, load_track, probe_upload, session_upload_dir
 
 require_app_entry("video")
 st.title("Video")
 limit_mb = st.get_option("server.maxUploadSize")
-st.caption(f"Upload an {', '.join(VIDEO_TYPES)} file of up to {limit_mb} MB. It stays private to this session.")
-settings = estimator_settings(multiple=True, default=("XS",), key="video_")
+st.caption(
+    f"Upload one or several {', '.join(VIDEO_TYPES)} files of up to {limit_mb} MB each. They stay private to this "
+    "session."
+)
+settings = estimator_settings(multiple=True, key="video_")
 
-uploaded = st.file_uploader("Video file", type=list(VIDEO_TYPES), key="video_upload")
-if uploaded is None:
-    st.info("Upload a video to begin: a workout, a dance, a lab trial.")
+files = st.file_uploader("Video files", type=list(VIDEO_TYPES), accept_multiple_files=True, key="video_upload")
+if not files:
+    st.info("Upload a video to begin: a workout, a dance, a lab trial. Several files are processed as one batch.")
     st.stop()
-path, digest = save_upload(uploaded)
-try:
-    info = probe(path)
-except VideoError as exc:
-    st.error(f"**{uploaded.name}** cannot be used: {str(exc).split(': ', 1)[-1]}.")
+probed = [(f.name, probe_upload(f)) for f in files]
+for name, result in probed:
+    if not isinstance(result, Upload):
+        st.error(f"**{name}** cannot be used: {result}.")
+uploads = tuple(u for _, u in probed if isinstance(u, Upload))
+if not uploads:
     st.stop()
 
-cols = st.columns(6)
-cols[0].metric("Duration", f"{info.duration_s:.1f} s")
-cols[1].metric("Frame rate", f"{info.fps:.2f}")
-cols[2].metric("Resolution", f"{info.width}x{info.height}")
-cols[3].metric("Codec", info.codec)
-cols[4].metric("Rotation", f"{info.rotation}°")
-cols[5].metric("Frames", info.frame_count)
+if len(uploads) == 1:
+    info = uploads[0].info
+    cols = st.columns(6)
+    cols[0].metric("Duration", f"{info.duration_s:.1f} s")
+    cols[1].metric("Frame rate", f"{info.fps:.2f}")
+    cols[2].metric("Resolution", f"{info.width}x{info.height}")
+    cols[3].metric("Codec", info.codec)
+    cols[4].metric("Rotation", f"{info.rotation}°")
+    cols[5].metric("Frames", info.frames_text)
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "file": u.name,
+                    "duration (s)": round(u.info.duration_s, 1),
+                    "frame rate": round(u.info.fps, 2),
+                    "resolution": f"{u.info.width}x{u.info.height}",
+                    "codec": u.info.codec,
+                    "frames": u.info.frames_text,
+                }
+                for u in uploads
+            ]
+        ),
+        hide_index=True,
+    )
 
-last = max(info.frame_count, 1)
-with st.expander("Frame range and stride", expanded=info.frame_count > 900):
-    first_frame, end_frame = st.slider("Frames", 0, last, (0, last), key="video_range")
+first_frame, end_frame, last = 0, None, max(uploads[0].info.frame_count, 1)
+with st.expander("Frame range and stride", expanded=len(uploads) == 1 and uploads[0].info.frame_count > 900):
+    if len(uploads) == 1:
+        first_frame, end_frame = st.slider("Frames", 0, last, (0, last), key="video_range")
     stride = st.number_input("Process every Nth frame", 1, 30, 1, key="video_stride")
 
 if not settings.estimators:
@@ -50,12 +73,15 @@ if not settings.estimators:
     st.stop()
 
 job: VideoJob | None = st.session_state.get("video_job")
-if job is not None and job.digest != digest:
-    job.cancel.set()
+if job is not None and {u.digest for u in job.uploads} != {u.digest for u in uploads}:
+    job.release()
     job = st.session_state.video_job = None
 
-if st.button("Process", type="primary", disabled=bool(job and not job.done)):
-    job = VideoJob(path, digest, settings, first_frame, end_frame if end_frame < last else None, int(stride))
+if st.button("Process", type="primary", disabled=bool(job and not job.state.done)):
+    if job is not None:
+        job.release()
+    stop = end_frame if end_frame is not None and end_frame < last else None
+    job = VideoJob(uploads, settings, session_upload_dir(), first_frame, stop, int(stride))
     try:
         job.launch()
     except (pose.CheckpointError, ValueError) as exc:
@@ -64,38 +90,57 @@ if st.button("Process", type="primary", disabled=bool(job and not job.done)):
     st.session_state.video_job = job
 
 
+def progress_text(item: ItemState) -> str:
+    label = f"{item.file} · {estimator_label(item.estimator)}"
+    p = item.progress
+    if item.outcome is not None:
+        return f"{label}: {item.status}" + (f" ({item.outcome.error})" if item.outcome.error else "")
+    if p is None or not p.fps:
+        return f"{label}: {'starting...' if item.status == 'running' else 'waiting'}"
+    about = "" if p.total_exact else "about "
+    left = (p.frames_total - p.frames_done) / p.fps
+    return f"{label}: {p.frames_done} of {about}{p.frames_total} frames, {p.fps:.1f} frames/s, {left:.0f} s left"
+
+
 @st.fragment(run_every=0.5)
 def progress_panel(job: VideoJob) -> None:
-    run = job.runs.get(job.current)
-    done = run.frames_done if run else 0
-    total = run.frames_total if run and run.frames_total else 1
-    fps = done / run.wall_s if run and run.wall_s else 0.0
-    left = (total - done) / fps if fps else float("nan")
-    st.progress(
-        min(done / total, 1.0),
-        text=f"{estimator_label(job.current)}: {done} of {total} frames, {fps:.1f} frames/s, {left:.0f} s left"
-        if fps
-        else f"{estimator_label(job.current)}: starting...",
-    )
+    state = job.state
+    for item in state.items:
+        fraction = 1.0 if item.outcome is not None else (item.progress.fraction if item.progress else 0.0)
+        st.progress(fraction, text=progress_text(item))
     if st.button("Cancel", key="video_cancel"):
         job.cancel.set()
-    if job.done:
+    if state.done:
         st.rerun()
 
 
-if job is not None and not job.done:
+if job is not None and not job.state.done:
     progress_panel(job)
     st.stop()
 if job is None:
     st.stop()
 
-if job.error:
-    st.error(f"Processing failed: {job.error}")
-if job.reused:
-    st.caption(f"Reused earlier results for {', '.join(job.reused)} (same file, same settings).")
+state = job.state
+if state.error:
+    st.error(f"Processing failed: {state.error}")
+reused = sorted({f"{i.file} · {estimator_label(i.estimator)}" for i in state.items if i.reused})
+if reused:
+    st.caption(f"Reused earlier results for {', '.join(reused)} (same file, same settings).")
+outcomes = [i for i in state.items if i.outcome is not None]
+if len(outcomes) > 1:
+    st.dataframe(
+        pd.DataFrame([{**i.outcome.row(), "estimator": i.estimator} for i in outcomes]),
+        hide_index=True,
+        column_order=("input", "estimator", "status", "frames", "people", "seconds", "frames_per_s", "error"),
+    )
+if state.zip_path is not None and state.zip_path.exists():
+    st.download_button(
+        "All outputs (zip)", state.zip_path.read_bytes(), "pose-outputs.zip", "application/zip", key="video_zip"
+    )
 
 
-def show_run(run: VideoRun) -> None:
+def show_run(item: ItemState) -> None:
+    run = item.outcome.run
     if run.cancelled:
         st.warning(f"Cancelled: the first {run.frames_done} frames were processed and are kept below.")
     if run.stopped_early:
@@ -104,41 +149,38 @@ def show_run(run: VideoRun) -> None:
         st.warning(f"ConvNeXtPose-{run.estimator} ran untrained weights: the skeleton is meaningless.")
     if run.frames_with_person == 0:
         st.info("No person was found in any frame.")
-    speed = run.frames_done / max(run.wall_s, 1e-9)
+    ran_on = run.settings.get("ran_on", {})
     st.caption(
-        f"{run.frames_done} frames ({run.frames_with_person} with a person) in {run.wall_s:.1f} s: "
-        f"{speed:.1f} frames/s on {run.settings.get('device')} / {run.settings.get('backend')}."
+        f"{run.frames_done} frames ({run.frames_with_person} with a person, {run.people} people) in "
+        f"{run.wall_s:.1f} s: {run.fps:.1f} frames/s on {ran_on.get('device')} / {ran_on.get('backend')}."
     )
+    key = f"{item.file}-{run.estimator}"
+    track = load_track(str(run.json_path))
     video_col, anim_col = st.columns(2)
-    if run.video_path is not None:
-        video_col.video(str(run.video_path))
-    rel = np.stack(run.keypoints_rel)
-    anim_col.plotly_chart(skeleton_animation(rel, run.frame_indices), key=f"anim-{run.estimator}")
-    angles = joint_angles(np.stack(run.keypoints_3d))
-    table = pd.DataFrame(angles, index=pd.Index(run.frame_indices, name="frame"))
+    video_col.video(str(run.video_path))
+    anim_col.plotly_chart(skeleton_animation(track.keypoints_rel, track.frame_indices), key=f"anim-{key}")
+    table = pd.DataFrame(joint_angles(track.keypoints_3d), index=pd.Index(track.frame_indices, name="frame"))
     angle_col, time_col = st.columns(2)
-    angle_col.markdown("**Joint angles (degrees)**")
+    angle_col.markdown(f"**Joint angles (degrees)**, person {track.person}")
     angle_col.line_chart(table, height=260)
-    figure = go.Figure(go.Scatter(x=run.frame_indices, y=run.process_ms, mode="lines"))
+    figure = go.Figure(go.Scatter(x=track.frame_indices, y=track.process_ms, mode="lines"))
     figure.update_layout(height=260, margin=dict(l=0, r=0, t=10, b=0), xaxis_title="frame", yaxis_title="ms per frame")
     time_col.markdown("**Processing time per frame**")
-    time_col.plotly_chart(figure, key=f"time-{run.estimator}")
-    stem = f"{uploaded.name.rsplit('.', 1)[0]}-{run.estimator}"
+    time_col.plotly_chart(figure, key=f"time-{key}")
+    stem = f"{item.file.rsplit('.', 1)[0]}-{run.estimator}"
     d1, d2, d3 = st.columns(3)
-    if run.video_path is not None:
-        d1.download_button(
-            "Annotated MP4", run.video_path.read_bytes(), f"{stem}.mp4", "video/mp4", key=f"mp4-{run.estimator}"
-        )
-    d2.download_button(
-        "Keypoints CSV", run.csv_path.read_bytes(), f"{stem}.csv", "text/csv", key=f"csv-{run.estimator}"
-    )
+    d1.download_button("Annotated MP4", run.video_path.read_bytes(), f"{stem}.mp4", "video/mp4", key=f"mp4-{key}")
+    d2.download_button("Keypoints CSV", run.csv_path.read_bytes(), f"{stem}.csv", "text/csv", key=f"csv-{key}")
     d3.download_button(
-        "Keypoints JSON", run.json_path.read_bytes(), f"{stem}.json", "application/json", key=f"json-{run.estimator}"
+        "Keypoints JSON", run.json_path.read_bytes(), f"{stem}.json", "application/json", key=f"json-{key}"
     )
 
 
-finished = [name for name in job.settings.estimators if name in job.runs and job.runs[name].csv_path is not None]
-if finished:
-    for tab, name in zip(st.tabs([estimator_label(n) for n in finished]), finished):
+shown = [i.file for i in outcomes if i.outcome.run is not None]
+if shown:
+    names = list(dict.fromkeys(shown))
+    file = names[0] if len(names) == 1 else st.selectbox("Show the results of", names, key="video_show")
+    items = [i for i in outcomes if i.file == file and i.outcome.run is not None]
+    for tab, item in zip(st.tabs([estimator_label(i.estimator) for i in items]), items):
         with tab:
-            show_run(job.runs[name])
+            show_run(item)

@@ -14,12 +14,15 @@ file (detection, tracking, estimation, drawing, live sources), ``pose.video`` (f
 ``pose.measure`` (benchmark, evaluation, comparison). ``tests/test_layers.py`` enforces the arrows.
 """
 
+from .defaults import default_estimator, has_trained_weights
 from .estimator import BLAZEPOSE, ESTIMATORS, Person, PoseEstimator, PoseResult
 from .model import (
+    BACKEND_LABELS,
     BACKENDS,
     DEVICES,
     PRECISIONS,
     VARIANTS,
+    AutoChoice,
     CheckpointError,
     ConvNeXtPose,
     Estimate,
@@ -38,6 +41,7 @@ from .model import (
     init_deterministic,
     load_checkpoint,
     load_runner,
+    native_bf16,
     read_state_dict,
     soft_argmax,
     store_checkpoint,
@@ -47,6 +51,7 @@ from .skeleton import BONES, FLIP_PAIRS, JOINT_NAMES, NUM_JOINTS
 
 __all__ = [
     "BACKENDS",
+    "BACKEND_LABELS",
     "BLAZEPOSE",
     "BONES",
     "DEVICES",
@@ -56,6 +61,7 @@ __all__ = [
     "NUM_JOINTS",
     "PRECISIONS",
     "VARIANTS",
+    "AutoChoice",
     "CheckpointError",
     "ConvNeXtPose",
     "Estimate",
@@ -67,6 +73,7 @@ __all__ = [
     "build_model",
     "checkpoint_path",
     "cuda_available",
+    "default_estimator",
     "detect_variant",
     "deterministic_state_dict",
     "estimate",
@@ -74,9 +81,11 @@ __all__ = [
     "find_checkpoint",
     "get_variant",
     "gpu_name",
+    "has_trained_weights",
     "init_deterministic",
     "load_checkpoint",
     "load_runner",
+    "native_bf16",
     "read_state_dict",
     "soft_argmax",
     "store_checkpoint",

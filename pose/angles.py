@@ -1,4 +1,4 @@
-"""Joint angles from 3D keypoints (knees, elbows, hips), as data and one function."""
+"""Joint angles from 3D keypoints (knees, elbows, hips, shoulders), as data and one function."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ ANGLES: dict[str, tuple[str, str, str]] = {
     "right elbow": ("R_Shoulder", "R_Elbow", "R_Wrist"),
     "left hip": ("L_Shoulder", "L_Hip", "L_Knee"),
     "right hip": ("R_Shoulder", "R_Hip", "R_Knee"),
+    "left shoulder": ("L_Hip", "L_Shoulder", "L_Elbow"),  # arm raised sideways or forwards: 0 = along the body
+    "right shoulder": ("R_Hip", "R_Shoulder", "R_Elbow"),
 }
 _INDEX = {name: tuple(JOINT_NAMES.index(j) for j in joints) for name, joints in ANGLES.items()}
 

@@ -29,7 +29,8 @@ from types import MappingProxyType
 import numpy as np
 
 from .crop import check_image
-from .detect import Detection, MediaPipePoseDetector, PersonDetector, landmarks_box
+from .detect import Detection, PersonDetector, create_detector, landmarks_box
+from .detect.landmarks import BlazePoseLandmarker, BlazePoseMultiPersonDetector
 from .geometry import focal_from_fov
 from .model.backends import Runner
 from .model.load import load_runner
@@ -37,7 +38,7 @@ from .model.variants import VARIANTS, get_variant
 from .pose_model import MODEL_STAGES, BlazePoseModel, ConvNeXtPoseModel, PoseEstimate, PoseModel, PoseRequest
 from .skeleton import ROOT
 from .smoothing import OneEuroFilter
-from .tracking import assign
+from .tracking import MIN_IOU, assign, box_iou
 
 __all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "Person", "PoseResult", "PoseEstimator"]
 
@@ -47,6 +48,7 @@ BLAZEPOSE = "BlazePose"
 ESTIMATORS: tuple[str, ...] = (*VARIANTS, BLAZEPOSE)
 STAGES: tuple[str, ...] = ("detect", *MODEL_STAGES, "total")
 DEFAULT_MAX_PEOPLE = 10
+SAME_PERSON_IOU = 0.7  # two tracks whose boxes overlap this much are one person
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class _Track:
     keypoints_2d: np.ndarray | None = None
     confident: bool = False
     missed: int = 0
+    next_detection: Detection | None = None  # the pose model's own region for the next frame
     filter_2d: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(min_cutoff=1.0, beta=0.05))
     filter_3d: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(min_cutoff=1.0, beta=0.005))
 
@@ -113,7 +116,8 @@ class _FramePlan:
     """The boxes to estimate in one frame, and where they came from."""
 
     boxes: tuple[np.ndarray, ...]
-    detections: tuple[Detection | None, ...]
+    detections: tuple[Detection | None, ...]  # per box: the detector's finding, or the region a track carries
+    found: tuple[bool, ...]  # per box: whether the detector found it in this frame
     detected: bool
     detect_ms: float
 
@@ -138,13 +142,14 @@ class PoseEstimator:
         checkpoint: a checkpoint file; by default looked up in ``weights_folder``.
         weights_folder: where checkpoints are looked up (default ``models/``).
         runner: a ready runner from :func:`pose.load_runner` (shared between estimators).
-        detector: another :class:`~pose.detect.PersonDetector`.
+        detector: another :class:`~pose.detect.PersonDetector`; default :func:`pose.detect.create_detector`
+            (every person, bundled; ``CONVNEXTPOSE_DETECTOR`` may name a user's ONNX detector).
         model: another :class:`~pose.pose_model.PoseModel` (instead of variant/runner).
         min_track_confidence: a skeleton at least this sure of its person (mean joint
             confidence, or BlazePose's presence) steers its next box; a less sure one is
             confirmed by the detector on the next frame.
-        max_missed_detections: how many detector runs in a row may miss a confident track
-            before it ends.
+        max_missed_detections: how many detector runs in a row may miss a track before it ends
+            (meanwhile it is hidden, so a missed detection does not cost the person their id).
 
     Raises:
         ValueError: for an unknown variant, backend, device or precision, or a bad setting.
@@ -170,7 +175,7 @@ class PoseEstimator:
         detector: PersonDetector | None = None,
         model: PoseModel | None = None,
         min_track_confidence: float = 0.3,
-        max_missed_detections: int = 1,
+        max_missed_detections: int = 3,
     ) -> None:
         if detect_every < 1:
             raise ValueError(f"detect_every must be at least 1, got {detect_every}")
@@ -191,13 +196,20 @@ class PoseEstimator:
         self.flip_test = bool(getattr(self.model, "flip_test", False))
         self.min_track_confidence = min_track_confidence
         self.max_missed_detections = max_missed_detections
-        self.detector = detector or MediaPipePoseDetector(static_image_mode=static_image_mode)
+        self.detector = detector or create_detector()
+        # Unsure tracks are confirmed in their regions by BlazePose's landmark model when the detector is the
+        # bundled one (it runs that model anyway); with another detector, by a detection pass.
+        self._confirmer: PoseModel | None = None
+        if detector is None and isinstance(self.detector, BlazePoseMultiPersonDetector):
+            self._confirmer = (
+                self.model if isinstance(self.model, BlazePoseModel) else BlazePoseModel(self.detector.landmarker)
+            )
         self._forget()
 
     @staticmethod
     def _build_model(variant, backend, device, precision, flip_test, checkpoint, weights_folder, runner) -> PoseModel:
         if runner is None and str(variant).lower() == BLAZEPOSE.lower():
-            return BlazePoseModel()
+            return BlazePoseModel(landmarker=BlazePoseLandmarker())
         if runner is None:
             runner = load_runner(
                 get_variant(variant).name,
@@ -306,22 +318,81 @@ class PoseEstimator:
     def _plan(self, frames: Sequence[np.ndarray]) -> list[_FramePlan]:
         """Decide, frame by frame, whether to detect, and which boxes to estimate."""
         plans = []
-        boxes = tuple(t.bbox_xywh for t in self._tracks)
+        boxes = [t.bbox_xywh for t in self._tracks]
+        regions = [t.next_detection for t in self._tracks]
+        sure = [t.confident for t in self._tracks]
+        # A track may be looked at where it is on a detection frame that misses it: when its skeleton is
+        # sure, or once in a row (bridging one missed detection; a person who left shows one frame more).
+        lookable = [t.confident or t.missed == 0 for t in self._tracks]
         confirm = self._confirm
         for frame in frames:
-            due = confirm or not boxes or self._frames_since_detection >= self.detect_every
+            due = not boxes or self._frames_since_detection >= self.detect_every
+            due = due or (confirm and self._confirmer is None)
             if not due:
                 self._frames_since_detection += 1
-                plans.append(_FramePlan(boxes, (None,) * len(boxes), False, 0.0))
+                found, detect_ms = [False] * len(boxes), 0.0
+                if self._confirmer is not None and not all(sure):
+                    t0 = time.perf_counter()
+                    boxes, regions, found, sure = self._confirm_unsure(frame, boxes, regions, sure)
+                    detect_ms = (time.perf_counter() - t0) * 1e3
+                plans.append(_FramePlan(tuple(boxes), tuple(regions), tuple(found), False, detect_ms))
                 continue
             t0 = time.perf_counter()
-            found = self._detect(frame)
+            detections = self._detect(frame)
             detect_ms = (time.perf_counter() - t0) * 1e3
-            boxes = tuple(d.bbox_xywh for d in found)
-            plans.append(_FramePlan(boxes, tuple(found), True, detect_ms))
+            found_boxes = np.array([d.bbox_xywh for d in detections]).reshape(-1, 4)
+            missed = [
+                i
+                for i, box in enumerate(boxes)
+                if not len(detections) or box_iou(np.array([box]), found_boxes).max() < MIN_IOU
+            ]
+            if self._confirmer is not None:  # the detector's misses: sure tracks stay, unsure ones are confirmed
+                t0 = time.perf_counter()
+                kept = self._confirm_unsure(
+                    frame, [boxes[i] for i in missed], [regions[i] for i in missed], [sure[i] for i in missed]
+                )
+                detect_ms += (time.perf_counter() - t0) * 1e3
+            else:  # without a confirmer, a track the detector missed is bridged where it was
+                bridged = [i for i in missed if lookable[i]]
+                kept = ([boxes[i] for i in bridged], [regions[i] for i in bridged], [False] * len(bridged), None)
+            plans.append(
+                _FramePlan(
+                    (*found_boxes, *kept[0]),
+                    (*detections, *kept[1]),
+                    (True,) * len(detections) + tuple(kept[2]),
+                    True,
+                    detect_ms,
+                )
+            )
+            boxes, regions = list(found_boxes), list(detections)
+            sure = lookable = [False] * len(detections)
             self._frames_since_detection = 1
             confirm = True  # how sure these skeletons are is known only after inference: confirm again
         return plans
+
+    def _confirm_unsure(self, frame, boxes, regions, sure):
+        """Look for each unsure track's person in its region with the confirming landmark model (MediaPipe-
+        style tracking, much cheaper than a detection pass); the ones not there are left out of the frame."""
+        unsure = [i for i, ok in enumerate(sure) if not ok]
+        focal = focal_from_fov(frame.shape[1::-1], self.fov_deg)
+        requests = []
+        for i in unsure:
+            region = regions[i]
+            keypoints = region.keypoints_px if region is not None else None
+            requests.append(PoseRequest(frame, boxes[i], focal, Detection(boxes[i], 1.0, keypoints_px=keypoints)))
+        answers = dict(zip(unsure, self._confirmer.estimate(requests, {})))
+        kept_boxes, kept_regions, found, kept_sure = [], [], [], []
+        for i, (box, region) in enumerate(zip(boxes, regions)):
+            if i in answers:
+                est = answers[i]
+                if est is None or est.next_detection is None:  # the landmark model saw nobody there
+                    continue
+                box, region = est.next_detection.bbox_xywh, est.next_detection
+            kept_boxes.append(box)
+            kept_regions.append(region)
+            found.append(i in answers)
+            kept_sure.append(sure[i])
+        return kept_boxes, kept_regions, found, kept_sure
 
     def _detect(self, frame: np.ndarray) -> list[Detection]:
         """The people in ``frame``, largest first, at most ``max_people``."""
@@ -334,12 +405,18 @@ class PoseEstimator:
         """Match this frame's skeletons to the tracks; start, steer and end tracks; return the people."""
         if self.static_image_mode:
             self._tracks = []
-        entries = [(box, est) for box, est in zip(plan.boxes, estimates) if est is not None]
+        # A box the detector did not find this frame counts with a sure skeleton in it, or on a detection
+        # frame as a track's one bridged miss (see _plan).
+        entries = [
+            (box, est, found, region)
+            for box, est, found, region in zip(plan.boxes, estimates, plan.found, plan.detections)
+            if est is not None and (found or plan.detected or est.presence >= self.min_track_confidence)
+        ]
         pairs = assign(
             np.array([t.bbox_xywh for t in self._tracks]).reshape(-1, 4),
             [t.keypoints_2d for t in self._tracks],
-            np.array([box for box, _ in entries]).reshape(-1, 4),
-            [est.keypoints_2d for _, est in entries],
+            np.array([entry[0] for entry in entries]).reshape(-1, 4),
+            [entry[1].keypoints_2d for entry in entries],
         )
         matched_tracks = {i for i, _ in pairs}
         matched_entries = {j for _, j in pairs}
@@ -348,31 +425,59 @@ class PoseEstimator:
         for i, track in enumerate(self._tracks):
             if i in matched_tracks:
                 continue
-            track.missed += 1
-            if not plan.detected or track.missed > self.max_missed_detections or not track.confident:
+            # Unseen this frame: hidden (never shown unseen, so no ghosts) and confirmed by the detector
+            # on the next frame; it ends once the detector has missed it too often.
+            track.confident = False
+            track.missed += plan.detected
+            if track.missed > self.max_missed_detections:
                 log.debug("track %d ended", track.track_id)
                 continue
-            survivors.append(track)  # a confident track the detector missed once: kept, not shown
+            survivors.append(track)
         if plan.detected:
-            for j, (box, est) in enumerate(entries):
-                if j not in matched_entries and len(survivors) < self.max_people:
+            for j, (box, est, found, region) in enumerate(entries):
+                if found and j not in matched_entries and len(survivors) < self.max_people:
                     track = _Track(next(self._ids), np.asarray(box, dtype=np.float64))
                     survivors.append(track)
-                    updates.append((track, box, est))
-        people = [self._advance(track, box, est, t_s, image_size) for track, box, est in updates]
-        self._tracks = sorted(survivors, key=lambda t: t.track_id)
+                    updates.append((track, box, est, found, region))
+        people = [
+            self._advance(track, box, est, region, t_s, image_size, missed=plan.detected and not found)
+            for track, box, est, found, region in updates
+        ]
+        people = sorted(people, key=lambda p: p.track_id)
+        # Two tracks on one person (a detection beside a track it did not quite overlap, both then
+        # following the same body): the older id stays.
+        duplicates = set()
+        for i, later in enumerate(people):
+            for earlier in people[:i]:
+                if (
+                    earlier.track_id not in duplicates
+                    and box_iou(earlier.bbox_xywh, later.bbox_xywh)[0, 0] >= SAME_PERSON_IOU
+                ):
+                    duplicates.add(later.track_id)
+                    break
+        self._tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
         self._confirm = any(not t.confident for t in self._tracks)
-        return tuple(sorted(people, key=lambda p: p.track_id))
+        return tuple(p for p in people if p.track_id not in duplicates)
 
-    def _advance(self, track: _Track, box, est: PoseEstimate, t_s: float, image_size) -> Person:
-        """Take this frame's skeleton into the track and place its next box."""
-        track.missed = 0
+    def _advance(
+        self, track: _Track, box, est: PoseEstimate, region: Detection | None, t_s: float, image_size, missed: bool
+    ) -> Person:
+        """Take this frame's skeleton into the track and place its next box (``missed``: the detector ran
+        and did not find the person there)."""
+        track.missed = track.missed + 1 if missed and est.presence < self.min_track_confidence else 0
         track.confident = est.presence >= self.min_track_confidence
         keypoints_2d, keypoints_3d = est.keypoints_2d, est.keypoints_3d
         if self.smoothing:
             keypoints_2d, keypoints_3d = track.filter_2d(keypoints_2d, t_s), track.filter_3d(keypoints_3d, t_s)
         track.keypoints_2d = keypoints_2d
-        steered = landmarks_box(keypoints_2d, image_size) if track.confident else None
+        # Where to look next: the pose model's own region when it has one, else the region this box came from.
+        region = est.next_detection or region
+        track.next_detection = (
+            None if region is None else Detection(region.bbox_xywh, region.score, keypoints_px=region.keypoints_px)
+        )
+        steered = None
+        if track.confident:
+            steered = est.next_detection.bbox_xywh if est.next_detection else landmarks_box(keypoints_2d, image_size)
         track.bbox_xywh = steered if steered is not None else np.asarray(box, dtype=np.float64)
         return Person(
             np.asarray(box, dtype=np.float64),

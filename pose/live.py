@@ -16,22 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .estimator import PoseEstimator, PoseResult
-from .render import draw_message, draw_person
+from .render import DrawOptions, draw_message, draw_people
 
 __all__ = ["DrawOptions", "LiveStats", "LiveProcessor", "LIVE_STAGES"]
 
 LIVE_STAGES = ("detect", "crop", "pose", "draw", "total")
-
-
-@dataclass(frozen=True)
-class DrawOptions:
-    """What the 2D overlay shows."""
-
-    skeleton: bool = True
-    joints: bool = True
-    box: bool = False
-    min_confidence: float = 0.0
-    label: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,6 +36,7 @@ class LiveStats:
         person_in_view: whether the newest frame had someone in it.
         per_variant_fps: each estimator's own frames per second (1000 / its mean ms per frame).
         latest: the newest result, and the variant that produced it.
+        draw: what the overlay shows; the 3D figure follows it (confidence threshold).
     """
 
     frames: int = 0
@@ -58,6 +48,7 @@ class LiveStats:
     per_variant_fps: dict = field(default_factory=dict)
     latest: PoseResult | None = None
     error: str | None = None
+    draw: DrawOptions = DrawOptions()
 
 
 class LiveProcessor:
@@ -108,16 +99,7 @@ class LiveProcessor:
                 self._error = str(exc)
             return draw_message(annotated, f"error: {exc}") if annotated is not None else frame_bgr
         t0 = time.perf_counter()
-        for person in result.people:
-            draw_person(
-                annotated,
-                person.keypoints_2d,
-                bbox_xywh=person.bbox_xywh if self.draw.box else None,
-                confidence=person.confidence,
-                min_confidence=self.draw.min_confidence,
-                bones=self.draw.skeleton,
-                joints=self.draw.joints,
-            )
+        draw_people(annotated, result.people, self.draw)
         if self.draw.label:
             label = f"{result.variant} | {result.backend} {result.device}"
             draw_message(annotated, label if result.people else f"{label} | no person detected")
@@ -179,6 +161,7 @@ class LiveProcessor:
                 per_variant_fps=per_variant,
                 latest=latest,
                 error=self._error,
+                draw=self.draw,
             )
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import blazepose
 from .crop import expand_bbox
-from .detect import Detection
+from .detect import Detection, landmarks_box
 from .geometry import decode_pose, pixel_to_camera, root_depth_from_bbox
 from .model.backends import Runner
 from .model.topdown import infer_boxes
@@ -54,12 +54,16 @@ class PoseEstimate:
         keypoints_3d: (18, 3) camera millimetres.
         confidence: (18,) per joint, in [0, 1].
         presence: how sure the model is that the box holds a person, in [0, 1].
+        next_detection: where and how the model would look for this person in the next frame, if it
+            knows better than the box around ``keypoints_2d`` (BlazePose: its region from the landmarks,
+            as MediaPipe tracks); else None.
     """
 
     keypoints_2d: np.ndarray
     keypoints_3d: np.ndarray
     confidence: np.ndarray
     presence: float
+    next_detection: Detection | None = None
 
 
 class PoseModel(Protocol):
@@ -124,6 +128,21 @@ class ConvNeXtPoseModel:
         """The runner may be shared: it stays."""
 
 
+def _next_region(landmarks_px: np.ndarray, presence: float, image_size: tuple[int, int]) -> Detection | None:
+    """MediaPipe-style tracking: the next frame's region is centred on the mid-hip, turned along the body
+    (hips to shoulders) and large enough to hold every landmark, given as the two alignment keypoints
+    the landmark model's region is made from (:func:`pose.detect.ssd.body_roi`)."""
+    box = landmarks_box(landmarks_px, image_size)
+    if box is None:
+        return None
+    hips = landmarks_px[[blazepose.LANDMARK_NAMES.index(n) for n in ("left_hip", "right_hip")]].mean(axis=0)
+    shoulders = landmarks_px[[blazepose.LANDMARK_NAMES.index(n) for n in ("left_shoulder", "right_shoulder")]]
+    up = shoulders.mean(axis=0) - hips
+    up /= max(float(np.hypot(*up)), 1e-6)
+    reach = float(np.linalg.norm(landmarks_px - hips, axis=1).max())
+    return Detection(box, presence, keypoints_px=np.stack([hips, hips + up * reach]))
+
+
 class BlazePoseModel:
     """MediaPipe BlazePose's landmarks on the 18-joint skeleton, its world landmarks placed in the camera.
 
@@ -131,8 +150,8 @@ class BlazePoseModel:
     back-projects at the depth the box's size implies (RootNet's prior, as for ConvNeXtPose).
 
     Args:
-        landmarker: finds 33 landmarks per request; by default the landmarks that the detector
-            found with the box (MediaPipe's pose solution detects and landmarks in one step).
+        landmarker: finds 33 landmarks in a request's box (between detections, MediaPipe-style tracking);
+            without one, only the landmarks a detector brings are used, so it must detect every frame.
     """
 
     variant = "BlazePose"
@@ -143,14 +162,18 @@ class BlazePoseModel:
         self.needs_detection_every_frame = landmarker is None
 
     def _landmarks(self, requests: Sequence[PoseRequest]):
-        if self._landmarker is not None:
-            return self._landmarker(requests)
-        return [
+        """Per request: the landmarks its detection brought, else the landmarker's on its box."""
+        found = [
             (d.landmarks_px, d.visibility, d.world_mm, d.score)
             if (d := r.detection) is not None and d.world_mm is not None
             else None
             for r in requests
         ]
+        missing = [i for i, f in enumerate(found) if f is None]
+        if missing and self._landmarker is not None:
+            for i, answer in zip(missing, self._landmarker([requests[i] for i in missing])):
+                found[i] = answer
+        return found
 
     def estimate(self, requests: Sequence[PoseRequest], timings_ms: dict[str, float]) -> list[PoseEstimate | None]:
         t0 = time.perf_counter()
@@ -174,7 +197,8 @@ class BlazePoseModel:
                 keypoints_2d[ROOT], root_depth, request.focal, _principal_point(request.frame_bgr)
             )
             keypoints_3d = world_joints_mm - world_joints_mm[ROOT] + root_cam
-            estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, confidence, float(presence)))
+            next_look = _next_region(np.asarray(landmarks_px, dtype=np.float64), float(presence), (width, height))
+            estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, confidence, float(presence), next_look))
         timings_ms.update(crop=0.0, infer=(t1 - t0) * 1e3, decode=(time.perf_counter() - t1) * 1e3)
         return estimates
 

@@ -1,12 +1,16 @@
-"""Drawing poses: the 2D overlay (OpenCV) and the 3D skeleton (Plotly).
+"""Drawing poses: the 2D overlay (OpenCV) and the 3D skeletons (Plotly).
 
-Both take a :class:`~pose.estimator.Person` (or its arrays), so they work
-alike for every ConvNeXtPose size and for BlazePose.
+They take :class:`~pose.estimator.Person` objects (or their arrays), so they work alike for every
+ConvNeXtPose size and for BlazePose. Bones keep the side colours (the person's left blue, right orange);
+each person's joints and id tag take the colour of their track id (:data:`TRACK_COLORS_RGB`). Joints less
+confident than :attr:`DrawOptions.min_confidence` are not drawn, nor bones to them; the data keeps them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -14,18 +18,72 @@ import plotly.graph_objects as go
 
 from .skeleton import BONES, JOINT_NAMES, ROOT, SIDE_COLORS_RGB, bone_side, joint_side
 
+if TYPE_CHECKING:
+    from .estimator import Person
+
 __all__ = [
+    "DEFAULT_MIN_CONFIDENCE",
+    "TRACK_COLORS_RGB",
+    "DrawOptions",
+    "track_color",
     "draw_person",
+    "draw_people",
     "draw_message",
     "skeleton_traces",
     "skeleton_figure",
+    "people_figure",
     "skeleton_animation",
     "to_plot_axes",
 ]
 
+# Joints below this confidence are not drawn: BlazePose's visibility, or ConvNeXtPose's probability mass
+# near its heatmap peak (untrained weights give 0.03-0.11, so nothing of their meaningless skeleton is drawn).
+DEFAULT_MIN_CONFIDENCE = 0.3
+
+# One colour per track id (cycled), RGB; none is a side colour, so ids and sides never read alike.
+TRACK_COLORS_RGB: tuple[tuple[int, int, int], ...] = (
+    (230, 25, 75),  # red
+    (255, 225, 25),  # yellow
+    (70, 240, 240),  # cyan
+    (240, 50, 230),  # magenta
+    (145, 30, 180),  # purple
+    (210, 245, 60),  # lime
+    (250, 190, 212),  # pink
+    (0, 128, 128),  # teal
+)
+
 _BGR = {side: rgb[::-1] for side, rgb in SIDE_COLORS_RGB.items()}
 _HEX = {side: "#{:02x}{:02x}{:02x}".format(*rgb) for side, rgb in SIDE_COLORS_RGB.items()}
 _DRAWN_JOINTS = sorted({j for bone in BONES for j in bone})
+_HEAD = JOINT_NAMES.index("Head")
+
+
+@dataclass(frozen=True)
+class DrawOptions:
+    """What the 2D overlay and the 3D figure show."""
+
+    skeleton: bool = True
+    joints: bool = True
+    box: bool = False
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    label: bool = True
+    ids: bool = True
+
+
+def track_color(track_id: int) -> tuple[int, int, int]:
+    """The RGB colour of a track id (ids start at 1; the palette repeats)."""
+    return TRACK_COLORS_RGB[(int(track_id) - 1) % len(TRACK_COLORS_RGB)]
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _shown(count: int, confidence: np.ndarray | None, min_confidence: float) -> np.ndarray:
+    """(count,) bool: the joints confident enough to draw."""
+    if confidence is None:
+        return np.ones(count, bool)
+    return np.asarray(confidence, dtype=float) >= min_confidence
 
 
 def draw_person(
@@ -38,22 +96,27 @@ def draw_person(
     bones: bool = True,
     joints: bool = True,
     thickness: int | None = None,
+    color_rgb: tuple[int, int, int] | None = None,
+    tag: str | None = None,
 ) -> np.ndarray:
-    """Draw one skeleton on ``frame_bgr`` in place (left blue, right orange) and return it.
+    """Draw one skeleton on ``frame_bgr`` in place (bones: left blue, right orange) and return it.
 
     Args:
         frame_bgr: (H, W, 3) uint8 image.
         keypoints_2d: (18, 2) pixels.
         bbox_xywh: draw this box too.
-        confidence: (18,); joints below ``min_confidence`` are left out.
+        confidence: (18,); joints below ``min_confidence`` are left out, and bones to them.
+        color_rgb: the person's colour for joints, box and tag (default: the joints' side colours).
+        tag: a label (e.g. the track id) drawn over the person, in ``color_rgb``.
     """
     height = frame_bgr.shape[0]
     thickness = thickness or max(2, round(height / 240))
-    shown = np.ones(len(keypoints_2d), bool) if confidence is None else confidence >= min_confidence
+    shown = _shown(len(keypoints_2d), confidence, min_confidence)
     points = np.round(keypoints_2d).astype(np.int32)
+    person_bgr = None if color_rgb is None else tuple(int(c) for c in color_rgb[::-1])
     if bbox_xywh is not None:
         x, y, w, h = np.round(bbox_xywh).astype(int)
-        cv2.rectangle(frame_bgr, (x, y), (x + w, y + h), (200, 200, 200), 1, cv2.LINE_AA)
+        cv2.rectangle(frame_bgr, (x, y), (x + w, y + h), person_bgr or (200, 200, 200), 1, cv2.LINE_AA)
     if bones:
         for a, b in BONES:
             if shown[a] and shown[b]:
@@ -61,7 +124,46 @@ def draw_person(
     if joints:
         for j in _DRAWN_JOINTS:
             if shown[j]:
-                cv2.circle(frame_bgr, tuple(points[j]), thickness + 1, _BGR[joint_side(j)], -1, cv2.LINE_AA)
+                color = person_bgr or _BGR[joint_side(j)]
+                cv2.circle(frame_bgr, tuple(points[j]), thickness + 1, color, -1, cv2.LINE_AA)
+    if tag and shown.any():
+        anchor = points[_HEAD] if shown[_HEAD] else points[shown][np.argmin(points[shown][:, 1])]
+        _draw_tag(frame_bgr, tag, anchor, person_bgr or (255, 255, 255))
+    return frame_bgr
+
+
+def _draw_tag(frame_bgr: np.ndarray, text: str, anchor_px: np.ndarray, color_bgr) -> None:
+    """``text`` on a filled band of ``color_bgr`` just above ``anchor_px``, kept inside the frame."""
+    scale = max(0.45, frame_bgr.shape[0] / 900)
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    height, width = frame_bgr.shape[:2]
+    x = int(np.clip(anchor_px[0] - tw // 2 - 4, 0, max(width - tw - 8, 0)))
+    y = int(np.clip(anchor_px[1] - th - base - 16, 0, max(height - th - base - 8, 0)))
+    cv2.rectangle(frame_bgr, (x, y), (x + tw + 8, y + th + base + 8), color_bgr, -1)
+    text_bgr = (0, 0, 0) if sum(color_bgr) > 380 else (255, 255, 255)
+    cv2.putText(frame_bgr, text, (x + 4, y + th + 4), cv2.FONT_HERSHEY_SIMPLEX, scale, text_bgr, 1, cv2.LINE_AA)
+
+
+def draw_people(
+    frame_bgr: np.ndarray,
+    people: Sequence[Person],
+    options: DrawOptions = DrawOptions(),  # noqa: B008 (frozen, so sharing the default is safe)
+) -> np.ndarray:
+    """Draw every person on ``frame_bgr`` in place, each in the colour of its track id, and return it.
+
+    The id tag marks a drawn skeleton: with neither bones nor joints drawn, there is none."""
+    for person in people:
+        draw_person(
+            frame_bgr,
+            person.keypoints_2d,
+            bbox_xywh=person.bbox_xywh if options.box else None,
+            confidence=person.confidence,
+            min_confidence=options.min_confidence,
+            bones=options.skeleton,
+            joints=options.joints,
+            color_rgb=track_color(person.track_id),
+            tag=f"#{person.track_id}" if options.ids and (options.skeleton or options.joints) else None,
+        )
     return frame_bgr
 
 
@@ -80,14 +182,27 @@ def to_plot_axes(points_cam: np.ndarray) -> np.ndarray:
     return np.stack([points_cam[..., 0], points_cam[..., 2], -points_cam[..., 1]], axis=-1)
 
 
-def skeleton_traces(keypoints_rel: np.ndarray, *, name: str = "", opacity: float = 1.0) -> list[go.Scatter3d]:
-    """Plotly traces for one root-relative skeleton (18, 3) mm: one line trace per side, and the joints."""
-    pts = to_plot_axes(keypoints_rel)
+def skeleton_traces(
+    keypoints_mm: np.ndarray,
+    *,
+    name: str = "",
+    opacity: float = 1.0,
+    confidence: np.ndarray | None = None,
+    min_confidence: float = 0.0,
+    color_rgb: tuple[int, int, int] | None = None,
+) -> list[go.Scatter3d]:
+    """Plotly traces for one skeleton (18, 3) mm in camera axes: one line trace per side, and the joints.
+
+    Joints below ``min_confidence`` (``confidence`` (18,)) and bones to them are left out; the number of
+    traces stays the same (animation frames rely on it). ``color_rgb`` colours the joints (default: sides).
+    """
+    pts = to_plot_axes(keypoints_mm)
+    shown = _shown(len(pts), confidence, min_confidence)
     traces = []
     for side in ("center", "left", "right"):
         xs, ys, zs = [], [], []
         for a, b in BONES:
-            if bone_side((a, b)) == side:
+            if bone_side((a, b)) == side and shown[a] and shown[b]:
                 xs += [pts[a, 0], pts[b, 0], None]
                 ys += [pts[a, 1], pts[b, 1], None]
                 zs += [pts[a, 2], pts[b, 2], None]
@@ -104,7 +219,8 @@ def skeleton_traces(keypoints_rel: np.ndarray, *, name: str = "", opacity: float
                 showlegend=False,
             )
         )
-    joints = _DRAWN_JOINTS
+    joints = [j for j in _DRAWN_JOINTS if shown[j]]
+    colors = [_hex(color_rgb) if color_rgb else _HEX[joint_side(j)] for j in joints]
     traces.append(
         go.Scatter3d(
             x=pts[joints, 0],
@@ -112,8 +228,8 @@ def skeleton_traces(keypoints_rel: np.ndarray, *, name: str = "", opacity: float
             z=pts[joints, 2],
             mode="markers",
             opacity=opacity,
-            marker=dict(size=3, color=[_HEX[joint_side(j)] for j in joints]),
-            text=[JOINT_NAMES[j] for j in joints],
+            marker=dict(size=3, color=colors),
+            text=[f"{name} {JOINT_NAMES[j]}".strip() for j in joints],
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
             name=f"{name} joints".strip(),
@@ -122,9 +238,48 @@ def skeleton_traces(keypoints_rel: np.ndarray, *, name: str = "", opacity: float
     return traces
 
 
-def floor_height(keypoints_rel: np.ndarray) -> float:
-    """Height (plot z, mm) of the floor: just under the lowest ankle."""
-    return float(to_plot_axes(keypoints_rel)[:, 2].min()) - 30.0
+def floor_height(keypoints_mm: np.ndarray) -> float:
+    """Height (plot z, mm) of the floor: just under the lowest joint of (..., 18, 3) camera-axis skeletons."""
+    return float(np.nanmin(to_plot_axes(keypoints_mm)[..., 2])) - 30.0
+
+
+def _floor(half_extent_mm: float, floor_z: float) -> go.Mesh3d:
+    e = half_extent_mm
+    return go.Mesh3d(
+        x=[-e, e, e, -e],
+        y=[-e, -e, e, e],
+        z=[floor_z] * 4,
+        i=[0, 0],
+        j=[1, 2],
+        k=[2, 3],
+        color="lightgray",
+        opacity=0.35,
+        hoverinfo="skip",
+        showlegend=False,
+        name="floor",
+    )
+
+
+def _stage_layout(fig: go.Figure, half_extent_mm: float, title: str, uirevision: str, height: int) -> go.Figure:
+    """Equal axes of ``half_extent_mm`` around the origin, a fixed start view, ``uirevision`` kept."""
+    e = half_extent_mm
+    axis = dict(range=[-e, e], showbackground=False, zeroline=False, title="", showticklabels=False)
+    fig.update_layout(
+        title=dict(text=title, x=0.02, y=0.98),
+        height=height,
+        margin=dict(l=0, r=0, t=30 if title else 0, b=0),
+        uirevision=uirevision,
+        scene=dict(
+            xaxis=axis,
+            yaxis=axis,
+            zaxis=axis,
+            aspectmode="cube",
+            uirevision=uirevision,
+            camera=dict(eye=dict(x=0.0, y=-1.9, z=0.5), up=dict(x=0, y=0, z=1)),
+        ),
+        showlegend=False,
+    )
+    return fig
 
 
 def skeleton_figure(
@@ -147,40 +302,66 @@ def skeleton_figure(
         keypoints_rel = np.asarray(keypoints_rel, dtype=float) - np.asarray(keypoints_rel, dtype=float)[ROOT]
         fig.add_traces(skeleton_traces(keypoints_rel))
         floor_z = max(-half_extent_mm, floor_height(keypoints_rel))
-    e = half_extent_mm
-    fig.add_trace(
-        go.Mesh3d(
-            x=[-e, e, e, -e],
-            y=[-e, -e, e, e],
-            z=[floor_z] * 4,
-            i=[0, 0],
-            j=[1, 2],
-            k=[2, 3],
-            color="lightgray",
-            opacity=0.35,
-            hoverinfo="skip",
-            showlegend=False,
-            name="floor",
-        )
-    )
+    fig.add_trace(_floor(half_extent_mm, floor_z))
     fig.add_traces(list(extra))
-    axis = dict(range=[-e, e], showbackground=False, zeroline=False, title="", showticklabels=False)
-    fig.update_layout(
-        title=dict(text=title, x=0.02, y=0.98),
-        height=height,
-        margin=dict(l=0, r=0, t=30 if title else 0, b=0),
-        uirevision=uirevision,
-        scene=dict(
-            xaxis=axis,
-            yaxis=axis,
-            zaxis=axis,
-            aspectmode="cube",
-            uirevision=uirevision,
-            camera=dict(eye=dict(x=0.0, y=-1.9, z=0.5), up=dict(x=0, y=0, z=1)),
-        ),
-        showlegend=False,
-    )
-    return fig
+    return _stage_layout(fig, half_extent_mm, title, uirevision, height)
+
+
+def people_figure(
+    people: Sequence[Person],
+    *,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    title: str = "",
+    uirevision: str = "people",
+    height: int = 420,
+    min_half_extent_mm: float = 1000.0,
+) -> go.Figure:
+    """Every person's 3D skeleton where the camera put them (``keypoints_3d``), so their positions show.
+
+    The stage is centred on the people's mean root; a single person stands at the centre as in
+    :func:`skeleton_figure`. Each person's joints and id label take the colour of their track id;
+    joints below ``min_confidence`` are left out, and bones to them.
+    """
+    fig = go.Figure()
+    roots = np.array([p.keypoints_3d[ROOT] for p in people], dtype=float).reshape(-1, 3)
+    centre = roots.mean(axis=0) if len(roots) else np.zeros(3)
+    half_extent = min_half_extent_mm
+    if len(roots):
+        spread = float(np.abs(to_plot_axes(roots - centre)).max())
+        half_extent = max(min_half_extent_mm, float(np.ceil((spread + min_half_extent_mm) / 1000.0) * 1000.0))
+    floors = []
+    for person in people:
+        joints_mm = np.asarray(person.keypoints_3d, dtype=float) - centre
+        shown = _shown(len(joints_mm), person.confidence, min_confidence)
+        color = track_color(person.track_id)
+        fig.add_traces(
+            skeleton_traces(
+                joints_mm,
+                name=f"#{person.track_id}",
+                confidence=person.confidence,
+                min_confidence=min_confidence,
+                color_rgb=color,
+            )
+        )
+        if shown.any():
+            floors.append(floor_height(joints_mm[shown]))
+            pts = to_plot_axes(joints_mm[shown])
+            top = pts[np.argmax(pts[:, 2])]
+            fig.add_trace(
+                go.Scatter3d(
+                    x=[top[0]],
+                    y=[top[1]],
+                    z=[top[2] + 150.0],
+                    mode="text",
+                    text=[f"#{person.track_id}"],
+                    textfont=dict(color=_hex(color), size=16),
+                    hoverinfo="skip",
+                    showlegend=False,
+                    name=f"#{person.track_id} label",
+                )
+            )
+    fig.add_trace(_floor(half_extent, max(-half_extent, min(floors, default=-0.9 * half_extent))))
+    return _stage_layout(fig, half_extent, title, uirevision, height)
 
 
 def skeleton_animation(

@@ -3,7 +3,13 @@ import pytest
 import torch
 
 import pose
-from pose.model.backends import OnnxRuntimeRunner, TorchRunner, create_runner, export_onnx
+from pose.model.backends import (
+    OnnxRuntimeRunner,
+    TorchRunner,
+    check_openvino_precision,
+    create_runner,
+    export_onnx,
+)
 from pose.model.device import resolve_device
 
 
@@ -43,6 +49,20 @@ def test_fp32_backends_agree_with_eager(model, batch, reference, backend):
 def test_bf16_stays_close(model, batch, reference, backend):
     coords, _ = create_runner(model, backend, "cpu", "bf16")(batch)
     assert np.abs(coords - reference[0]).mean() < 0.25  # heatmap cells
+
+
+def test_openvino_bf16_that_runs_fp32_is_an_error_not_silent():
+    class Compiled:  # what compile_model reports on a CPU without native bf16
+        def __init__(self, name):
+            self.name = name
+
+        def get_type_name(self):
+            return self.name
+
+    with pytest.raises(ValueError, match="bf16 was asked for, but OpenVINO runs f32"):
+        check_openvino_precision("bf16", Compiled("f32"))
+    check_openvino_precision("bf16", Compiled("bf16"))
+    check_openvino_precision("fp32", Compiled("f32"))
 
 
 def test_plain_eager_runner_is_the_model(model, batch, reference):

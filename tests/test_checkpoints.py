@@ -1,6 +1,10 @@
 import io
+import os
 import pickle
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +212,133 @@ def test_weights_folder_lookup(tmp_path, monkeypatch):
     assert find_checkpoint("XS") == tmp_path / "ConvNeXtPose_XS.tar"
     assert find_checkpoint("S") is None
     assert checkpoint_path("L") == tmp_path / "ConvNeXtPose_L.pth.tar"
+
+
+# --- files too large to be a checkpoint: refused before they are read -------------------------
+
+_MEASURE_BOMB = """
+import resource, sys, time
+from pose.model.checkpoints import CheckpointError, read_state_dict
+before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+try:
+    read_state_dict(sys.argv[1])
+except CheckpointError as exc:
+    message = str(exc)
+else:
+    message = "accepted"
+elapsed_s = time.perf_counter() - t0
+growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_kb) / 1024
+print(f"{elapsed_s:.3f} {growth_mb:.1f} {message}")
+"""
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory):
+    """A ~9 MB zip whose one member, named like a checkpoint, unpacks to 2 GiB of zeros."""
+    path = tmp_path_factory.mktemp("bomb") / "ConvNeXtPose_XS.zip"
+    chunk = bytes(2**20)
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
+        zf.open("ConvNeXtPose_XS/snapshot_68.pth.tar", "w", force_zip64=True) as fh,
+    ):
+        for _ in range(2048):
+            fh.write(chunk)
+    return path
+
+
+def test_a_zip_bomb_is_refused_at_once_without_memory(zip_bomb):
+    # Measured in a fresh process: ru_maxrss is the peak of the whole process, so imports come first.
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE_BOMB, str(zip_bomb)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr
+    elapsed_s, growth_mb, message = done.stdout.strip().split(" ", 2)
+    assert float(growth_mb) < 100, f"reading the bomb grew the process by {growth_mb} MB"
+    assert float(elapsed_s) < 1.0, f"refusing took {elapsed_s} s"  # the issue's bound; it takes milliseconds
+    assert message.startswith(
+        "ConvNeXtPose_XS.zip: refused: ConvNeXtPose_XS/snapshot_68.pth.tar (unpacked) holds 2,048 MB"
+    )
+
+
+def test_a_torch_zip_declaring_huge_records_is_refused(tmp_path):
+    """A torch.save zip whose tensor record is deflated: the declared sizes are checked before torch.load."""
+    path = tmp_path / "ConvNeXtPose_XS.pth.tar"
+    buf = io.BytesIO()
+    torch.save({"network": {"w": torch.zeros(4)}}, buf)
+    with zipfile.ZipFile(buf) as original, zipfile.ZipFile(path, "w") as forged:
+        for info in original.infolist():
+            forged.writestr(info.filename, original.read(info))
+        forged.writestr("archive/data/1", bytes(8 * 2**20), compress_type=zipfile.ZIP_DEFLATED)
+    with pytest.raises(CheckpointError, match=r"refused: the archive \(unpacked\) holds 8 MB") as caught:
+        read_state_dict(path, max_bytes=4 * 2**20)
+    assert caught.value.file == "ConvNeXtPose_XS.pth.tar"
+
+
+def test_plain_files_over_the_limit_are_refused_before_reading(tmp_path):
+    sparse = tmp_path / "ConvNeXtPose_L.tar"
+    with open(sparse, "wb") as fh:
+        fh.truncate(pose.model.checkpoints.MAX_CHECKPOINT_BYTES + 1)  # sparse: no disk, no memory
+    with pytest.raises(CheckpointError, match="refused: the file holds 512 MB, more than any ConvNeXtPose checkpoint"):
+        read_state_dict(sparse)
+    with open(sparse, "rb") as fh, pytest.raises(CheckpointError, match="refused: the file holds 512 MB"):
+        read_state_dict(fh)
+
+
+def test_a_stream_that_cannot_tell_its_size_is_read_with_a_cap():
+    class Pipe(io.RawIOBase):  # not seekable: the size is known only by reading
+        def __init__(self, n_bytes):
+            self.left = n_bytes
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            n = min(len(buffer), self.left)
+            buffer[:n] = bytes(n)
+            self.left -= n
+            return n
+
+    pipe = Pipe(50 * 2**20)
+    with pytest.raises(CheckpointError, match=r"refused: the file \(at least\) holds"):
+        read_state_dict(io.BufferedReader(pipe), name="piped.pth", max_bytes=8 * 2**20)
+    assert pipe.left >= 40 * 2**20  # it stopped reading at the cap
+
+
+# --- messages name the file and the reason ---------------------------------------------------
+
+
+def test_messages_name_an_uploaded_file_and_the_reason(tmp_path):
+    upload = io.BytesIO(b"definitely not weights" * 100)
+    upload.name = "ConvNeXtPose_L.tar"  # as streamlit's UploadedFile carries it
+    with pytest.raises(CheckpointError) as caught:
+        read_state_dict(upload)
+    assert str(caught.value).startswith("ConvNeXtPose_L.tar: not a PyTorch checkpoint")
+    assert caught.value.file == "ConvNeXtPose_L.tar" and "BytesIO" not in str(caught.value)
+    with pytest.raises(CheckpointError) as caught:
+        read_state_dict(io.BytesIO(b"\x00" * 64))  # nameless
+    assert "BytesIO" not in str(caught.value) and caught.value.file == "the uploaded file"
+
+
+class _System:
+    def __reduce__(self):
+        return (os.system, ("echo never run",))
+
+
+def test_a_pickle_that_wants_to_run_a_command_says_so(tmp_path):
+    path = _save(tmp_path, {"network": {"x": torch.zeros(1)}, "payload": _System()}, "ConvNeXtPose_S.tar")
+    with pytest.raises(CheckpointError) as caught:
+        pose.load_checkpoint(path)
+    assert caught.value.file == "ConvNeXtPose_S.tar"
+    assert caught.value.reason.startswith(f"refused: the file wants to run code ({os.system.__module__}.system)")
+
+
+def test_a_checkpoint_of_no_variant_names_the_file(tmp_path, xs_state):
+    state = dict(xs_state)
+    del state["backbone.norm.running_var"]
+    with pytest.raises(CheckpointError, match=r"^ConvNeXtPose_XS\.tar: not a ConvNeXtPose state dict"):
+        pose.load_checkpoint(_save(tmp_path, state, "ConvNeXtPose_XS.tar"))

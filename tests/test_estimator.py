@@ -49,13 +49,16 @@ def test_result_contract(moving_frames, xs_runner):
         result.people = ()
 
 
-def test_untrained_skeletons_are_confirmed_by_the_detector_every_frame(xs_runner):
+def test_untrained_skeletons_are_confirmed_in_their_region_every_frame(xs_runner):
+    """Untrained keypoints are never sure: BlazePose's landmark model confirms the person in the track's
+    region on every frame (cheaper than a detection pass), and the box follows the person."""
     frames = list(moving_person_frames(40))
     with PoseEstimator(runner=xs_runner, detect_every=10) as estimator:
         results = [estimator.process(f, i / 30) for i, f in enumerate(frames)]
-    assert all(r.detected for r in results)  # untrained keypoints are never confident enough to steer
+    assert [i for i, r in enumerate(results) if r.detected] == [0, 10, 20, 30]
+    assert all(r.timings_ms["detect"] > 0 for r in results)  # confirming is detection work, timed as such
     centres = [r.people[0].bbox_xywh[0] + r.people[0].bbox_xywh[2] / 2 for r in results]
-    assert np.all(np.diff(centres[:20]) > 0)  # so the box follows the person frame by frame
+    assert np.corrcoef(np.arange(20), centres[:20])[0, 1] > 0.98  # the box follows the person frame by frame
     assert {r.people[0].track_id for r in results} == {1}
 
 

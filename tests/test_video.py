@@ -15,7 +15,15 @@ from videos import write_av
 from pose.estimator import PoseEstimator
 from pose.measure.samples import moving_person_frames
 from pose.skeleton import JOINT_NAMES
-from pose.video import CSV_COLUMNS, Mp4Writer, VideoError, probe, process_video, read_frames
+from pose.video import (
+    CSV_COLUMNS,
+    Mp4Writer,
+    VideoError,
+    probe,
+    process_video,
+    read_frames,
+    read_track,
+)
 
 SIZE = (320, 240)
 
@@ -90,60 +98,95 @@ def test_range_and_stride(tmp_path, frames):
     assert [i for i, _, _ in read_frames(path, start=4, stop=20, stride=5)] == [4, 9, 14, 19]
 
 
+def _column(joint: str, suffix: str) -> str:
+    return f"{joint}_{suffix}"
+
+
 def test_process_writes_browser_playable_mp4_csv_and_json(tmp_path, frames, estimator):
     path = write_av(tmp_path / "walk.mp4", frames)
     seen = []
-    run = process_video(path, estimator, tmp_path / "out", batch_size=4, progress=lambda r: seen.append(r.frames_done))
-    assert run.frames_done == 24 and run.frames_with_person == 24 and seen[-1] == 24 and not run.cancelled
+    run = process_video(path, tmp_path / "out", estimator=estimator, progress=seen.append)
+    assert run.frames_done == 24 and run.frames_with_person == 24 and not run.cancelled and run.people == 1
+    assert [p.frames_done for p in seen] == [4, 8, 12, 16, 20, 24] and seen[-1].frames_total == 24
+    with pytest.raises(AttributeError):
+        seen[0].frames_done = 99  # snapshots are immutable
     with av.open(str(run.video_path)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
         assert sum(1 for _ in container.decode(stream)) == 24
     rows = _rows(run.csv_path)
-    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 24 * 18
-    assert [r["joint"] for r in rows[:18]] == list(JOINT_NAMES)
-    first = rows[18 * 5 + 3]  # frame 5, R_Ankle
-    np.testing.assert_allclose([float(first["x_px"]), float(first["y_px"])], run.keypoints_2d[5][3], atol=0.01)
-    np.testing.assert_allclose(float(first["z_mm"]), run.keypoints_3d[5][3][2], atol=0.1)
+    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 24  # one row per person per frame
+    assert len(CSV_COLUMNS) == 7 + 18 * 6 and all(r["person"] == rows[0]["person"] for r in rows)
     payload = json.loads(run.json_path.read_text())
     assert payload["estimator"] == "XS" and payload["trained"] is False
     assert payload["video"]["width"] == 320 and payload["settings"]["stride"] == 1
+    assert payload["frames_processed"] == 24 and payload["stopped_early"] is None
     assert len(payload["frames"]) == 24 and payload["joints"] == list(JOINT_NAMES)
-    np.testing.assert_allclose(payload["frames"][5]["people"][0]["keypoints_3d_mm"], run.keypoints_3d[5], atol=0.1)
+    person = payload["frames"][5]["people"][0]
+    assert person["person"] == int(rows[5]["person"])
+    row = rows[5]  # frame 5: the CSV and the JSON say the same
+    assert int(row["frame"]) == 5
+    np.testing.assert_allclose(
+        [float(row[_column("R_Ankle", "x_px")]), float(row[_column("R_Ankle", "y_px")])],
+        person["keypoints_2d_px"][3],
+        atol=0.01,
+    )
+    np.testing.assert_allclose(float(row[_column("R_Ankle", "z_mm")]), person["keypoints_3d_mm"][3][2], atol=0.1)
+    confidences = [float(row[_column(j, "confidence")]) for j in JOINT_NAMES]
+    np.testing.assert_allclose(confidences, person["confidence"], atol=1e-4)
+    track = read_track(run.json_path)
+    assert track.keypoints_3d.shape == (24, 18, 3) and list(track.frame_indices) == list(range(24))
+    np.testing.assert_allclose(track.keypoints_3d[5], person["keypoints_3d_mm"], atol=1e-6)
+    assert not list((tmp_path / "out").glob("*.partial"))
+
+
+def test_exports_carry_every_person(tmp_path, shared_dir, xs_runner):
+    """Five skiers: one CSV row and one JSON person per skier found, each with its track id."""
+    image = cv2.imread(str(shared_dir / "images" / "skiers.jpg"))
+    path = write_av(tmp_path / "skiers.mp4", [image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2]] * 3)
+    run = process_video(path, tmp_path / "out", estimator=PoseEstimator(runner=xs_runner))
+    payload = json.loads(run.json_path.read_text())
+    per_frame = [len(f["people"]) for f in payload["frames"]]
+    rows = _rows(run.csv_path)
+    assert len(rows) == sum(per_frame)
+    for frame in payload["frames"]:
+        ids = [p["person"] for p in frame["people"]]
+        assert sorted(ids) == sorted(int(r["person"]) for r in rows if int(r["frame"]) == frame["frame"])
 
 
 def test_cancel_keeps_what_was_done(tmp_path, frames, estimator):
     path = write_av(tmp_path / "walk.mp4", frames)
     cancel = threading.Event()
 
-    def progress(run):
-        if run.frames_done >= 8:
+    def progress(snapshot):
+        if snapshot.frames_done >= 8:
             cancel.set()
 
-    run = process_video(path, estimator, tmp_path / "out", batch_size=4, progress=progress, cancel=cancel)
-    assert run.cancelled and run.frames_done == 8
+    run = process_video(path, tmp_path / "out", estimator=estimator, progress=progress, cancel=cancel)
+    assert run.cancelled and run.frames_done == 8 and run.stopped_early is None
     with av.open(str(run.video_path)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 8
-    assert len(_rows(run.csv_path)) == 8 * 18
+    assert len(_rows(run.csv_path)) == 8
+    assert json.loads(run.json_path.read_text())["cancelled"] is True
 
 
 def test_truncated_video_processes_what_decodes(tmp_path, frames, estimator):
     good = write_video(tmp_path / "full.avi", frames)
     cut = tmp_path / "cut.avi"
     cut.write_bytes(good.read_bytes()[: good.stat().st_size * 6 // 10])
-    run = process_video(cut, estimator, tmp_path / "out")
-    assert 5 <= run.frames_done < 24
+    run = process_video(cut, tmp_path / "out", estimator=estimator)
+    assert 5 <= run.frames_done < 24 and "breaks off" in run.stopped_early
 
 
 def test_a_video_with_nobody(tmp_path, estimator):
     path = write_av(tmp_path / "empty.mp4", list(moving_person_frames(6, SIZE, absent=(0, 6))))
-    run = process_video(path, estimator, tmp_path / "out")
-    assert run.frames_done == 6 and run.frames_with_person == 0
+    run = process_video(path, tmp_path / "out", estimator=estimator)
+    assert run.frames_done == 6 and run.frames_with_person == 0 and run.people == 0
     assert len(_rows(run.csv_path)) == 0
 
 
 def test_a_one_frame_video(tmp_path, frames, estimator):
-    run = process_video(write_av(tmp_path / "one.mp4", frames[:1]), estimator, tmp_path / "out")
+    run = process_video(write_av(tmp_path / "one.mp4", frames[:1]), tmp_path / "out", estimator=estimator)
     assert run.frames_done == 1
 
 
@@ -161,7 +204,7 @@ def test_bad_files(tmp_path, make, message, estimator):
     with pytest.raises(VideoError, match=message):
         probe(path)
     with pytest.raises(VideoError, match=message):
-        process_video(path, estimator, tmp_path / "out")
+        process_video(path, tmp_path / "out", estimator=estimator)
 
 
 def test_unsupported_codec(tmp_path, frames):
@@ -201,7 +244,7 @@ def test_cli(tmp_path, frames):
         env={**__import__("os").environ, "CONVNEXTPOSE_WEIGHTS": str(tmp_path / "none")},
     )
     assert done.returncode == 0, done.stderr
-    assert "8/8 frames" in done.stderr and "untrained" in done.stderr
+    assert "8/8 frames" in done.stderr and "untrained" in done.stderr and "\r" not in done.stderr
     assert {p.name for p in out.iterdir()} == {"annotated.mp4", "keypoints.csv", "keypoints.json"}
     bad = tmp_path / "bad.mp4"
     bad.write_text("nope")

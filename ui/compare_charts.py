@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 import pose
 from pose.measure.compare import STAGES, Measurement, measure_gmacs, pareto_front
-from pose.render import draw_person, skeleton_traces
+from pose.render import DEFAULT_MIN_CONFIDENCE, draw_person, skeleton_traces
 from pose.skeleton import JOINT_NAMES
 
 from .controls import estimator_label
@@ -35,6 +35,8 @@ def comparison_table(measurements: dict[str, Measurement], agree: dict, measured
         row.update(
             {
                 "end-to-end FPS": round(m.e2e_fps, 1),
+                "people per frame": round(float(np.mean(m.people)), 2) if len(m.people) else None,
+                "ms per person": round(m.ms_per_person, 1),
                 "model-only FPS": round(m.model_fps, 1),
                 "device / backend": f"{m.device} / {m.backend} {m.precision}",
                 "MPJPE P2 mm (paper)": v.mpjpe_mm if v else None,
@@ -114,7 +116,7 @@ def latency_lines(measurements: dict[str, Measurement]) -> go.Figure:
     return fig
 
 
-def agreement_heatmap(measurements: dict[str, Measurement], agree: dict) -> go.Figure:
+def agreement_heatmap(agree: dict) -> go.Figure:
     """Per-joint root-relative 3D distance (mm) of each estimator to the reference size."""
     rows = {
         n: a["mm_to_reference_per_joint"] for n, a in agree["estimators"].items() if "mm_to_reference_per_joint" in a
@@ -136,8 +138,10 @@ def agreement_heatmap(measurements: dict[str, Measurement], agree: dict) -> go.F
     return fig
 
 
-def skeletons_side_by_side(measurements: dict[str, Measurement], frame: int) -> go.Figure:
-    """The same frame's 3D skeletons, one small scene per estimator."""
+def skeletons_side_by_side(
+    measurements: dict[str, Measurement], frame: int, min_confidence: float = DEFAULT_MIN_CONFIDENCE
+) -> go.Figure:
+    """The same frame's 3D skeletons, one small scene per estimator; joints under ``min_confidence`` left out."""
     names = list(measurements)
     fig = make_subplots(
         rows=1,
@@ -147,7 +151,9 @@ def skeletons_side_by_side(measurements: dict[str, Measurement], frame: int) -> 
     )
     axis = dict(range=[-1000, 1000], showticklabels=False, title="", showbackground=False)
     for col, name in enumerate(names, start=1):
-        for trace in skeleton_traces(measurements[name].keypoints_rel[frame]):
+        m = measurements[name]
+        shown = skeleton_traces(m.keypoints_rel[frame], confidence=m.confidence[frame], min_confidence=min_confidence)
+        for trace in shown:
             fig.add_trace(trace, row=1, col=col)
         scene = "scene" if col == 1 else f"scene{col}"
         fig.layout[scene].update(
@@ -157,9 +163,11 @@ def skeletons_side_by_side(measurements: dict[str, Measurement], frame: int) -> 
     return fig
 
 
-def overlay(frame_bgr: np.ndarray, m: Measurement, frame: int) -> np.ndarray:
-    """The frame with this estimator's 2D skeleton drawn."""
+def overlay(
+    frame_bgr: np.ndarray, m: Measurement, frame: int, min_confidence: float = DEFAULT_MIN_CONFIDENCE
+) -> np.ndarray:
+    """The frame with this estimator's 2D skeleton drawn; joints under ``min_confidence`` left out."""
     image = frame_bgr.copy()
     if not np.isnan(m.keypoints_2d[frame]).any():
-        draw_person(image, m.keypoints_2d[frame])
+        draw_person(image, m.keypoints_2d[frame], confidence=m.confidence[frame], min_confidence=min_confidence)
     return image

@@ -11,12 +11,7 @@ from pose.live import DrawOptions
 
 from .resources import runner_for
 
-BACKEND_LABELS = {
-    "auto": "auto (fastest here)",
-    "onnxruntime": "ONNX Runtime",
-    "openvino": "OpenVINO",
-    "torch": "PyTorch",
-}
+UNTRAINED = "untrained: speed only"
 
 
 @dataclass(frozen=True)
@@ -56,26 +51,36 @@ def estimator_label(name: str) -> str:
     return "BlazePose (bundled)" if name == pose.BLAZEPOSE else f"ConvNeXtPose-{name}"
 
 
+def selector_label(name: str) -> str:
+    """The estimator's name as the selector shows it: marked where its weights are untrained."""
+    label = estimator_label(name)
+    return label if pose.has_trained_weights(name) else f"{label} ({UNTRAINED})"
+
+
 def estimator_settings(
-    *, multiple: bool = False, default: tuple[str, ...] = ("XS",), key: str = ""
+    *, multiple: bool = False, default: tuple[str, ...] | None = None, key: str = ""
 ) -> EstimatorSettings:
     """Sidebar widgets for the estimator(s) and how they run.
 
     Args:
         multiple: let the user pick several estimators.
-        default: preselected estimators.
+        default: preselected estimators (default: :func:`pose.default_estimator`, the most accurate
+            size with trained weights, else BlazePose).
         key: a prefix that keeps widget state apart between pages.
     """
+    default = default or (pose.default_estimator(),)
     sb = st.sidebar
     sb.header("Estimator")
+    help_text = "Sizes without trained weights are marked: their speed is real, their skeleton is not."
     if multiple:
         chosen = tuple(
             sb.multiselect(
                 "Estimators",
                 pose.ESTIMATORS,
                 default=list(default),
-                format_func=estimator_label,
+                format_func=selector_label,
                 key=f"{key}estimators",
+                help=help_text,
             )
         )
     else:
@@ -84,16 +89,18 @@ def estimator_settings(
                 "Estimator",
                 pose.ESTIMATORS,
                 index=pose.ESTIMATORS.index(default[0]),
-                format_func=estimator_label,
+                format_func=selector_label,
                 key=f"{key}estimator",
+                help=help_text,
             ),
         )
     backend = sb.selectbox(
         "Backend",
-        list(BACKEND_LABELS),
-        format_func=BACKEND_LABELS.get,
+        pose.BACKENDS,
+        format_func=pose.BACKEND_LABELS.get,
         key=f"{key}backend",
-        help="ConvNeXtPose only; BlazePose always runs in MediaPipe.",
+        help="ConvNeXtPose only; BlazePose always runs in MediaPipe. auto times the backends on first use "
+        "of a size here (a few seconds), keeps the fastest and remembers it.",
     )
     devices = [d for d in pose.DEVICES if d != "cuda" or pose.cuda_available()]
     device = sb.selectbox(
@@ -107,8 +114,14 @@ def estimator_settings(
         "Precision",
         [p for p in pose.PRECISIONS if p != "fp16" or pose.cuda_available()],
         key=f"{key}precision",
-        help="bf16: 2-3x faster on CPUs with AVX-512 BF16 (OpenVINO), at a small cost in precision; "
-        "the Compare page and `python -m pose.bench` measure the deviation.",
+        help="bf16: 2-3x faster on CPUs with AVX-512 BF16 or AMX (OpenVINO), at a small cost in precision; "
+        "the Compare page and `python -m pose.bench` measure the deviation. "
+        + (
+            "This CPU runs bf16 natively."
+            if pose.native_bf16()
+            else "This CPU has no native bf16 (no AVX-512 BF16 or AMX): auto runs fp32 instead, OpenVINO "
+            "refuses, PyTorch emulates it slowly."
+        ),
     )
     smoothing = sb.toggle("Smoothing (One-Euro)", value=True, key=f"{key}smoothing")
     detect_every = sb.slider(
@@ -132,15 +145,44 @@ def estimator_settings(
 
 
 def draw_options(key: str = "") -> DrawOptions:
-    """Sidebar widgets for what the overlay shows."""
+    """Sidebar widgets for what the overlay and the 3D figure show."""
     sb = st.sidebar
     sb.header("Drawing")
-    shown = sb.multiselect("Draw", ["skeleton", "joints", "box"], default=["skeleton", "joints"], key=f"{key}draw")
-    return DrawOptions(skeleton="skeleton" in shown, joints="joints" in shown, box="box" in shown)
+    shown = sb.multiselect(
+        "Draw", ["skeleton", "joints", "box", "ids"], default=["skeleton", "joints", "ids"], key=f"{key}draw"
+    )
+    min_confidence = sb.slider(
+        "Hide joints less confident than",
+        0.0,
+        1.0,
+        DrawOptions.min_confidence,
+        0.05,
+        key=f"{key}min_confidence",
+        help="Joints below this confidence are not drawn, in 2D or 3D, nor bones to them; "
+        "the exports keep every joint with its confidence.",
+    )
+    return DrawOptions(
+        skeleton="skeleton" in shown,
+        joints="joints" in shown,
+        box="box" in shown,
+        min_confidence=float(min_confidence),
+        ids="ids" in shown,
+    )
+
+
+def auto_choices(runners) -> list[str]:
+    """One line per runner that ``auto`` chose: which backend, and the milliseconds measured."""
+    return [
+        f"ConvNeXtPose-{r.variant.name} on {r.device}, {r.auto.precision}: auto chose {r.auto.describe()}"
+        for r in runners
+        if r is not None and r.auto is not None
+    ]
 
 
 def warn_if_untrained(estimators) -> None:
-    """The banner for estimators running untrained weights."""
+    """The notes on the estimators just built: a banner for untrained weights, and what ``auto`` chose and why."""
+    for line in auto_choices([e.runner for e in estimators]):
+        st.caption(line)
     untrained = [e.variant for e in estimators if not e.trained]
     if untrained:
         from .resources import weights_help

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 import av
 import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import pose
 from pose.live import DrawOptions, LiveProcessor
 
 from .controls import EstimatorSettings
+from .resources import ice_servers
 
 
 class ProcessorHolder:
@@ -56,8 +59,17 @@ def queued_frames_callback(holder: ProcessorHolder):
     return on_frames
 
 
-def session_processor(settings: EstimatorSettings, draw: DrawOptions, key: str = "live") -> ProcessorHolder | None:
-    """This session's holder, its processor rebuilt when the settings change; None (error shown) on failure."""
+def session_processor(
+    settings: EstimatorSettings,
+    draw: DrawOptions,
+    key: str = "live",
+    make: Callable[[Sequence[pose.PoseEstimator]], LiveProcessor] | None = None,
+) -> ProcessorHolder | None:
+    """This session's holder, its processor rebuilt when the settings change; None (error shown) on failure.
+
+    ``make`` builds the processor from the estimators (default: a :class:`LiveProcessor` drawing ``draw``);
+    anything with ``process``, ``stats`` and ``close`` will do.
+    """
     holder = st.session_state.setdefault(f"{key}_holder", ProcessorHolder())
     wanted = (settings, draw)
     if st.session_state.get(f"{key}_settings") != wanted or holder.get() is None:
@@ -66,6 +78,33 @@ def session_processor(settings: EstimatorSettings, draw: DrawOptions, key: str =
         except (pose.CheckpointError, ValueError) as exc:
             st.error(f"Cannot load the model: {exc}")
             return None
-        holder.swap(LiveProcessor(estimators, draw))
+        holder.swap(make(estimators) if make else LiveProcessor(estimators, draw))
         st.session_state[f"{key}_settings"] = wanted
     return holder
+
+
+def browser_camera(key: str, holder: ProcessorHolder):
+    """The browser camera over WebRTC, its frames through ``holder``'s processor; returns the streamer's context.
+
+    ``holder.ended`` turns True when the camera stops sending video.
+    """
+
+    def on_ended() -> None:
+        holder.ended = True
+
+    ctx = webrtc_streamer(
+        key=key,
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration={"iceServers": ice_servers()},
+        media_stream_constraints={"video": True, "audio": False},
+        queued_video_frames_callback=queued_frames_callback(holder),
+        on_video_ended=on_ended,
+        async_processing=True,
+    )
+    st.caption(
+        "Press START and allow the camera. If the browser refuses it: allow camera access for this site; "
+        "browsers only offer cameras on https:// or localhost (see the README for remote hosting)."
+    )
+    if ctx.state.playing:
+        holder.ended = False
+    return ctx

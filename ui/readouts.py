@@ -1,4 +1,4 @@
-"""The live readouts: FPS, per-stage milliseconds, drops, the FPS chart, and the 3D skeleton."""
+"""The live readouts: FPS, per-stage milliseconds, drops, the FPS chart, and the 3D skeletons."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from pose.live import LIVE_STAGES, LiveStats
-from pose.render import skeleton_figure
+from pose.render import people_figure
 
 
 def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
-    """FPS, stage timings, drops and device as metrics, and the FPS of the last seconds as a chart."""
-    cols = st.columns(4)
+    """FPS, frames, drops, people in view, device and backend, stage timings, and the FPS of the last seconds."""
+    cols = st.columns(5)
     cols[0].metric("FPS (end to end)", f"{stats.fps:.1f}")
     cols[1].metric("Frames", stats.frames)
     cols[2].metric("Dropped", stats.dropped)
-    cols[3].markdown(f"Device / backend  \n**{device} / {backend}**")
+    cols[3].metric("People in view", len(stats.latest.people) if stats.latest else 0)
+    cols[4].markdown(f"Device / backend  \n**{device} / {backend}**")
     if stats.stage_ms:
         stage_cols = st.columns(len(LIVE_STAGES))
         for col, stage in zip(stage_cols, LIVE_STAGES):
@@ -35,9 +36,12 @@ def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
 
 
 def show_skeleton_3d(stats: LiveStats, key: str | None = "live-3d") -> None:
-    """The newest person's 3D skeleton; rotation and zoom survive updates."""
+    """Every person of the newest frame in 3D, placed where the camera saw them, coloured by track id;
+    joints under the overlay's confidence threshold are left out. Rotation and zoom survive updates."""
     latest = stats.latest
-    person = latest.people[0] if latest and latest.people else None
-    title = f"{latest.variant} 3D (root-relative, mm)" if latest else "3D skeleton"
-    fig = skeleton_figure(person.keypoints_rel if person else None, title=title, uirevision="live")
+    people = latest.people if latest else ()
+    title = "3D skeletons"
+    if latest:
+        title = f"{latest.variant} 3D (camera space, mm)" + (f": {len(people)} people" if len(people) > 1 else "")
+    fig = people_figure(people, min_confidence=stats.draw.min_confidence, title=title, uirevision="live")
     st.plotly_chart(fig, key=key, config={"displaylogo": False})

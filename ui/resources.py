@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
 
 import pose
 from pose import Runner, find_checkpoint, weights_dir
+from pose.capture import OPEN_SOURCES_ENV, SourcePolicy, source_policy
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +42,72 @@ def ice_servers() -> list[dict]:
             st.warning(f"{ICE_ENV} is not valid JSON ({exc}); using no ICE servers.")
             return []
         return servers if isinstance(servers, list) else [servers]
+    return list(_secret("ice_servers") or [])
+
+
+def _secret(key: str):
+    """``st.secrets[key]``, or None where it, or secrets.toml, is absent or malformed."""
     try:
-        return list(st.secrets.get("ice_servers", []))
+        return st.secrets.get(key)
     except FileNotFoundError:  # no secrets.toml
-        return []
+        return None
     except Exception as exc:  # a malformed secrets.toml
         log.warning("cannot read st.secrets: %s", exc)
-        return []
+        return None
+
+
+# Headers a reverse proxy adds: behind one, the connection comes from the proxy, not the visitor.
+_FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
+
+
+def is_local_client(ip_address: str | None, headers: Mapping[str, str]) -> bool:
+    """Whether a browser runs on this computer, from its connection.
+
+    Local means: the connection comes from a loopback address (Streamlit's ``st.context.ip_address``
+    is None for one), the browser asked for a loopback host (``localhost:8501``), and no proxy
+    forwarded the request. A reverse proxy on the same machine therefore does not make every
+    visitor local.
+
+    Args:
+        ip_address: ``st.context.ip_address``.
+        headers: ``st.context.headers`` (names in any case); empty where there is no HTTP
+            connection at all (a script run, AppTest).
+    """
+    if isinstance(ip_address, str):  # None for loopback; AppTest's stand-in session has no real address
+        try:
+            if not ipaddress.ip_address(ip_address).is_loopback:
+                return False
+        except ValueError:
+            return False
+    names = {k.lower(): v for k, v in headers.items()}
+    if any(h in names for h in _FORWARDING_HEADERS):
+        return False
+    if "host" not in names:
+        return True
+    hostname = urlsplit(f"//{names['host']}").hostname or ""
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def open_sources_policy() -> SourcePolicy:
+    """Which typed files and URLs this visitor's session may open on the server.
+
+    From ``$CONVNEXTPOSE_OPEN_SOURCES`` or ``st.secrets["open_sources"]`` (see
+    :func:`pose.capture.source_policy` and the README); unset, only a local visitor may.
+    A malformed setting allows nothing and says why.
+    """
+    setting = os.environ.get(OPEN_SOURCES_ENV)
+    if setting is None:
+        setting = _secret("open_sources")
+    local = is_local_client(st.context.ip_address, dict(st.context.headers))
+    try:
+        return source_policy(setting, local=local)
+    except ValueError as exc:
+        return SourcePolicy(reason=str(exc))
 
 
 def _checkpoint_key(variant: str) -> tuple[str, int] | None:
@@ -61,36 +124,88 @@ def runner_for(variant: str, backend: str, device: str, precision: str) -> Runne
     """The runner for these settings, shared by every session; a new checkpoint file loads anew.
 
     Raises:
-        pose.CheckpointError, ValueError: from :func:`pose.load_runner`.
+        pose.CheckpointError: the weights folder's file for ``variant`` is unusable; the message
+            says why and how to fix it.
+        ValueError: from :func:`pose.load_runner`.
     """
-    return _shared_runner(variant, backend, device, precision, _checkpoint_key(variant))
+    try:
+        return _shared_runner(variant, backend, device, precision, _checkpoint_key(variant))
+    except pose.CheckpointError as exc:
+        raise pose.CheckpointError(f"{exc.reason}. {_fix_advice(variant)}", exc.file) from None
 
 
-def estimator_table() -> pd.DataFrame:
-    """One row per estimator: params, the paper's accuracy, and whether trained weights were found."""
-    found = {name: find_checkpoint(name) for name in pose.VARIANTS}
-    rows = [
-        {
-            "estimator": f"ConvNeXtPose-{v.name}",
-            "params (M)": round(v.params / 1e6, 2),
-            "MPJPE P2 (mm, paper)": v.mpjpe_mm,
-            "PA-MPJPE P1 (mm, paper)": v.pa_mpjpe_mm,
-            "GFLOPs (paper)": v.gflops,
-            "weights": f"trained ({found[v.name].name})" if found[v.name] else "missing: untrained",
-        }
-        for v in pose.VARIANTS.values()
-    ]
-    rows.append(
-        {
-            "estimator": "BlazePose (bundled)",
-            "params (M)": None,
-            "MPJPE P2 (mm, paper)": None,
-            "PA-MPJPE P1 (mm, paper)": None,
-            "GFLOPs (paper)": None,
-            "weights": "bundled with mediapipe 0.10.21",
-        }
+def _fix_advice(variant: str) -> str:
+    return (
+        f"Upload a ConvNeXtPose-{variant} checkpoint on the Models page to replace it, or remove it from "
+        f"`{weights_dir()}/` to run untrained weights"
     )
-    return pd.DataFrame(rows).astype(object).where(lambda df: df.notna(), "–")  # "–" where the paper is silent
+
+
+@st.cache_data(max_entries=32, show_spinner="Checking the checkpoints in the weights folder...")
+def _checkpoint_problem(path: str, variant: str, checkpoint_key) -> str | None:
+    try:
+        found = pose.detect_variant(pose.read_state_dict(path)).name
+    except pose.CheckpointError as exc:
+        return exc.reason
+    return None if found == variant else f"it holds ConvNeXtPose-{found} weights, not {variant}"
+
+
+def checkpoint_problems() -> dict[str, str]:
+    """What is wrong with each unusable checkpoint in the weights folder, by variant (read once per file version).
+
+    Returns:
+        ``{variant: "`<path>` cannot be used: <reason>. <how to fix it>"}``; empty when all are usable.
+    """
+    problems = {}
+    for name in pose.VARIANTS:
+        key = _checkpoint_key(name)
+        if key and (reason := _checkpoint_problem(key[0], name, key)):
+            problems[name] = f"`{key[0]}` cannot be used: {reason}. {_fix_advice(name)}."
+    return problems
+
+
+def estimator_table(problems: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per estimator: params, the paper's accuracy, and whether trained weights were found.
+
+    Numbers stay numbers (None where the paper is silent), so the table converts to Arrow as it is;
+    :func:`estimator_columns` formats it.
+
+    Args:
+        problems: :func:`checkpoint_problems`, to mark unusable files (the table alone only looks
+            for files; it does not read them).
+    """
+    problems = problems or {}
+    rows = []
+    for v in pose.VARIANTS.values():
+        path = find_checkpoint(v.name)
+        if path is None:
+            weights = "missing: untrained"
+        elif v.name in problems:
+            weights = f"unusable ({path.name}): see Models"
+        else:
+            weights = f"trained ({path.name})"
+        rows.append(
+            {
+                "estimator": f"ConvNeXtPose-{v.name}",
+                "params (M)": v.params / 1e6,
+                "MPJPE P2 (mm, paper)": v.mpjpe_mm,
+                "PA-MPJPE P1 (mm, paper)": v.pa_mpjpe_mm,
+                "GFLOPs (paper)": v.gflops,
+                "weights": weights,
+            }
+        )
+    rows.append({"estimator": "BlazePose (bundled)", "weights": "bundled with mediapipe 0.10.21"})
+    return pd.DataFrame(rows, columns=list(rows[0]))
+
+
+def estimator_columns() -> dict:
+    """``st.dataframe`` column formats for :func:`estimator_table` (empty cells where the paper is silent)."""
+    return {
+        "params (M)": st.column_config.NumberColumn(format="%.2f"),
+        "MPJPE P2 (mm, paper)": st.column_config.NumberColumn(format="%.1f"),
+        "PA-MPJPE P1 (mm, paper)": st.column_config.NumberColumn(format="%.1f"),
+        "GFLOPs (paper)": st.column_config.NumberColumn(format="%.2f"),
+    }
 
 
 def weights_help() -> str:

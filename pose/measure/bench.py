@@ -5,7 +5,9 @@ model-only latency on single crops, the whole pipeline per frame (detect
 amortised by tracking, crop, infer, decode) on a video of a moving person,
 the output's deviation from fp32 eager, and memory; the plain eager PyTorch
 model is always measured in the same run as the baseline, so the ratios hold
-on a noisy machine. Prints a table and writes JSON.
+on a noisy machine. Prints the machine (CPU model and ISA flags) and a table,
+writes JSON, and seeds ``auto``'s cache with the fastest backend of each
+(variant, device, precision) it measured completely (``--no-seed``: not).
 
 Examples::
 
@@ -31,20 +33,26 @@ import numpy as np
 
 from ..detect import MediaPipePoseDetector
 from ..estimator import STAGES, PoseEstimator
-from ..model.backends import Runner, TorchRunner, create_runner
-from ..model.device import cuda_available, gpu_name, resolve_device, set_cpu_threads, torch_version
+from ..model import autoselect
+from ..model.backends import Runner, TorchRunner, cache_dir, create_runner
+from ..model.device import cuda_available, gpu_name, resolve_device, set_cpu_threads
 from ..model.load import load_model
 from ..model.network import build_model
 from ..model.topdown import crop_batch
 from ..model.variants import VARIANTS
 from ..model.weights import init_deterministic
+from ..video import VideoError, read_frames
+from .compare import ASSUMED_FPS
 from .samples import moving_person_frames
+from .scenes import multi_person_clip
 
 __all__ = ["BenchRow", "run_benchmark", "main"]
 
 log = logging.getLogger(__name__)
 
 EAGER = "eager"
+# The CPU flags that decide which kernels run (AVX2, AVX-512, their bf16 and VNNI forms, AMX), as the table shows them.
+ISA_FLAGS = ("avx2", "fma", "avx_vnni", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
 CPU_CONFIGS = ("torch", "onnxruntime", "openvino", "torch:bf16", "openvino:bf16")
 CUDA_CONFIGS = ("eager@cuda", "torch:fp16@cuda", "torch@cuda", "onnxruntime@cuda")
 
@@ -89,7 +97,8 @@ def _rss_mb() -> float:
 
 
 def _time_model(runner: Runner, crops: np.ndarray, iters: int) -> tuple[list[float], np.ndarray]:
-    outputs = [runner(crops[i % len(crops)][None])[0][0] for i in range(3)]  # warm-up
+    for i in range(3):  # warm-up
+        runner(crops[i % len(crops)][None])
     times = []
     for i in range(iters):
         t = time.perf_counter()
@@ -121,9 +130,20 @@ def _sample_crops(frames, n: int = 8) -> np.ndarray:
 
 
 def run_benchmark(
-    variants, configs, frames, *, model_iters: int = 30, detect_every: int = 30, e2e: bool = True
+    variants,
+    configs,
+    frames,
+    *,
+    timestamps_s=None,
+    model_iters: int = 30,
+    detect_every: int = 30,
+    e2e: bool = True,
 ) -> list[BenchRow]:
-    """Measure every (variant, config); the eager baseline comes first for each variant."""
+    """Measure every (variant, config); the eager baseline comes first for each variant.
+
+    ``timestamps_s``: each frame's time, for the smoothing (default: :data:`ASSUMED_FPS` apart).
+    """
+    timestamps_s = _timestamps(frames, timestamps_s)
     crops = _sample_crops(frames)
     rows = []
     for name in variants:
@@ -155,22 +175,28 @@ def run_benchmark(
                 float(deviation.max()),
             )
             if e2e:
-                _measure_pipeline(row, runner, frames, detect_every, baseline_ms)
+                _measure_pipeline(row, runner, frames, timestamps_s, detect_every, baseline_ms)
             row.rss_mb = _rss_mb()
             rows.append(row)
             log.info("%s %s: model %.1f ms", name, config, median)
     return rows
 
 
-def _measure_pipeline(row: BenchRow, runner: Runner, frames, detect_every: int, baseline_ms: float) -> None:
+def _timestamps(frames, timestamps_s) -> list[float]:
+    return list(timestamps_s) if timestamps_s is not None else [i / ASSUMED_FPS for i in range(len(frames))]
+
+
+def _measure_pipeline(
+    row: BenchRow, runner: Runner, frames, timestamps_s, detect_every: int, baseline_ms: float
+) -> None:
     with PoseEstimator(runner=runner, detect_every=detect_every) as estimator:
         for frame in frames[:3]:  # warm-up, then a fresh track
             estimator.process(frame)
         estimator.reset()
         stage_samples = {s: [] for s in STAGES}
         start = time.perf_counter()
-        for i, frame in enumerate(frames):
-            result = estimator.process(frame, i / 30.0)
+        for frame, t_s in zip(frames, timestamps_s):
+            result = estimator.process(frame, t_s)
             for stage in STAGES:
                 stage_samples[stage].append(result.timings_ms[stage])
         wall_s = time.perf_counter() - start
@@ -183,14 +209,100 @@ def _measure_pipeline(row: BenchRow, runner: Runner, frames, detect_every: int, 
     }
 
 
+@dataclass
+class CrowdRow:
+    """End-to-end cost per frame with ``people`` people in view, and what batching their crops saves.
+
+    ``batched_ms`` is one network call on the ``people`` crops of a frame, ``one_by_one_ms`` the same crops
+    a call each (both medians, same run)."""
+
+    variant: str
+    config: str
+    people: int
+    ms_per_frame: float
+    stage_ms: dict
+    found_per_frame: float
+    batched_ms: float
+    one_by_one_ms: float
+    over_one_person: float = float("nan")
+
+
+def _time_calls(run, batches, iters: int) -> float:
+    for batch in batches:  # warm-up
+        run(batch)
+    times = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        for batch in batches:
+            run(batch)
+        times.append((time.perf_counter() - start) * 1e3)
+    return float(np.median(times))
+
+
+def crowd_benchmark(
+    variants, config: str, people_counts, n_frames: int, detect_every: int, size=(768, 576), iters: int = 10
+) -> list[CrowdRow]:
+    """Per variant, frames with 1, ..., N people in view (``pose.measure.scenes``, built from real photos),
+    through the engine as it runs by default; and the network alone on those crops, batched and one by one."""
+    rows = []
+    for name in variants:
+        model, path = load_model(name)
+        runner = _make_runner(config, model, path)
+        baseline = None
+        for people in people_counts:
+            clip = multi_person_clip(n_frames, people, size=size, seed=people, heights=(150, 300), stay=True)
+            with PoseEstimator(runner=runner, detect_every=detect_every) as estimator:
+                for scene in clip[:3]:  # warm-up, then a fresh start
+                    estimator.process(scene.frame_bgr)
+                estimator.reset()
+                stages = {s: [] for s in STAGES}
+                found = 0
+                start = time.perf_counter()
+                for i, scene in enumerate(clip):
+                    result = estimator.process(scene.frame_bgr, i / ASSUMED_FPS)
+                    found += len(result.people)
+                    for stage in STAGES:
+                        stages[stage].append(result.timings_ms[stage])
+                ms = (time.perf_counter() - start) * 1e3 / len(clip)
+            crops, _ = crop_batch(runner.variant, [(clip[0].frame_bgr, box) for _, box in clip[0].people])
+            crops = crops[:people]
+            batched = _time_calls(runner, [crops], iters)
+            one_by_one = _time_calls(runner, [c[None] for c in crops], iters)
+            stage_ms = {s: float(np.mean(v)) for s, v in stages.items()}
+            row = CrowdRow(name, config, people, ms, stage_ms, found / len(clip), batched, one_by_one)
+            baseline = baseline or ms
+            row.over_one_person = ms / baseline
+            rows.append(row)
+            log.info("%s %s people=%d: %.1f ms/frame", name, config, people, ms)
+    return rows
+
+
+def format_crowd(rows: list[CrowdRow]) -> str:
+    lines = [
+        "crowd: end to end per frame with N people in view (skeletons confirmed as the engine does by default); "
+        "network alone on the frame's N crops, one batched call vs one call each",
+        "variant config             people  found/frame  ms/frame  x one person  detect  crop  infer  decode"
+        "  batched ms  one-by-one ms",
+    ]
+    for r in rows:
+        st = r.stage_ms
+        lines.append(
+            f"{r.variant:<7} {r.config:<18} {r.people:>6} {r.found_per_frame:>12.2f} {r.ms_per_frame:>9.1f} "
+            f"{r.over_one_person:>13.2f} {st['detect']:>7.1f} {st['crop']:>5.1f} {st['infer']:>6.1f} "
+            f"{st['decode']:>7.1f} {r.batched_ms:>11.1f} {r.one_by_one_ms:>14.1f}"
+        )
+    return "\n".join(lines)
+
+
 def soak(variant: str, config: str, frames, n_frames: int, every: int = 1000) -> dict:
-    """Run ``n_frames`` through the pipeline, sampling RSS; returns the samples and the growth."""
+    """Run ``n_frames`` through the pipeline (the frames looped, :data:`ASSUMED_FPS` apart), sampling RSS;
+    returns the samples and the growth."""
     model = init_deterministic(build_model(variant))
     runner = _make_runner(config, model)
     samples = []
     with PoseEstimator(runner=runner) as estimator:
         for i in range(n_frames):
-            estimator.process(frames[i % len(frames)], i / 30.0)
+            estimator.process(frames[i % len(frames)], i / ASSUMED_FPS)
             if i % every == 0 or i == n_frames - 1:
                 samples.append((i, round(_rss_mb(), 1)))
     settled = samples[1][1] if len(samples) > 2 else samples[0][1]
@@ -203,41 +315,49 @@ def soak(variant: str, config: str, frames, n_frames: int, every: int = 1000) ->
     }
 
 
-def read_frames(path: str, limit: int) -> list[np.ndarray]:
-    """Up to ``limit`` frames of a video file."""
-    import cv2
-
-    capture = cv2.VideoCapture(path)
-    frames = []
-    while len(frames) < limit:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    if not frames:
+def read_video(path: str, limit: int) -> tuple[list[np.ndarray], list[float]]:
+    """Up to ``limit`` frames of a video file, and their times in seconds."""
+    try:
+        decoded = [(t_s, image) for _, t_s, image in read_frames(path, stop=limit)]
+    except VideoError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    if not decoded:
         raise SystemExit(f"error: {path} holds no readable video frames")
-    return frames
+    return [image for _, image in decoded], [t_s for t_s, _ in decoded]
 
 
 def machine_description() -> dict:
+    """The machine a table comes from: CPU model, cores, the ISA flags that pick kernels, GPU, versions."""
+    here = autoselect.machine(gpu_name())
+    flags = autoselect.cpu_flags()
     info = {
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": here["cpu"] or platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
-        "torch": torch_version(),
+        "isa": [f for f in ISA_FLAGS if f in flags],
+        "bf16_native": here["bf16_native"],
+        **{name: v for name, v in here["versions"].items() if v},
         "python": platform.python_version(),
     }
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    info["cpu"] = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    if gpu_name():
-        info["gpu"] = gpu_name()
+    if here["gpu"]:
+        info["gpu"] = here["gpu"]
     return info
+
+
+def seed_auto(rows: list[BenchRow]) -> dict[str, str]:
+    """Seed ``auto``'s cache with the fastest backend of each (variant, device, precision) measured completely.
+
+    Returns:
+        "variant/device/precision" -> what ``auto`` will now choose, in words.
+    """
+    measured = {(r.variant, r.backend, r.device, r.precision): r.model_ms_median for r in rows if r.backend != EAGER}
+    seeded = {}
+    for device in sorted({key[2] for key in measured}):
+        on_device = {k: ms for k, ms in measured.items() if k[2] == device}
+        description = autoselect.machine(gpu_name() if device == "cuda" else None)
+        for variant, _, precision in autoselect.seed(cache_dir(), on_device, description):
+            choice = autoselect.lookup(cache_dir(), variant, device, precision, description)
+            seeded[f"{variant}/{device}/{precision}"] = choice.describe()
+    return seeded
 
 
 def format_table(rows: list[BenchRow]) -> str:
@@ -292,35 +412,58 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="also run N frames through the first variant and config, sampling memory",
     )
+    parser.add_argument(
+        "--people",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="also measure end to end with N people per frame (e.g. --people 1 5): scenes built from real photos, "
+        "first config only",
+    )
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--no-seed", action="store_true", help="leave auto's cache of backend choices as it is")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.threads:
         set_cpu_threads(args.threads)
     configs = args.configs or [*CPU_CONFIGS, *(CUDA_CONFIGS if cuda_available() else ())]
-    frames = read_frames(args.video, args.frames) if args.video else list(moving_person_frames(args.frames))
+    if args.video:
+        frames, timestamps_s = read_video(args.video, args.frames)
+    else:
+        frames, timestamps_s = list(moving_person_frames(args.frames)), None
     rows = run_benchmark(
         args.variants,
         configs,
         frames,
+        timestamps_s=timestamps_s,
         model_iters=args.model_iters,
         detect_every=args.detect_every,
         e2e=not args.no_e2e,
     )
     machine = machine_description()
+    clock = "its own timestamps" if args.video else f"taken as {ASSUMED_FPS:g} fps"
     print(
         f"# {machine}  frames: {len(frames)} {frames[0].shape[1]}x{frames[0].shape[0]} "
-        f"({args.video or 'generated moving person'}), detect_every={args.detect_every}"
+        f"({args.video or 'generated moving person'}, {clock}), detect_every={args.detect_every}"
     )
     print(format_table(rows))
+    seeded = {} if args.no_seed else seed_auto(rows)
+    for key, described in seeded.items():
+        print(f"# auto for {key}, seeded: {described}")
     report = {
         "machine": machine,
         "frames": len(frames),
         "video": args.video,
         "detect_every": args.detect_every,
         "rows": [asdict(r) for r in rows],
+        "auto_seeded": seeded,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    if args.people:
+        crowd = crowd_benchmark(args.variants, configs[0], args.people, args.frames, args.detect_every)
+        print(format_crowd(crowd))
+        report["people"] = [asdict(r) for r in crowd]
     if args.soak:
         report["soak"] = soak(args.variants[0], configs[0], frames, args.soak)
         print(f"# soak: {report['soak']}")

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..blazepose import SHARED_JOINTS
-from ..detect import Detection, MediaPipePoseDetector
+from ..detect import Detection, create_detector
 from ..estimator import BLAZEPOSE, PoseEstimator
+from ..estimator import STAGES as ESTIMATOR_STAGES
 from ..metrics import jitter, mean_distance
 from ..model.flops import measure_gmacs
 from ..model.topdown import infer_boxes
 from ..model.variants import VARIANTS
+from ..skeleton import NUM_JOINTS
 
 __all__ = [
     "SharedDetections",
@@ -28,9 +30,11 @@ __all__ = [
     "agreement",
     "pareto_front",
     "STAGES",
+    "ASSUMED_FPS",
 ]
 
-STAGES = ("detect", "crop", "infer", "decode")
+STAGES = tuple(s for s in ESTIMATOR_STAGES if s != "total")  # the parts, stacked in the charts
+ASSUMED_FPS = 30.0  # the rate of frames given without timestamps (generated clips, a snapshot)
 
 
 class SharedDetections:
@@ -64,8 +68,15 @@ class Measurement:
     stage_ms: dict = field(default_factory=dict)  # stage -> (F,) ms
     total_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
     model_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    keypoints_2d: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 2)))
-    keypoints_rel: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 3)))
+    keypoints_2d: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS, 2)))
+    keypoints_rel: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS, 3)))
+    confidence: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS)))
+    people: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # (F,) people found per frame
+
+    @property
+    def ms_per_person(self) -> float:
+        """End-to-end milliseconds per person found (how the cost grows with a crowd)."""
+        return float(np.sum(self.total_ms) / max(int(np.sum(self.people)), 1))
 
     @property
     def e2e_fps(self) -> float:
@@ -85,47 +96,59 @@ def compare(
     names: Sequence[str],
     make_estimator: Callable[[str, SharedDetections | None], PoseEstimator],
     *,
+    timestamps_s: Sequence[float] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Measurement]:
     """Run every estimator in ``names`` on ``frames`` and measure it.
 
+    Timings cover every person in each frame (ConvNeXtPose crops them all in one call); the keypoints
+    kept for agreement and jitter are each frame's first person (the lowest track id).
+
     Args:
         frames: BGR frames, in order.
+        timestamps_s: each frame's time in seconds (default: :data:`ASSUMED_FPS` apart).
         names: "XS", "S", "M", "L", "BlazePose".
         make_estimator: builds an estimator for a name with the given detector
             (None for BlazePose), e.g. around a cached runner.
         progress: called with (name, frames done, frames) as it goes.
     """
-    detector = MediaPipePoseDetector(static_image_mode=False)
+    detector = create_detector()
     detections, detect_ms = [], []
     for frame in frames:
         t0 = time.perf_counter()
         detections.append(detector.detect(frame))
         detect_ms.append((time.perf_counter() - t0) * 1e3)
     detector.close()
-    timestamps = [i / 30.0 for i in range(len(frames))]
+    timestamps = list(timestamps_s) if timestamps_s is not None else [i / ASSUMED_FPS for i in range(len(frames))]
+    if len(timestamps) != len(frames):
+        raise ValueError(f"{len(timestamps)} timestamps for {len(frames)} frames")
     results = {}
     for name in names:
         is_blazepose = name == BLAZEPOSE
         shared = None if is_blazepose else SharedDetections(detections)
         with make_estimator(name, shared) as estimator:
-            estimator.process(frames[0], 0.0)  # warm-up: first-call costs (graph init, allocation) are not speed
+            # warm-up: first-call costs (graph init, allocation) are not speed
+            estimator.process(frames[0], timestamps[0])
             estimator.reset()  # and the shared detections, back to the first frame
             m = Measurement(name, estimator.trained, estimator.backend, estimator.device, estimator.precision)
             stage = {s: [] for s in STAGES}
-            kp2d, rel = [], []
+            kp2d, rel, conf, people = [], [], [], []
             for i, (frame, t) in enumerate(zip(frames, timestamps)):
                 result = estimator.process(frame, t)
                 for s in STAGES:
-                    stage[s].append(result.timings_ms[s] + (detect_ms[i] if s == "detect" and shared else 0.0))
+                    shared_ms = detect_ms[i] if s == "detect" and shared and result.detected else 0.0
+                    stage[s].append(result.timings_ms[s] + shared_ms)
+                people.append(len(result.people))
                 person = result.people[0] if result.people else None
-                kp2d.append(person.keypoints_2d if person else _nan_pose((18, 2)))
-                rel.append(person.keypoints_rel if person else _nan_pose((18, 3)))
+                kp2d.append(person.keypoints_2d if person else _nan_pose((NUM_JOINTS, 2)))
+                rel.append(person.keypoints_rel if person else _nan_pose((NUM_JOINTS, 3)))
+                conf.append(person.confidence if person else np.zeros(NUM_JOINTS))
                 if progress:
                     progress(name, i + 1, len(frames))
             m.stage_ms = {s: np.array(v) for s, v in stage.items()}
             m.total_ms = sum(m.stage_ms.values())
-            m.keypoints_2d, m.keypoints_rel = np.stack(kp2d), np.stack(rel)
+            m.keypoints_2d, m.keypoints_rel, m.confidence = np.stack(kp2d), np.stack(rel), np.stack(conf)
+            m.people = np.array(people)
             m.model_ms = _model_only_ms(estimator, frames, detections) if not is_blazepose else m.stage_ms["infer"]
         results[name] = m
     return results
@@ -145,8 +168,9 @@ def _model_only_ms(estimator: PoseEstimator, frames, detections) -> np.ndarray:
 
 
 def reference_for(measurements: dict[str, Measurement]) -> str | None:
-    """The largest trained ConvNeXtPose size among the results, else the largest size."""
-    sizes = [n for n in reversed(VARIANTS) if n in measurements]
+    """The most accurate (paper MPJPE) trained ConvNeXtPose size among the results, as
+    :func:`pose.default_estimator` picks; else the most accurate size."""
+    sizes = sorted((n for n in VARIANTS if n in measurements), key=lambda n: VARIANTS[n].mpjpe_mm)
     trained = [n for n in sizes if measurements[n].trained]
     return (trained or sizes or [None])[0]
 

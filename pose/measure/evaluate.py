@@ -33,7 +33,7 @@ from ..metrics import mpjpe, pa_mpjpe
 from ..model.topdown import infer_boxes
 from ..skeleton import EVAL_JOINTS, JOINT_NAMES, ROOT
 
-__all__ = ["ACTIONS", "Sample", "load_samples", "evaluate", "network_predictor", "main"]
+__all__ = ["ACTIONS", "Sample", "load_samples", "evaluate", "evaluate_folder", "network_predictor", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,15 @@ def network_predictor(runner, flip_test: bool = False) -> Callable[[Sample], np.
         )[1]
 
     return predict
+
+
+def evaluate_folder(data_dir, runner, *, flip_test: bool = False) -> dict:
+    """Overall MPJPE / PA-MPJPE of ``runner`` on the Human3.6M test set in ``data_dir`` (reference layout).
+
+    Raises:
+        FileNotFoundError, ValueError, KeyError: for a folder that is not that layout.
+    """
+    return evaluate(load_samples(data_dir), network_predictor(runner, flip_test))["overall"]
 
 
 def evaluate(samples, predict: Callable[[Sample], np.ndarray], *, procrustes_scale: bool = False) -> dict:

@@ -3,7 +3,8 @@
 Torch is imported here and nowhere else in :mod:`pose` (an import-linter contract checks it).
 """
 
-from .backends import BACKENDS, PRECISIONS, Runner, create_runner
+from .autoselect import AutoChoice, native_bf16
+from .backends import BACKEND_LABELS, BACKENDS, PRECISIONS, Runner, create_runner
 from .checkpoints import CheckpointError, detect_variant, filter_state_dict, load_checkpoint, read_state_dict
 from .device import DEVICES, cuda_available, gpu_name, resolve_device
 from .load import load_model, load_runner
@@ -22,9 +23,11 @@ from .weights import (
 
 __all__ = [
     "BACKENDS",
+    "BACKEND_LABELS",
     "DEVICES",
     "PRECISIONS",
     "VARIANTS",
+    "AutoChoice",
     "CheckpointError",
     "ConvNeXtPose",
     "CropOutput",
@@ -47,6 +50,7 @@ __all__ = [
     "load_checkpoint",
     "load_model",
     "load_runner",
+    "native_bf16",
     "read_state_dict",
     "resolve_device",
     "soft_argmax",

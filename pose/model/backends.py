@@ -12,16 +12,21 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from .device import resolve_device
+from .device import gpu_name, resolve_device
 from .fusion import fold_batchnorm, optimize_for_inference
 from .network import ConvNeXtPose
 
+if TYPE_CHECKING:
+    from .autoselect import AutoChoice
+
 __all__ = [
     "BACKENDS",
+    "BACKEND_LABELS",
     "PRECISIONS",
     "Runner",
     "TorchRunner",
@@ -35,7 +40,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
+BACKENDS = ("auto", "torch", "onnxruntime", "openvino")  # "auto": see pose.model.autoselect
+BACKEND_LABELS = {
+    "auto": "auto (fastest here)",
+    "torch": "PyTorch",
+    "onnxruntime": "ONNX Runtime",
+    "openvino": "OpenVINO",
+}
 PRECISIONS = ("fp32", "bf16", "fp16")
 CACHE_ENV = "CONVNEXTPOSE_CACHE"
 EXPORT_REVISION = "r3"  # bump when the exported graph changes, so stale cached exports are not reused
@@ -52,6 +63,7 @@ class Runner:
     backend: str = ""
     device: str = "cpu"
     precision: str = "fp32"
+    auto: AutoChoice | None = None  # set when backend="auto" chose this runner
 
     def __init__(self, model: ConvNeXtPose, checkpoint: Path | None = None) -> None:
         self.variant = model.variant
@@ -234,7 +246,9 @@ class OpenVinoRunner(Runner):
         if batch_size not in self._requests:
             graph = self._core.read_model(self._path)
             graph.reshape({graph.inputs[0]: [batch_size, 3, *self.variant.input_size]})
-            self._requests[batch_size] = self._core.compile_model(graph, "CPU", self._config).create_infer_request()
+            compiled = self._core.compile_model(graph, "CPU", self._config)
+            check_openvino_precision(self.precision, compiled.get_property("INFERENCE_PRECISION_HINT"))
+            self._requests[batch_size] = compiled.create_infer_request()
         return self._requests[batch_size]
 
     def _run(self, batch):
@@ -242,15 +256,21 @@ class OpenVinoRunner(Runner):
         return outputs[0].copy(), outputs[1].copy()
 
 
+def check_openvino_precision(asked: str, compiled_hint) -> None:
+    """Raise unless OpenVINO compiled the precision asked for (on a CPU without native bf16 it runs fp32).
+
+    Raises:
+        ValueError: bf16 asked for, another precision compiled.
+    """
+    runs = str(getattr(compiled_hint, "get_type_name", lambda: compiled_hint)())
+    if asked == "bf16" and runs != "bf16":
+        raise ValueError(
+            f"bf16 was asked for, but OpenVINO runs {runs} on this CPU (no native bf16: AVX-512 BF16 or AMX); "
+            "choose fp32, or auto"
+        )
+
+
 _RUNNERS = {"torch": TorchRunner, "onnxruntime": OnnxRuntimeRunner, "openvino": OpenVinoRunner}
-
-
-def _openvino_available() -> bool:
-    try:
-        import openvino  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def create_runner(
@@ -264,8 +284,9 @@ def create_runner(
     """Build the runner for ``model``.
 
     ``checkpoint`` is the file the weights came from (None: untrained), kept as ``runner.checkpoint``.
-    ``backend="auto"`` takes PyTorch (fp16 unless fp32 is asked for) on CUDA,
-    and on the CPU OpenVINO when installed, else ONNX Runtime.
+    ``backend="auto"`` takes the backend measured fastest for this variant, device and precision on this
+    machine (measured on first use, then remembered: :mod:`pose.model.autoselect`); ``runner.auto`` says
+    what was chosen and why.
 
     Raises:
         ValueError: for an unknown backend, device or precision, or one the
@@ -275,12 +296,22 @@ def create_runner(
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     if backend == "auto":
-        if device == "cuda":
-            backend = "torch"
-        elif precision == "fp16":
-            raise ValueError("fp16 runs on CUDA only; on CPU use bf16")
-        else:
-            backend = "openvino" if _openvino_available() else ("torch" if precision == "bf16" else "onnxruntime")
+        from . import autoselect  # here: autoselect reads this module's tables
+
+        def build(chosen: str, runs: str) -> Runner:
+            return _RUNNERS[chosen](model, device=device, precision=runs, checkpoint=checkpoint)
+
+        runner, choice = autoselect.choose(
+            model.variant.name,
+            model.variant.input_size,
+            device,
+            precision,
+            build,
+            cache_dir(),
+            gpu=gpu_name() if device == "cuda" else None,
+        )
+        runner.auto = choice
+        return runner
     if backend not in _RUNNERS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     return _RUNNERS[backend](model, device=device, precision=precision, checkpoint=checkpoint)

@@ -13,6 +13,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -23,18 +24,50 @@ import torch
 from .network import ConvNeXtPose
 from .variants import VARIANTS, Variant
 
-__all__ = ["CheckpointError", "filter_state_dict", "detect_variant", "read_state_dict", "load_checkpoint"]
+__all__ = [
+    "CHECKPOINT_SUFFIXES",
+    "READABLE_SUFFIXES",
+    "MAX_CHECKPOINT_BYTES",
+    "CheckpointError",
+    "filter_state_dict",
+    "detect_variant",
+    "read_state_dict",
+    "load_checkpoint",
+]
 
 log = logging.getLogger(__name__)
 
+# The one home of checkpoint file names: everything else derives from these two tuples.
+CHECKPOINT_SUFFIXES = (".pth.tar", ".tar", ".pth", ".pt", ".ckpt", ".bin")
+"""A ``torch.save`` file, however its publisher named it."""
+READABLE_SUFFIXES = (*CHECKPOINT_SUFFIXES, ".zip")
+"""What :func:`read_state_dict` reads: a checkpoint, or a zip archive holding one."""
+
+MAX_CHECKPOINT_BYTES = 512 * 2**20
+"""The most a checkpoint may hold, unpacked. ConvNeXtPose-L with its optimizer state is ~100 MB; a file
+(or an archive member) over this is refused before it is read, so a zip bomb never reaches memory."""
+
+_CHUNK_BYTES = 2**20
 _WRAPPER_KEYS = ("network", "state_dict", "model")
 _POSITIONAL_HEAD = re.compile(r"^(head\.deconv_layers_\d)\.([012])\.")
 _HEAD_LAYER_NAMES = {"0": "dwconv", "1": "norm", "2": "pwconv"}
-_CHECKPOINT_SUFFIXES = (".pth.tar", ".pth", ".pt", ".tar", ".ckpt", ".bin")
+# torch words a refused global differently across versions:
+# "Unsupported global: GLOBAL io.open was not an allowed global" (2.4-2.12),
+# "Trying to load unsupported GLOBAL posix.system whose module posix is blocked" (2.13).
+_REFUSED_GLOBAL = re.compile(r"unsupported (?:global: )?GLOBAL ([\w.]+)", re.IGNORECASE)
 
 
 class CheckpointError(ValueError):
-    """A file is not a usable ConvNeXtPose checkpoint; the message says why."""
+    """A file is not a usable ConvNeXtPose checkpoint; the message says why.
+
+    Attributes:
+        reason: why, without the file name.
+        file: the file's name, when one is known.
+    """
+
+    def __init__(self, reason: str, file: str | None = None) -> None:
+        super().__init__(f"{file}: {reason}" if file else reason)
+        self.reason, self.file = reason, file
 
 
 def filter_state_dict(checkpoint: Mapping) -> dict[str, torch.Tensor]:
@@ -106,29 +139,41 @@ def detect_variant(state_dict: Mapping[str, torch.Tensor]) -> Variant:
     raise CheckpointError(f"shapes of no known variant (XS, S, M, L): {_few(wrong)}")
 
 
-def read_state_dict(source: str | Path | IO[bytes]) -> dict[str, torch.Tensor]:
+def read_state_dict(
+    source: str | Path | IO[bytes], *, name: str | None = None, max_bytes: int = MAX_CHECKPOINT_BYTES
+) -> dict[str, torch.Tensor]:
     """Read a checkpoint file (or a zip archive holding one) into reference-named tensors.
 
     Args:
-        source: a path or a binary file object.
+        source: a path or a binary file object (an upload: its ``name`` names it in messages).
+        name: the file's name in messages, when ``source`` does not carry one.
+        max_bytes: the most the checkpoint may hold, unpacked; larger files and archive
+            members are refused before they are read.
 
     Raises:
-        CheckpointError: the file is missing, empty, truncated, not a
+        CheckpointError: the file is missing, empty, too large, truncated, not a
             checkpoint, or holds objects other than tensors (a pickle that
-            wants to run code is refused, never run).
+            wants to run code is refused, never run). ``file`` names it.
     """
-    name = getattr(source, "name", str(source))
-    data = _read_bytes(source, name)
-    if not data:
-        raise CheckpointError(f"{Path(name).name}: the file is empty")
-    data, inner = _unwrap_archive(data, name)
+    file = _display_name(source, name)
+    try:
+        data = _read_capped(source, max_bytes)
+        if not data:
+            raise CheckpointError("the file is empty")
+        data, member = _unwrap_archive(data, max_bytes)
+    except CheckpointError as exc:
+        raise CheckpointError(exc.reason, file) from None
+    where = f" ({member} in the archive)" if member else ""
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types; each becomes a clear message
-        raise CheckpointError(f"{Path(inner).name}: {_describe_load_error(exc)}") from None
+        raise CheckpointError(_describe_load_error(exc) + where, file) from None
     if not isinstance(obj, Mapping):
-        raise CheckpointError(f"{Path(inner).name}: holds a {type(obj).__name__}, not a state dict")
-    return filter_state_dict(obj)
+        raise CheckpointError(f"holds a {type(obj).__name__}, not a state dict{where}", file)
+    try:
+        return filter_state_dict(obj)
+    except CheckpointError as exc:
+        raise CheckpointError(exc.reason + where, file) from None
 
 
 def load_checkpoint(source: str | Path | IO[bytes], device: str | torch.device = "cpu") -> ConvNeXtPose:
@@ -138,61 +183,124 @@ def load_checkpoint(source: str | Path | IO[bytes], device: str | torch.device =
         The eval-mode model, its ``variant`` set.
 
     Raises:
-        CheckpointError: see :func:`read_state_dict` and :func:`detect_variant`.
+        CheckpointError: see :func:`read_state_dict` and :func:`detect_variant`; ``file`` names the file.
     """
     state = read_state_dict(source)
-    variant = detect_variant(state)
+    try:
+        variant = detect_variant(state)
+    except CheckpointError as exc:
+        raise CheckpointError(exc.reason, _display_name(source, None)) from None
     model = ConvNeXtPose(variant)
     model.load_state_dict(state, strict=True)
-    log.info("loaded ConvNeXtPose-%s from %s", variant.name, getattr(source, "name", source))
+    log.info("loaded ConvNeXtPose-%s from %s", variant.name, _display_name(source, None))
     return model.to(device).eval()
 
 
-def _read_bytes(source: str | Path | IO[bytes], name: str) -> bytes:
+def _display_name(source: str | Path | IO[bytes], name: str | None) -> str:
+    if name:
+        return name
     if hasattr(source, "read"):
-        return source.read()
+        named = getattr(source, "name", None)
+        return Path(named).name if isinstance(named, str | Path) and str(named) else "the uploaded file"
+    return Path(source).name
+
+
+def _too_large(size: int, max_bytes: int, what: str = "the file") -> CheckpointError:
+    return CheckpointError(
+        f"refused: {what} holds {_mb(size)}, more than any ConvNeXtPose checkpoint (the limit is {_mb(max_bytes)})"
+    )
+
+
+def _read_capped(source: str | Path | IO[bytes], max_bytes: int) -> bytes:
+    """All of ``source``'s bytes, refusing before reading when it holds more than ``max_bytes``."""
+    if hasattr(source, "read"):
+        if source.seekable():
+            here = source.tell()
+            size = source.seek(0, io.SEEK_END) - here
+            source.seek(here)
+            if size > max_bytes:
+                raise _too_large(size, max_bytes)
+        return _read_chunks(source, max_bytes, "the file")
     path = Path(source)
     if not path.is_file():
-        raise CheckpointError(f"{path}: no such file")
-    return path.read_bytes()
+        raise CheckpointError(f"no such file ({path})")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise _too_large(size, max_bytes)
+    with path.open("rb") as fh:
+        return _read_chunks(fh, max_bytes, "the file")
 
 
-def _unwrap_archive(data: bytes, name: str) -> tuple[bytes, str]:
-    """Return the checkpoint bytes inside a plain zip archive, or ``data`` itself.
+def _read_chunks(fh: IO[bytes], max_bytes: int, what: str) -> bytes:
+    """Read ``fh`` to its end in chunks, stopping as soon as it passes ``max_bytes`` (whatever a header said)."""
+    out = bytearray()
+    while chunk := fh.read(_CHUNK_BYTES):
+        out += chunk
+        if len(out) > max_bytes:
+            raise _too_large(len(out), max_bytes, f"{what} (at least)")
+    return bytes(out)
 
-    A checkpoint written by ``torch.save`` is itself a zip (with a
-    ``data.pkl``); an archive *holding* one has a member named like a
-    checkpoint.
+
+def _unwrap_archive(data: bytes, max_bytes: int) -> tuple[bytes, str | None]:
+    """Return the checkpoint bytes inside a plain zip archive and the member's name, or ``(data, None)``.
+
+    A checkpoint written by ``torch.save`` is itself a zip (with a ``data.pkl``);
+    an archive *holding* one has a member named like a checkpoint. Either way the
+    sizes the zip declares are checked before anything is unpacked, and the member
+    is unpacked with a cap.
     """
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return data, name
+        return data, None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
             if any(m.filename.endswith("data.pkl") for m in members):
-                return data, name
-            candidates = [m for m in members if m.filename.lower().endswith(_CHECKPOINT_SUFFIXES)]
+                _check_declared(members, max_bytes)
+                return data, None
+            candidates = [m for m in members if m.filename.lower().endswith(CHECKPOINT_SUFFIXES)]
             if len(candidates) != 1:
                 raise CheckpointError(
-                    f"{Path(name).name}: a zip archive with {len(candidates)} checkpoint files "
-                    f"(expected one ending in {', '.join(_CHECKPOINT_SUFFIXES)}); it holds: "
+                    f"a zip archive with {len(candidates)} checkpoint files "
+                    f"(expected one ending in {', '.join(CHECKPOINT_SUFFIXES)}); it holds: "
                     f"{_few([m.filename for m in members])}"
                 )
-            return archive.read(candidates[0]), candidates[0].filename
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise CheckpointError(f"{Path(name).name}: damaged zip archive ({exc})") from None
+            member = candidates[0]
+            _check_declared([member], max_bytes)
+            with archive.open(member) as fh:
+                inner = _read_chunks(fh, max_bytes, member.filename)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError) as exc:
+        raise CheckpointError(f"damaged zip archive ({exc})") from None
+    if zipfile.is_zipfile(io.BytesIO(inner)):  # the torch.save zip inside: its own declared sizes
+        try:
+            with zipfile.ZipFile(io.BytesIO(inner)) as checkpoint:
+                _check_declared(checkpoint.infolist(), max_bytes)
+        except zipfile.BadZipFile:
+            pass  # torch.load says what is wrong with it
+    return inner, member.filename
+
+
+def _check_declared(members: list[zipfile.ZipInfo], max_bytes: int) -> None:
+    declared = sum(m.file_size for m in members)
+    if declared > max_bytes:
+        what = members[0].filename if len(members) == 1 else "the archive"
+        raise _too_large(declared, max_bytes, f"{what} (unpacked)")
 
 
 def _describe_load_error(exc: Exception) -> str:
     text = str(exc)
-    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+    found = _REFUSED_GLOBAL.search(text)
     if found:
-        return f"refused: the file wants to run code or build objects ({found[1]}), which a checkpoint never needs"
+        return f"refused: the file wants to run code ({found[1]}); a checkpoint never needs to, so it was not run"
     if "Unsupported operand" in text:
         return "not a PyTorch checkpoint (pickle data a checkpoint never holds; refused without running it)"
     if "central directory" in text or "failed reading" in text or isinstance(exc, EOFError) or "truncated" in text:
         return "truncated or damaged checkpoint (the file ends early)"
-    return f"not a PyTorch checkpoint ({type(exc).__name__}: {text.splitlines()[0][:120] if text else 'unreadable'})"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "unreadable")
+    return f"not a PyTorch checkpoint ({type(exc).__name__}: {first[:160]})"
+
+
+def _mb(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:,.0f} MB" if n_bytes >= 2**20 else f"{n_bytes:,} bytes"
 
 
 def _few(items, limit: int = 4) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import torch
 
+from .checkpoints import READABLE_SUFFIXES
+
 __all__ = [
     "store_checkpoint",
     "deterministic_state_dict",
@@ -57,7 +59,6 @@ def init_deterministic(model: torch.nn.Module) -> torch.nn.Module:
 
 WEIGHTS_DIR_ENV = "CONVNEXTPOSE_WEIGHTS"
 DEFAULT_WEIGHTS_DIR = "models"
-CHECKPOINT_SUFFIXES = (".pth.tar", ".tar", ".pth", ".pt", ".zip")
 
 
 def weights_dir() -> Path:
@@ -73,8 +74,9 @@ def checkpoint_path(variant: str, folder: Path | None = None) -> Path:
 def find_checkpoint(variant: str, folder: Path | None = None) -> Path | None:
     """The checkpoint file for ``variant`` in ``folder``, if any.
 
-    Matches ``ConvNeXtPose_<V>`` with any checkpoint suffix (as the authors'
-    download folder names them), case-insensitively.
+    Matches ``ConvNeXtPose_<V>`` with any suffix :func:`~pose.model.checkpoints.read_state_dict`
+    reads (:data:`~pose.model.checkpoints.READABLE_SUFFIXES`, as the authors' download folder
+    names them), case-insensitively.
     """
     folder = folder or weights_dir()
     if not folder.is_dir():
@@ -82,7 +84,7 @@ def find_checkpoint(variant: str, folder: Path | None = None) -> Path | None:
     stem = f"convnextpose_{variant}".lower()
     for path in sorted(folder.iterdir()):
         name = path.name.lower()
-        if path.is_file() and any(name == stem + suffix for suffix in CHECKPOINT_SUFFIXES):
+        if path.is_file() and any(name == stem + suffix for suffix in READABLE_SUFFIXES):
             return path
     return None
 

@@ -1,27 +1,40 @@
-"""Video files: reading, the whole-file pipeline, exports, and ``python -m pose.video``."""
+"""Video files: reading and writing (io), streaming exports (export), the whole-file pipeline (process),
+``python -m pose.video`` (__main__) and ``python -m pose.batch`` (batch, on Ray)."""
 
-from .process import (
-    CSV_COLUMNS,
-    Mp4Writer,
-    VideoError,
-    VideoInfo,
-    VideoRun,
-    main,
-    probe,
-    process_video,
-    read_frames,
-    write_keypoints_csv,
-)
+from .export import CSV_COLUMNS, KeypointsCsv, KeypointsJson, Track, read_track
+from .io import VIDEO_SUFFIXES, Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames
+from .outcome import Outcome, process_one, write_zip
+from .process import OUTPUT_NAMES, Progress, VideoRun, process_video
+from .settings import VideoSettings
 
 __all__ = [
     "CSV_COLUMNS",
+    "OUTPUT_NAMES",
+    "VIDEO_SUFFIXES",
+    "KeypointsCsv",
+    "KeypointsJson",
     "Mp4Writer",
+    "Outcome",
+    "Progress",
+    "ReadReport",
+    "Track",
     "VideoError",
     "VideoInfo",
     "VideoRun",
+    "VideoSettings",
+    "incompleteness",
     "main",
     "probe",
+    "process_one",
     "process_video",
     "read_frames",
-    "write_keypoints_csv",
+    "read_track",
+    "write_zip",
 ]
+
+
+def main(argv=None) -> int:
+    """``python -m pose.video``'s entry point."""
+    from .__main__ import main as _main
+
+    return _main(argv)

@@ -1,480 +1,238 @@
-"""Video files in and out, and the whole-file pipeline: ``python -m pose.video INPUT --variant XS --out DIR``.
+"""The whole-file pipeline: frames in, poses, the annotated MP4 and the keypoint exports out, streaming.
 
-Reading and writing go through PyAV (the FFmpeg that the WebRTC stack
-already brings): rotation metadata is honoured, timestamps are kept as they
-are (variable frame rates included), and the annotated result is H.264 /
-yuv420p MP4, which every browser plays. Frames stream through: memory stays
-bounded whatever the video's length.
+Memory stays flat whatever the video's length: a frame is read, estimated,
+drawn, encoded and exported, then dropped; only counters are kept (measured:
+see docs/batch.md). Progress goes to the caller as immutable snapshots.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
 import logging
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
-import av
 import numpy as np
 
-from ..estimator import PoseEstimator, PoseResult
-from ..render import draw_message, draw_person
+from ..estimator import PoseEstimator
+from ..render import draw_message, draw_people
 from ..skeleton import JOINT_NAMES
+from .export import KeypointsCsv, KeypointsJson
+from .io import Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames, replace_atomically
+from .settings import VideoSettings
 
-__all__ = [
-    "VideoError",
-    "VideoInfo",
-    "probe",
-    "read_frames",
-    "Mp4Writer",
-    "VideoRun",
-    "process_video",
-    "write_keypoints_csv",
-    "CSV_COLUMNS",
-    "main",
-]
+__all__ = ["Progress", "VideoRun", "process_video", "OUTPUT_NAMES"]
 
 log = logging.getLogger(__name__)
 
-CSV_COLUMNS = ("frame", "time", "joint", "x_px", "y_px", "x_mm", "y_mm", "z_mm", "confidence")
-
-
-_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "gif", "tiff_pipe"}
-
-
-class VideoError(ValueError):
-    """A file that cannot be used as a video; the message says why."""
+OUTPUT_NAMES = {"video": "annotated.mp4", "csv": "keypoints.csv", "json": "keypoints.json"}
 
 
 @dataclass(frozen=True)
-class VideoInfo:
-    """What a video file is."""
+class Progress:
+    """A snapshot of a run in progress (a new one after every batch of frames)."""
 
-    duration_s: float
-    fps: float
-    width: int  # as displayed (after rotation)
-    height: int
-    codec: str
-    rotation: int  # degrees, counter-clockwise, applied when reading
-    frame_count: int  # from the container; an estimate for some formats
-    size_bytes: int
-    container: str
+    estimator: str
+    frames_done: int
+    frames_total: int  # an estimate when not total_exact
+    total_exact: bool
+    frames_with_person: int
+    wall_s: float
 
+    @property
+    def fraction(self) -> float:
+        return min(self.frames_done / max(self.frames_total, 1), 1.0)
 
-def _open(path: str | Path):
-    path = Path(path)
-    if not path.is_file():
-        raise VideoError(f"{path.name}: no such file")
-    size = path.stat().st_size
-    if size == 0:
-        raise VideoError(f"{path.name}: the file is empty")
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise VideoError(f"{path.name}: not a video file FFmpeg can read ({exc.__class__.__name__})") from None
-    if not container.streams.video:
-        container.close()
-        raise VideoError(f"{path.name}: holds no video stream")
-    if container.format.name in _IMAGE_FORMATS or container.format.name.endswith("_pipe"):
-        kind = container.format.name.removesuffix("_pipe")
-        container.close()
-        raise VideoError(f"{path.name}: an image ({kind}), not a video")
-    stream = container.streams.video[0]
-    if stream.codec_context is None:
-        tag = getattr(stream, "codec_tag", "") or "unknown"
-        container.close()
-        raise VideoError(f"{path.name}: its video codec ({tag}) is not supported; re-encode it as H.264 MP4")
-    return container, size
+    @property
+    def fps(self) -> float:
+        return self.frames_done / self.wall_s if self.wall_s > 0 else 0.0
 
 
-def probe(path: str | Path) -> VideoInfo:
-    """Describe a video file by decoding its header and first frame.
-
-    Raises:
-        VideoError: empty, not a video, no video stream, an unsupported codec,
-            or no decodable frame.
-    """
-    container, size = _open(path)
-    try:
-        stream = container.streams.video[0]
-        codec = stream.codec_context.name
-        try:
-            first = next(container.decode(stream))
-        except StopIteration:
-            raise VideoError(f"{Path(path).name}: no decodable video frame") from None
-        except av.error.FFmpegError as exc:
-            raise VideoError(f"{Path(path).name}: cannot decode its {codec} video ({exc.strerror or exc})") from None
-        rotation = int(getattr(first, "rotation", 0) or 0)
-        width, height = first.width, first.height
-        if rotation % 180:
-            width, height = height, width
-        fps = float(stream.average_rate or stream.guessed_rate or 0) or 30.0
-        duration = (
-            float(stream.duration * stream.time_base)
-            if stream.duration
-            else (container.duration / 1e6 if container.duration else 0.0)
-        )
-        frames = stream.frames or int(round(duration * fps))
-        return VideoInfo(duration, fps, width, height, codec, rotation, frames, size, container.format.name)
-    finally:
-        container.close()
-
-
-def _upright(image: np.ndarray, rotation: int) -> np.ndarray:
-    """Rotate by the display matrix's counter-clockwise angle, as players do."""
-    turns = int(round(rotation / 90.0)) % 4
-    return np.ascontiguousarray(np.rot90(image, k=turns)) if turns else image
-
-
-@dataclass
-class ReadReport:
-    """How reading went: frames decoded, and where and why it stopped early."""
-
-    frames: int = 0
-    stopped_early: str | None = None
-
-
-def read_frames(
-    path: str | Path, *, start: int = 0, stop: int | None = None, stride: int = 1, report: ReadReport | None = None
-) -> Iterator[tuple[int, float, np.ndarray]]:
-    """Yield (frame index, time in seconds, upright BGR frame) for frames start, start+stride, ... < stop.
-
-    A file that breaks off mid-way yields what decodes; ``report.stopped_early``
-    then says where it stopped.
-
-    Raises:
-        VideoError: when the file cannot be opened at all.
-    """
-    if stride < 1:
-        raise VideoError("stride must be at least 1")
-    report = report if report is not None else ReadReport()
-    container, _ = _open(path)
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        index = -1
-        try:
-            for frame in container.decode(stream):
-                index += 1
-                if stop is not None and index >= stop:
-                    break
-                if index < start or (index - start) % stride:
-                    continue
-                seconds = float(frame.time) if frame.time is not None else index / float(stream.average_rate or 30)
-                image = _upright(frame.to_ndarray(format="bgr24"), int(getattr(frame, "rotation", 0) or 0))
-                report.frames += 1
-                yield index, seconds, image
-        except (av.error.FFmpegError, ValueError) as exc:
-            report.stopped_early = f"decoding stopped at frame {index + 1}: {exc}"
-            log.warning("%s: %s", path, report.stopped_early)
-    finally:
-        container.close()
-
-
-class Mp4Writer:
-    """H.264 / yuv420p MP4 (plays in every browser), frames written as they come."""
-
-    def __init__(self, path: str | Path, fps: float, size: tuple[int, int], crf: int = 23) -> None:
-        width, height = size
-        self.path = Path(path)
-        self._container = av.open(str(self.path), "w", format="mp4")
-        rate = max(1, int(round(fps * 1000)))
-        from fractions import Fraction
-
-        self._stream = self._container.add_stream("libx264", rate=Fraction(rate, 1000))
-        # yuv420p needs even dimensions
-        self._stream.width, self._stream.height = width - width % 2, height - height % 2
-        self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(crf), "preset": "veryfast", "movflags": "+faststart"}
-        self.frames = 0
-
-    def write(self, image_bgr: np.ndarray) -> None:
-        image = image_bgr[: self._stream.height, : self._stream.width]
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
-        self.frames += 1
-
-    def close(self) -> None:
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
-
-    def __enter__(self) -> Mp4Writer:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-@dataclass
+@dataclass(frozen=True)
 class VideoRun:
-    """The outcome of :func:`process_video`, filled in as frames are processed.
-
-    Arrays are per processed frame: ``keypoints_2d`` (F, 18, 2) and the rest
-    NaN where nobody was found.
-    """
+    """The outcome of :func:`process_video`: counts, warnings and where the outputs are."""
 
     info: VideoInfo
     estimator: str
-    settings: dict
-    frame_indices: list = field(default_factory=list)
-    times_s: list = field(default_factory=list)
-    keypoints_2d: list = field(default_factory=list)
-    keypoints_3d: list = field(default_factory=list)
-    keypoints_rel: list = field(default_factory=list)
-    confidence: list = field(default_factory=list)
-    process_ms: list = field(default_factory=list)
-    frames_total: int = 0
+    trained: bool
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    frames_done: int = 0
+    frames_with_person: int = 0
+    people: int = 0  # distinct track ids seen
     cancelled: bool = False
-    stopped_early: str | None = None
-    trained: bool = True
+    stopped_early: str | None = None  # e.g. "the file breaks off at 4.4 s of 10.0 s"
+    wall_s: float = 0.0
     video_path: Path | None = None
     csv_path: Path | None = None
     json_path: Path | None = None
-    wall_s: float = 0.0
 
     @property
-    def frames_done(self) -> int:
-        return len(self.frame_indices)
+    def fps(self) -> float:
+        return self.frames_done / self.wall_s if self.wall_s > 0 else 0.0
 
     @property
-    def frames_with_person(self) -> int:
-        return int(sum(not np.isnan(k[0, 0]) for k in self.keypoints_2d))
-
-    def add(self, index: int, seconds: float, result: PoseResult, ms: float) -> None:
-        nan = np.full((18, 3), np.nan)
-        person = result.people[0] if result.people else None
-        self.frame_indices.append(index)
-        self.times_s.append(seconds)
-        self.keypoints_2d.append(person.keypoints_2d if person else nan[:, :2])
-        self.keypoints_3d.append(person.keypoints_3d if person else nan)
-        self.keypoints_rel.append(person.keypoints_rel if person else nan)
-        self.confidence.append(person.confidence if person else nan[:, 0])
-        self.process_ms.append(ms)
+    def outputs(self) -> tuple[Path, ...]:
+        return tuple(p for p in (self.video_path, self.csv_path, self.json_path) if p is not None)
 
 
-def write_keypoints_csv(run: VideoRun, path: Path) -> Path:
-    """One row per frame and joint: frame, time, joint, x_px, y_px, x_mm, y_mm, z_mm, confidence."""
-    with open(path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_COLUMNS)
-        for i, (index, seconds) in enumerate(zip(run.frame_indices, run.times_s)):
-            if np.isnan(run.keypoints_2d[i][0, 0]):
-                continue
-            for j, name in enumerate(JOINT_NAMES):
-                x, y = run.keypoints_2d[i][j]
-                cx, cy, cz = run.keypoints_3d[i][j]
-                writer.writerow(
-                    [
-                        index,
-                        f"{seconds:.4f}",
-                        name,
-                        f"{x:.2f}",
-                        f"{y:.2f}",
-                        f"{cx:.1f}",
-                        f"{cy:.1f}",
-                        f"{cz:.1f}",
-                        f"{run.confidence[i][j]:.4f}",
-                    ]
-                )
-    return path
-
-
-def write_keypoints_json(run: VideoRun, path: Path) -> Path:
-    """The video's metadata, the estimator, the settings and every frame's people."""
-    frames = []
-    for i, (index, seconds) in enumerate(zip(run.frame_indices, run.times_s)):
-        people = []
-        if not np.isnan(run.keypoints_2d[i][0, 0]):
-            people.append(
-                {
-                    "keypoints_2d_px": np.round(run.keypoints_2d[i], 2).tolist(),
-                    "keypoints_3d_mm": np.round(run.keypoints_3d[i], 1).tolist(),
-                    "keypoints_rel_mm": np.round(run.keypoints_rel[i], 1).tolist(),
-                    "confidence": np.round(run.confidence[i], 4).tolist(),
-                }
-            )
-        frames.append({"frame": index, "time": round(seconds, 4), "people": people})
-    payload = {
-        "video": asdict(run.info),
-        "estimator": run.estimator,
-        "trained": run.trained,
-        "settings": run.settings,
-        "joints": list(JOINT_NAMES),
-        "frames_processed": run.frames_done,
-        "cancelled": run.cancelled,
-        "stopped_early": run.stopped_early,
-        "frames": frames,
-    }
-    path.write_text(json.dumps(payload))
-    return path
+def _expected_frames(info: VideoInfo, settings: VideoSettings) -> int:
+    end = info.frame_count if settings.stop is None else min(settings.stop, info.frame_count)
+    return max(1, len(range(settings.start, max(end, settings.start + 1), settings.stride)))
 
 
 def process_video(
     path: str | Path,
-    estimator: PoseEstimator,
     out_dir: str | Path,
+    settings: VideoSettings | None = None,
     *,
-    start: int = 0,
-    stop: int | None = None,
-    stride: int = 1,
-    batch_size: int = 4,
-    draw: bool = True,
-    progress: Callable[[VideoRun], None] | None = None,
+    estimator: PoseEstimator | None = None,
+    progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
-    run: VideoRun | None = None,
 ) -> VideoRun:
-    """Run ``estimator`` over a video file, writing the annotated MP4, the CSV and the JSON to ``out_dir``.
+    """Run pose estimation over a video file; write annotated.mp4, keypoints.csv and keypoints.json to ``out_dir``.
 
-    Frames are read, batched (``batch_size`` crops per inference call) and
-    written out as they go. ``cancel`` stops after the current batch, keeping
-    what was done; a file that breaks off is processed as far as it decodes.
+    Frames are read, estimated ``settings.batch_size`` at a time, drawn,
+    encoded and exported as they go. Each output is written under a
+    ``.partial`` name and renamed when complete. ``cancel`` stops after the
+    current batch, keeping what was done; a file that breaks off is processed
+    as far as it decodes, and ``stopped_early`` says where it broke off.
+
+    Args:
+        settings: the estimator's settings and the frames taken (default: XS, every frame).
+        estimator: a ready estimator (shared runner); by default one is built
+            from ``settings`` and closed at the end.
 
     Raises:
         VideoError: when the file cannot be read as a video.
+        pose.CheckpointError, ValueError: when the estimator cannot be built.
     """
+    settings = settings or VideoSettings()
     info = probe(path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    end = min(stop, info.frame_count) if stop else info.frame_count
-    settings = {
-        "start": start,
-        "stop": stop,
-        "stride": stride,
-        "detect_every": estimator.detect_every,
-        "smoothing": estimator.smoothing,
-        "flip_test": estimator.flip_test,
-        "fov_deg": estimator.fov_deg,
-        "backend": estimator.backend,
-        "device": estimator.device,
-        "precision": estimator.precision,
+    own = estimator is None
+    estimator = settings.build() if own else estimator
+    try:
+        return _process(Path(path), out_dir, info, settings, estimator, progress, cancel)
+    finally:
+        if own:
+            estimator.close()
+
+
+def _process(path, out_dir, info, settings, estimator, progress, cancel) -> VideoRun:
+    ran_on = {"backend": estimator.backend, "device": estimator.device, "precision": estimator.precision}
+    record = MappingProxyType({**settings.as_dict(), "variant": estimator.variant, "ran_on": ran_on})
+    header = {
+        "video": {**info.__dict__},
+        "estimator": estimator.variant,
+        "trained": estimator.trained,
+        "settings": dict(record),
+        "joints": list(JOINT_NAMES),
     }
-    run = run or VideoRun(info, estimator.variant, settings)
-    run.info, run.estimator, run.settings, run.trained = info, estimator.variant, settings, estimator.trained
-    run.frames_total = max(1, len(range(start, max(end, start + 1), stride)))
-    fps_out = info.fps / stride
+    total, exact = _expected_frames(info, settings), info.frame_count_exact
+    video_path, csv_path, json_path = (out_dir / OUTPUT_NAMES[k] for k in ("video", "csv", "json"))
+    partial_video = video_path.with_name(video_path.name + ".partial")
     report = ReadReport()
+    with_person = 0
+    track_ids: set[int] = set()
+    cancelled = False
     estimator.reset()  # a new sequence: no track or smoothing carried over from another video
     started = time.perf_counter()
-    run.video_path = out_dir / "annotated.mp4"
-    with Mp4Writer(run.video_path, fps_out, (info.width, info.height)) as writer:
-        batch: list[tuple[int, float, np.ndarray]] = []
-
-        def flush() -> None:
-            t0 = time.perf_counter()
-            results = estimator.process_batch([f for _, _, f in batch], [s for _, s, _ in batch])
-            ms = (time.perf_counter() - t0) * 1e3 / len(batch)
-            for (index, seconds, frame), result in zip(batch, results):
-                run.add(index, seconds, result, ms)
-                if draw:
-                    for person in result.people:
-                        draw_person(frame, person.keypoints_2d)
-                    draw_message(
-                        frame,
-                        f"{estimator.variant} | frame {index}" + ("" if result.people else " | no person detected"),
-                    )
-                writer.write(frame)
-            batch.clear()
-            run.wall_s = time.perf_counter() - started
-            if progress:
-                progress(run)
-
-        for item in read_frames(path, start=start, stop=stop, stride=stride, report=report):
-            batch.append(item)
-            if len(batch) >= batch_size:
-                flush()
-                if cancel is not None and cancel.is_set():
-                    run.cancelled = True
-                    break
-        if batch:
-            flush()
-    run.stopped_early = report.stopped_early
-    if run.frames_done == 0:
-        run.video_path.unlink(missing_ok=True)
-        run.video_path = None
-        raise VideoError(
-            f"{Path(path).name}: no frame could be decoded"
-            + (f" ({report.stopped_early})" if report.stopped_early else "")
-        )
-    run.csv_path = write_keypoints_csv(run, out_dir / "keypoints.csv")
-    run.json_path = write_keypoints_json(run, out_dir / "keypoints.json")
-    run.wall_s = time.perf_counter() - started
-    return run
-
-
-def _progress_bar(run: VideoRun) -> None:
-    done, total = run.frames_done, run.frames_total
-    fps = done / run.wall_s if run.wall_s else 0.0
-    left = (total - done) / fps if fps else 0.0
-    filled = int(30 * min(done, total) / total)
-    sys.stderr.write(
-        f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} frames  {fps:5.1f} fps  {left:5.0f} s left"
-    )
-    sys.stderr.flush()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pose.video", description=__doc__.split("\n\n")[0])
-    parser.add_argument("input", help="a video file (mp4, mov, avi, mkv, webm)")
-    parser.add_argument("--variant", default="XS", help="XS, S, M, L or BlazePose")
-    parser.add_argument("--out", default="pose-output", help="folder for annotated.mp4, keypoints.csv, keypoints.json")
-    parser.add_argument("--backend", default="auto")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--precision", default="fp32")
-    parser.add_argument("--start", type=int, default=0, help="first frame")
-    parser.add_argument("--stop", type=int, default=None, help="stop before this frame")
-    parser.add_argument("--stride", type=int, default=1, help="process every Nth frame")
-    parser.add_argument("--no-smoothing", action="store_true")
-    parser.add_argument("--flip-test", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    csv_out, json_out = KeypointsCsv(csv_path), KeypointsJson(json_path, header)
+    writer = Mp4Writer(partial_video, info.fps, (info.width, info.height))
     try:
-        info = probe(args.input)
-        print(
-            f"{args.input}: {info.width}x{info.height} {info.codec}, {info.fps:.2f} fps, {info.duration_s:.1f} s, "
-            f"rotation {info.rotation}",
-            file=sys.stderr,
-        )
-        with PoseEstimator(
-            args.variant,
-            backend=args.backend,
-            device=args.device,
-            precision=args.precision,
-            smoothing=not args.no_smoothing,
-            flip_test=args.flip_test,
-        ) as estimator:
-            run = process_video(
-                args.input,
-                estimator,
-                args.out,
-                start=args.start,
-                stop=args.stop,
-                stride=args.stride,
-                progress=_progress_bar,
-            )
-    except (VideoError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    sys.stderr.write("\n")
-    if not run.trained:
-        print(
-            f"warning: ConvNeXtPose-{run.estimator} ran untrained weights: the skeleton is meaningless", file=sys.stderr
-        )
-    if run.stopped_early:
-        print(f"warning: {run.stopped_early}; the frames before it were processed", file=sys.stderr)
-    print(
-        f"{run.frames_done} frames ({run.frames_with_person} with a person) in {run.wall_s:.1f} s "
-        f"({run.frames_done / max(run.wall_s, 1e-9):.1f} fps) -> {run.video_path}, {run.csv_path}, {run.json_path}"
+        batch: list[tuple[int, float, np.ndarray]] = []
+        frames = read_frames(path, start=settings.start, stop=settings.stop, stride=settings.stride, report=report)
+        for item in frames:
+            batch.append(item)
+            if len(batch) < settings.batch_size:
+                continue
+            with_person += _estimate_batch(batch, estimator, settings, writer, csv_out, json_out, track_ids)
+            batch.clear()
+            if progress:
+                wall_s = time.perf_counter() - started
+                progress(Progress(estimator.variant, writer.frames, total, exact, with_person, wall_s))
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                frames.close()
+                break
+        if batch:
+            with_person += _estimate_batch(batch, estimator, settings, writer, csv_out, json_out, track_ids)
+            if progress:
+                wall_s = time.perf_counter() - started
+                progress(Progress(estimator.variant, writer.frames, total, exact, with_person, wall_s))
+        writer.close(_last_frame_duration(info, report, settings))
+    except BaseException:
+        for out in (csv_out, json_out):
+            out.discard()
+        writer.close()
+        partial_video.unlink(missing_ok=True)
+        raise
+    stopped_early = incompleteness(info, report)
+    if stopped_early and report.error:
+        log.warning("%s: %s (%s)", path.name, stopped_early, report.error)
+    if writer.frames == 0:
+        csv_out.discard()
+        json_out.discard()
+        partial_video.unlink(missing_ok=True)
+        raise VideoError(f"{path.name}: no frame could be decoded" + (f" ({stopped_early})" if stopped_early else ""))
+    wall_s = time.perf_counter() - started
+    json_out.close(
+        {
+            "frames_processed": writer.frames,
+            "frames_with_person": with_person,
+            "people": len(track_ids),
+            "cancelled": cancelled,
+            "stopped_early": stopped_early,
+            "wall_s": round(wall_s, 3),
+        }
     )
-    return 0
+    csv_out.close()
+    replace_atomically(partial_video, video_path)
+    return VideoRun(
+        info,
+        estimator.variant,
+        estimator.trained,
+        record,
+        writer.frames,
+        with_person,
+        len(track_ids),
+        cancelled,
+        stopped_early,
+        wall_s,
+        video_path,
+        csv_path,
+        json_path,
+    )
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _estimate_batch(batch, estimator, settings, writer, csv_out, json_out, track_ids) -> int:
+    """Estimate, draw, encode and export one batch of (index, seconds, frame); returns how many had someone."""
+    t0 = time.perf_counter()
+    results = estimator.process_batch([f for _, _, f in batch], [s for _, s, _ in batch])
+    ms = (time.perf_counter() - t0) * 1e3 / len(batch)
+    for (index, seconds, frame), result in zip(batch, results):
+        people = result.people
+        track_ids.update(p.track_id for p in people)
+        csv_out.write(index, seconds, people)
+        json_out.write(index, seconds, ms, people)
+        if settings.draw:
+            draw_people(frame, people)
+            draw_message(frame, f"{estimator.variant} | frame {index}" + ("" if people else " | no person detected"))
+        writer.write(frame, seconds)
+    return sum(bool(r.people) for r in results)
+
+
+def _last_frame_duration(info: VideoInfo, report: ReadReport, settings: VideoSettings) -> float:
+    """How long the last frame written lasts: until the next source frame, or the stream's end."""
+    step_s = settings.stride / info.fps
+    if report.last_yielded_s is None:
+        return step_s
+    if report.next_time_s is not None:
+        return max(report.next_time_s - report.last_yielded_s, 1e-3)
+    to_end_s = info.start_s + info.duration_s - report.last_yielded_s
+    return to_end_s if 0 < to_end_s <= step_s + 1.0 / info.fps else step_s

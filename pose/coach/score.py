@@ -1,0 +1,467 @@
+"""The coach: how close a live pose is to a reference pose, repetitions, holds, and the session log.
+
+Poses are compared by the directions of their limbs in the person's own
+frame: root-relative 3D keypoints (so where the person stands does not
+matter), unit directions (nor how tall they are), turned about the vertical
+axis so that the hips and shoulders face the camera (nor where the camera
+stands around them). The vertical is the camera's: a camera held upright is
+assumed, so that lying down and standing up stay different poses. ::
+
+    result = score_pose(reference, live)           # two pose.Person
+    result.score, result.worst_limb, result.limb_errors_deg["left_upper_arm"]
+
+    counter = RepCounter("squat")
+    reps = counter.update(person, t_s)             # per frame
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import cv2
+import numpy as np
+
+from ..angles import ANGLES, joint_angles
+from ..estimator import Person, PoseResult
+from ..skeleton import FLIP_PERMUTATION, JOINT_NAMES
+from .exercises import Exercise, get_exercise
+
+__all__ = [
+    "Limb",
+    "LIMBS",
+    "LIMB_NAMES",
+    "PoseScore",
+    "score_pose",
+    "heading_rotation",
+    "mirror_keypoints",
+    "align_reference",
+    "pick_person",
+    "ReferencePick",
+    "pick_reference",
+    "decode_image",
+    "RepCounter",
+    "HoldTimer",
+    "SessionLog",
+    "SESSION_COLUMNS",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limb:
+    """A body segment whose direction is compared: from joint ``start`` to joint ``end``; ``weight`` in the score."""
+
+    name: str
+    start: str
+    end: str
+    weight: float = 1.0
+
+    @property
+    def joints(self) -> tuple[int, int]:
+        return JOINT_NAMES.index(self.start), JOINT_NAMES.index(self.end)
+
+
+# fmt: off
+LIMBS: tuple[Limb, ...] = (
+    Limb("torso",           "Pelvis",     "Neck"),
+    Limb("head",            "Neck",       "Head",       0.5),
+    Limb("shoulders",       "R_Shoulder", "L_Shoulder", 0.5),
+    Limb("hips",            "R_Hip",      "L_Hip",      0.5),
+    Limb("left_upper_arm",  "L_Shoulder", "L_Elbow"),
+    Limb("left_forearm",    "L_Elbow",    "L_Wrist"),
+    Limb("right_upper_arm", "R_Shoulder", "R_Elbow"),
+    Limb("right_forearm",   "R_Elbow",    "R_Wrist"),
+    Limb("left_thigh",      "L_Hip",      "L_Knee"),
+    Limb("left_shin",       "L_Knee",     "L_Ankle"),
+    Limb("right_thigh",     "R_Hip",      "R_Knee"),
+    Limb("right_shin",      "R_Knee",     "R_Ankle"),
+)
+# fmt: on
+LIMB_NAMES: tuple[str, ...] = tuple(limb.name for limb in LIMBS)
+_LIMB_JOINTS = np.array([limb.joints for limb in LIMBS])  # (L, 2)
+_LIMB_WEIGHTS = np.array([limb.weight for limb in LIMBS])  # (L,)
+# The person's right-to-left lines that define which way they face.
+_HEADING_PAIRS = tuple((JOINT_NAMES.index(f"R_{j}"), JOINT_NAMES.index(f"L_{j}")) for j in ("Hip", "Shoulder"))
+_ANGLE_JOINTS = {name: [JOINT_NAMES.index(j) for j in joints] for name, joints in ANGLES.items()}
+
+MIN_CONFIDENCE = 0.5
+ZERO_SCORE_DEG = 90.0  # a limb this far off (or further) adds nothing to the score
+
+
+@dataclass(frozen=True)
+class PoseScore:
+    """How close a live pose is to the reference.
+
+    Attributes:
+        score: 0-100, 100 = the same pose; None when no limb could be compared.
+        limb_errors_deg: limb name -> angle in degrees between its direction in the two poses
+            (only the limbs that were compared).
+        worst_limb: the limb with the largest error, or None.
+        excluded_limbs: limbs left out because a joint of theirs had low confidence (or none) in either pose.
+        angle_diffs_deg: joint angle name -> live minus reference in degrees (positive: the live joint is
+            straighter / more open), where both were confident.
+        mirrored: whether the reference was mirrored (left and right swapped) before comparing.
+    """
+
+    score: float | None
+    limb_errors_deg: Mapping[str, float]
+    worst_limb: str | None
+    excluded_limbs: tuple[str, ...] = ()
+    angle_diffs_deg: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    mirrored: bool = False
+
+
+def mirror_keypoints(keypoints: np.ndarray, confidence: np.ndarray | None = None):
+    """The mirror image of a pose: x negated (a vertical mirror) and left and right joints swapped.
+
+    Args:
+        keypoints: (18, 3) camera-axes coordinates (x right, y down, z forward).
+        confidence: (18,), permuted alike when given.
+
+    Returns:
+        (18, 3) keypoints, and the (18,) confidence when it was given.
+    """
+    mirrored = np.asarray(keypoints, dtype=np.float64)[list(FLIP_PERMUTATION)] * [-1.0, 1.0, 1.0]
+    if confidence is None:
+        return mirrored
+    return mirrored, np.asarray(confidence, dtype=np.float64)[list(FLIP_PERMUTATION)]
+
+
+def heading_rotation(
+    keypoints_rel: np.ndarray, confidence: np.ndarray | None = None, min_confidence: float = MIN_CONFIDENCE
+) -> np.ndarray:
+    """The rotation about the vertical (camera y) axis that turns the person to face the camera.
+
+    The person's right-to-left direction (hips plus shoulders, those that are
+    confident) is turned onto +x. Identity when it cannot be told (no
+    confident hips or shoulders, or they point straight up or down).
+
+    Args:
+        keypoints_rel: (18, 3) mm, camera axes.
+        confidence: (18,) per joint; None trusts every joint.
+
+    Returns:
+        (3, 3) rotation R: ``keypoints_rel @ R.T`` is the turned pose.
+    """
+    keypoints_rel = np.asarray(keypoints_rel, dtype=np.float64)
+    lateral = np.zeros(3)
+    for right, left in _HEADING_PAIRS:
+        if confidence is not None and min(confidence[right], confidence[left]) < min_confidence:
+            continue
+        line = keypoints_rel[left] - keypoints_rel[right]
+        if np.isfinite(line).all():
+            lateral += line / max(np.linalg.norm(line), 1e-9)
+    norm = math.hypot(lateral[0], lateral[2])
+    if norm < 1e-6:
+        return np.eye(3)
+    c, s = lateral[0] / norm, lateral[2] / norm
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
+def _limb_directions(keypoints_rel: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """(L, 3) unit directions of :data:`LIMBS` in the turned frame; NaN for a missing or zero-length limb."""
+    turned = np.asarray(keypoints_rel, dtype=np.float64) @ rotation.T
+    vectors = turned[_LIMB_JOINTS[:, 1]] - turned[_LIMB_JOINTS[:, 0]]
+    lengths = np.linalg.norm(vectors, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(lengths > 1e-6, vectors / lengths, np.nan)
+
+
+def _pose_arrays(person: Person, mirror: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    keypoints = np.asarray(person.keypoints_rel, dtype=np.float64)
+    confidence = np.asarray(person.confidence, dtype=np.float64)
+    return mirror_keypoints(keypoints, confidence) if mirror else (keypoints, confidence)
+
+
+def score_pose(
+    reference: Person,
+    live: Person,
+    *,
+    mirror: bool = False,
+    min_confidence: float = MIN_CONFIDENCE,
+    zero_score_deg: float = ZERO_SCORE_DEG,
+) -> PoseScore:
+    """Compare ``live`` with ``reference``, whatever their place, size and heading.
+
+    Each limb of :data:`LIMBS` scores 1 when it points the same way in both
+    poses, falling linearly to 0 at ``zero_score_deg`` apart; the score is
+    the weighted mean, times 100, over the limbs both poses are confident of.
+
+    Args:
+        reference: the pose to match.
+        live: the pose to score.
+        mirror: compare with the reference's mirror image (for a user who
+            mirrors the screen: their right arm for its left).
+        min_confidence: joints below this (in either pose) leave their limbs out.
+        zero_score_deg: the limb error at which a limb scores nothing.
+    """
+    ref_kp, ref_conf = _pose_arrays(reference, mirror)
+    live_kp, live_conf = _pose_arrays(live)
+    ref_dirs = _limb_directions(ref_kp, heading_rotation(ref_kp, ref_conf, min_confidence))
+    live_dirs = _limb_directions(live_kp, heading_rotation(live_kp, live_conf, min_confidence))
+    with np.errstate(invalid="ignore"):
+        cos = np.clip((ref_dirs * live_dirs).sum(axis=1), -1.0, 1.0)
+    errors_deg = np.degrees(np.arccos(cos))  # (L,), NaN where a direction is missing
+    confident = np.minimum(ref_conf, live_conf) >= min_confidence  # (18,)
+    used = confident[_LIMB_JOINTS].all(axis=1) & np.isfinite(errors_deg)
+    limb_errors = {name: float(e) for name, e, u in zip(LIMB_NAMES, errors_deg, used) if u}
+    excluded = tuple(name for name, u in zip(LIMB_NAMES, used) if not u)
+    if used.any():
+        limb_scores = np.clip(1.0 - errors_deg[used] / zero_score_deg, 0.0, 1.0)
+        score = float(100.0 * np.average(limb_scores, weights=_LIMB_WEIGHTS[used]))
+        worst = max(limb_errors, key=limb_errors.get)
+    else:
+        score, worst = None, None
+    ref_angles, live_angles = joint_angles(ref_kp), joint_angles(live_kp)
+    angle_diffs = {
+        name: float(live_angles[name] - ref_angles[name])
+        for name, joints in _ANGLE_JOINTS.items()
+        if confident[joints].all() and np.isfinite(live_angles[name] - ref_angles[name])
+    }
+    return PoseScore(
+        score, MappingProxyType(limb_errors), worst, excluded, MappingProxyType(angle_diffs), mirrored=mirror
+    )
+
+
+def align_reference(reference: Person, live: Person, *, mirror: bool = False) -> np.ndarray:
+    """The reference pose turned to the live person's heading and scaled to their size, for drawing them together.
+
+    Returns:
+        (18, 3) mm relative to the pelvis, camera axes.
+    """
+    ref_kp, ref_conf = _pose_arrays(reference, mirror)
+    live_kp, live_conf = _pose_arrays(live)
+    rotation = heading_rotation(live_kp, live_conf).T @ heading_rotation(ref_kp, ref_conf)
+    ref_len = np.linalg.norm(ref_kp[_LIMB_JOINTS[:, 1]] - ref_kp[_LIMB_JOINTS[:, 0]], axis=1)
+    live_len = np.linalg.norm(live_kp[_LIMB_JOINTS[:, 1]] - live_kp[_LIMB_JOINTS[:, 0]], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = live_len / ref_len
+    ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
+    scale = float(np.median(ratios)) if len(ratios) else 1.0
+    return scale * (ref_kp - ref_kp[0]) @ rotation.T
+
+
+def pick_person(people: Sequence[Person], frame_size: tuple[int, int] | None = None) -> Person | None:
+    """The person the coach follows: the largest box, nearer the centre breaking near-ties.
+
+    Each box's area is weighed by 1 - (its centre's distance from the frame's
+    centre) / (half the frame's diagonal) / 2, so a person twice as large
+    wins anywhere, and of two of a size the central one wins.
+
+    Args:
+        people: everyone found in the frame.
+        frame_size: (width, height); without it the largest box wins.
+    """
+    if not people:
+        return None
+
+    def weight(person: Person) -> float:
+        x, y, w, h = np.asarray(person.bbox_xywh, dtype=np.float64)
+        area = max(w, 0.0) * max(h, 0.0)
+        if not frame_size or not all(frame_size):
+            return area
+        width, height = frame_size
+        off_centre = math.hypot(x + w / 2 - width / 2, y + h / 2 - height / 2) / (math.hypot(width, height) / 2)
+        return area * (1.0 - min(off_centre, 1.0) / 2)
+
+    return max(people, key=weight)
+
+
+@dataclass(frozen=True)
+class ReferencePick:
+    """The reference pose taken from a photo, and what to tell the user about it.
+
+    Attributes:
+        person: the reference (the largest, most central person), or None when nobody was found.
+        people_found: how many people the photo had.
+        message: "" for exactly one person; otherwise what happened, in a sentence.
+    """
+
+    person: Person | None
+    people_found: int
+    message: str
+
+
+def pick_reference(result: PoseResult) -> ReferencePick:
+    """The reference from an estimator's result on a photo: its only person, or the largest of several."""
+    person = pick_person(result.people, result.frame_size)
+    n = len(result.people)
+    if person is None:
+        return ReferencePick(None, 0, "Nobody was found in this image: choose one with a person in full view.")
+    if n > 1:
+        return ReferencePick(person, n, f"{n} people were found: the largest (nearest the centre) is the reference.")
+    return ReferencePick(person, 1, "")
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """An encoded image (JPEG, PNG, WebP, BMP...) as a BGR array (H, W, 3) uint8.
+
+    Raises:
+        ValueError: when the bytes are not an image OpenCV can read.
+    """
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+    if image is None:
+        raise ValueError("not an image that can be read (JPEG, PNG, WebP or BMP expected)")
+    return image
+
+
+class RepCounter:
+    """Counts repetitions of an exercise from the driving joint angle, frame by frame.
+
+    A repetition is counted when the angle, having been beyond the rest
+    threshold, passes the turning threshold and comes back beyond the rest
+    threshold, no faster than the exercise's ``min_rep_s``. Between the two
+    thresholds nothing changes (hysteresis), so jitter around either one
+    counts nothing. Frames whose driving joints are not confident are skipped.
+
+    Args:
+        exercise: a name in :data:`pose.coach.EXERCISES`, or an :class:`~pose.coach.Exercise`.
+        min_confidence: joints below this do not drive the count.
+
+    Raises:
+        ValueError: for an unknown exercise.
+    """
+
+    def __init__(self, exercise: str | Exercise, min_confidence: float = MIN_CONFIDENCE) -> None:
+        self.exercise = get_exercise(exercise)
+        self.min_confidence = min_confidence
+        self._joints = [_ANGLE_JOINTS[name] for name in self.exercise.angles]
+        self._combine = {"mean": np.nanmean, "min": np.nanmin, "max": np.nanmax}[self.exercise.combine]
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to zero, waiting for the rest position."""
+        self.count = 0
+        self.phase: str | None = None  # None (not yet at rest), "rest" or "turn"
+        self.angle_deg: float | None = None
+        self._left_rest_s: float | None = None
+
+    def driving_angle(self, person: Person | None) -> float | None:
+        """The exercise's angle in degrees for ``person``; None when its joints are not confident."""
+        if person is None:
+            return None
+        angles = joint_angles(person.keypoints_rel)
+        confidence = np.asarray(person.confidence)
+        values = [
+            float(angles[name]) if (confidence[joints] >= self.min_confidence).all() else math.nan
+            for name, joints in zip(self.exercise.angles, self._joints)
+        ]
+        if not np.isfinite(values).any():
+            return None
+        return float(self._combine(values))
+
+    def update(self, person: Person | None, t_s: float) -> int:
+        """Take one frame's person (None when nobody is in view) at time ``t_s``; returns the repetitions so far."""
+        angle = self.driving_angle(person)
+        self.angle_deg = angle
+        if angle is None:
+            return self.count
+        e = self.exercise
+        sign = 1.0 if e.rest_is_high else -1.0  # compare as if rest were the high side
+        at_rest, at_turn = sign * angle >= sign * e.rest_deg, sign * angle <= sign * e.turn_deg
+        if at_rest:
+            if self.phase == "turn" and self._left_rest_s is not None:
+                if t_s - self._left_rest_s >= e.min_rep_s:
+                    self.count += 1
+                    log.debug("%s: repetition %d at %.2f s", e.name, self.count, t_s)
+                else:
+                    log.debug("%s: a repetition of %.2f s is too fast; ignored", e.name, t_s - self._left_rest_s)
+            self.phase = "rest"
+            self._left_rest_s = t_s  # the repetition starts when the angle last left rest
+        elif at_turn and self.phase == "rest":
+            self.phase = "turn"
+        return self.count
+
+
+class HoldTimer:
+    """Seconds the score has stayed at or above a threshold.
+
+    A dip shorter than ``grace_s`` (one bad frame) does not restart the hold.
+
+    Args:
+        threshold: the score to hold, 0-100.
+        grace_s: how long the score may fall below the threshold without restarting the hold.
+    """
+
+    def __init__(self, threshold: float = 80.0, grace_s: float = 0.3) -> None:
+        self.threshold = threshold
+        self.grace_s = grace_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.held_s = 0.0
+        self.best_s = 0.0
+        self._since: float | None = None
+        self._last_above: float | None = None
+
+    def update(self, score: float | None, t_s: float) -> float:
+        """Take one frame's score (None: nobody to score) at time ``t_s``; returns the seconds held so far."""
+        if score is not None and score >= self.threshold:
+            if self._since is None:
+                self._since = t_s
+            self._last_above = t_s
+            self.held_s = t_s - self._since
+            self.best_s = max(self.best_s, self.held_s)
+        elif self._last_above is None or t_s - self._last_above > self.grace_s:
+            self._since = self._last_above = None
+            self.held_s = 0.0
+        return self.held_s
+
+
+SESSION_COLUMNS: tuple[str, ...] = (
+    "time_s",
+    "score",
+    "hold_s",
+    "repetitions",
+    "exercise",
+    "worst_limb",
+    *(f"{name}_error_deg" for name in LIMB_NAMES),
+)
+
+
+class SessionLog:
+    """The session, one row per frame: time, score, hold, repetitions and per-limb errors; exported as CSV.
+
+    Args:
+        max_rows: the oldest rows are dropped beyond this (an hour at 30 FPS by default), so memory stays bounded.
+    """
+
+    def __init__(self, max_rows: int = 108_000) -> None:
+        self._rows: deque[tuple] = deque(maxlen=max_rows)
+        self._start: float | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, t_s: float, result: PoseScore | None, hold_s: float, repetitions: int, exercise: str = "") -> None:
+        """Record one frame; ``t_s`` is any clock, the log keeps seconds since its first row."""
+        if self._start is None:
+            self._start = t_s
+        errors = result.limb_errors_deg if result else {}
+        self._rows.append(
+            (
+                round(t_s - self._start, 3),
+                "" if result is None or result.score is None else round(result.score, 1),
+                round(hold_s, 2),
+                repetitions,
+                exercise,
+                (result.worst_limb or "") if result else "",
+                *(round(errors[name], 1) if name in errors else "" for name in LIMB_NAMES),
+            )
+        )
+
+    def to_csv(self) -> str:
+        """The rows as CSV text with a header of :data:`SESSION_COLUMNS`; empty cells where nothing was measured."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(SESSION_COLUMNS)
+        writer.writerows(list(self._rows))
+        return out.getvalue()

@@ -1,0 +1,58 @@
+"""What every person detector gives: :class:`Detection`, the :class:`PersonDetector` protocol, and the box
+around a set of keypoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+__all__ = ["Detection", "PersonDetector", "landmarks_box"]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One person found in a frame.
+
+    Attributes:
+        bbox_xywh: the person's box in pixels, (4,).
+        score: detection confidence in [0, 1].
+        landmarks_px: (33, 2) BlazePose landmarks in pixels, when the detector has them.
+        visibility: (33,) landmark visibilities, likewise.
+        world_mm: (33, 3) BlazePose world landmarks, hip-centred millimetres, likewise.
+        keypoints_px: (4, 2) the BlazePose detector's alignment keypoints in pixels (mid-hip, full-body
+            scale point, mid-shoulder, upper-body scale point), when the detector has them; they place
+            the landmark model's rotated region (:func:`pose.detect.ssd.body_roi`).
+    """
+
+    bbox_xywh: np.ndarray
+    score: float
+    landmarks_px: np.ndarray | None = None
+    visibility: np.ndarray | None = None
+    world_mm: np.ndarray | None = None
+    keypoints_px: np.ndarray | None = None
+
+
+class PersonDetector(Protocol):
+    """Finds people in a BGR frame, largest first."""
+
+    def detect(self, frame_bgr: np.ndarray) -> list[Detection]: ...
+
+    def reset(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def landmarks_box(points_px: np.ndarray, image_size: tuple[int, int], margin: float = 0.1) -> np.ndarray | None:
+    """Box (x, y, w, h) around ``points_px`` (K, 2), grown by ``margin`` of its size on each side,
+    clipped to the image; None when nothing of it is inside."""
+    width, height = image_size
+    lo = points_px.min(axis=0)
+    hi = points_px.max(axis=0)
+    pad = (hi - lo) * margin
+    x1, y1 = np.maximum(lo - pad, 0.0)
+    x2, y2 = np.minimum(hi + pad, [width - 1.0, height - 1.0])
+    if x2 - x1 < 2 or y2 - y1 < 2:
+        return None
+    return np.array([x1, y1, x2 - x1, y2 - y1])

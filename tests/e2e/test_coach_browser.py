@@ -1,0 +1,118 @@
+"""The Coach page in a real browser: a reference photo, a fake camera doing jumping jacks with real photos,
+the score, hold timer and repetitions live; the CSV export; bad reference files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from test_coach import jumping_jack_frames
+from videos import write_av
+
+from .conftest import ARTIFACTS, write_y4m
+
+WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
+
+
+@pytest.fixture(scope="module")
+def fake_camera(shared_dir, tmp_path_factory):
+    """This module's camera: arms down, then raised like the reference photo, once a second, looping."""
+    return write_y4m(tmp_path_factory.mktemp("coach-camera") / "jacks.y4m", jumping_jack_frames(shared_dir / "images"))
+
+
+def _metric(page, label: str) -> float | None:
+    """The number a st.metric with ``label`` shows, or None."""
+    found = re.search(rf"{re.escape(label)}\s*\n\s*([0-9]+(?:\.[0-9]+)?)", page.inner_text("body"))
+    return float(found.group(1)) if found else None
+
+
+def _open_coach(page, app_server):
+    page.goto(f"{app_server}/coach")
+    page.get_by_role("heading", name="Coach").first.wait_for()
+    return page.locator("[data-testid='stFileUploader']").filter(has_text="Reference photo")
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+    page.get_by_role("option", name=re.compile(re.escape(option))).click()
+
+
+def _assert_no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.inner_text("body")
+
+
+def test_coach_scores_times_and_counts_the_camera(app_server, browser_page, shared_dir):
+    page = browser_page
+    uploader = _open_coach(page, app_server)
+    uploader.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        str(shared_dir / "images" / "jump_dark.png")
+    )
+    page.get_by_text("Reference", exact=True).wait_for()  # the photo with its skeleton
+    page.get_by_text("Reference (3D)").wait_for()
+    assert "no trained weights" not in page.inner_text("body")  # BlazePose by default
+    _choose(page, "Count repetitions of", "jumping jack")
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START").click()
+
+    seen = {"score": set(), "hold": set(), "reps": set()}
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        for name, label in (("score", "Score"), ("hold", "Hold (s)"), ("reps", "Repetitions (jumping jack)")):
+            value = _metric(page, label)
+            if value is not None:
+                seen[name].add(value)
+        if len(seen["score"]) >= 3 and max(seen["hold"], default=0) >= 0.5 and max(seen["reps"], default=0) >= 2:
+            break
+        time.sleep(0.25)
+    print(f"coach readouts seen: {seen}")
+    assert len(seen["score"]) >= 3 and max(seen["score"]) >= 80, seen
+    assert 0.0 in seen["hold"] and max(seen["hold"]) >= 0.5, seen  # held, and lost again
+    assert max(seen["reps"]) >= 2 and min(seen["reps"]) < max(seen["reps"]), seen
+    video = page.frame_locator(WEBRTC_IFRAME).locator("video")
+    assert video.evaluate("v => v.videoWidth > 0 && v.currentTime > 0")
+    page.get_by_text("You (blue/orange) and the reference").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "coach.png"), full_page=True)
+    _assert_no_exception(page)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the session (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert len(rows) >= 30 and {"time_s", "score", "hold_s", "repetitions", "left_upper_arm_error_deg"} <= set(rows[0])
+    assert max(int(r["repetitions"]) for r in rows) >= 2
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
+
+
+def test_bad_reference_files_get_clear_messages(app_server, browser_page, tmp_path):
+    page = browser_page
+    upload = _open_coach(page, app_server).locator("[data-testid='stFileUploaderDropzoneInput']")
+    fake = tmp_path / "pose.png"
+    fake.write_text("not an image\n" * 20)
+    upload.set_input_files(str(fake))
+    page.get_by_text("cannot be used: not an image").wait_for()
+    empty_room = tmp_path / "empty.png"
+    cv2.imwrite(str(empty_room), np.full((240, 320, 3), 180, np.uint8))
+    upload.set_input_files(str(empty_room))
+    page.get_by_text("Nobody was found in this image").wait_for()
+    _choose(page, "Estimator", "ConvNeXtPose-XS")
+    page.get_by_text("has no trained weights").wait_for()
+    assert "meaningless" in page.inner_text("body")
+    _assert_no_exception(page)
+
+
+def test_reference_from_a_frame_of_a_video(app_server, browser_page, shared_dir, tmp_path):
+    clip = write_av(tmp_path / "jacks.mp4", jumping_jack_frames(shared_dir / "images", cycles=1))
+    page = browser_page
+    _open_coach(page, app_server)
+    page.get_by_text("Frame of a video").click()
+    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="Reference video")
+    uploader.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(clip))
+    page.get_by_text("Reference", exact=True).wait_for()  # frame 30 (the slider's start): arms raised
+    page.get_by_text("Reference (3D)").wait_for()
+    page.get_by_text("Frame", exact=True).wait_for()  # the slider over the video's frames
+    assert "Nobody was found" not in page.inner_text("body")
+    _assert_no_exception(page)

@@ -1,0 +1,93 @@
+"""The first five minutes, in a real browser: a fresh install's Live page shows a real skeleton at once.
+
+Its own app server (an empty weights folder nobody else writes to, an empty cache), and the shared
+fake camera of a person.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import ARTIFACTS, ROOT
+from .test_live_browser import WEBRTC_IFRAME, _metric, _wait_for
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def fresh_app(tmp_path_factory):
+    """``streamlit run app.py`` with an empty weights folder and cache, as on a fresh install; yields its URL."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CONVNEXTPOSE_WEIGHTS": str(tmp_path_factory.mktemp("fresh-weights")),
+        "CONVNEXTPOSE_CACHE": str(tmp_path_factory.mktemp("fresh-cache")),
+    }
+    log_path = tmp_path_factory.mktemp("fresh-server") / "streamlit.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1"]
+            + ["--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.terminate()
+            pytest.fail(f"streamlit did not start; see {log_path}")
+        yield url
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_fresh_install_live_page_shows_a_person_with_blazepose(fresh_app, browser_page):
+    page = browser_page
+    page.goto(f"{fresh_app}/live")
+    start = page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START")
+    start.wait_for()  # the page ran to its end: the model is built, any banner is shown
+    selector = page.get_by_role("combobox", name="Estimator")
+    assert selector.input_value() == "BlazePose (bundled)"
+    body = page.inner_text("body")
+    assert "No trained weights" not in body and "untrained" not in body.lower()
+
+    selector.click()  # the list marks the sizes without trained weights
+    page.get_by_role("option").first.wait_for()
+    labels = page.get_by_role("option").all_inner_texts()
+    assert "ConvNeXtPose-XS (untrained: speed only)" in labels and "BlazePose (bundled)" in labels
+    page.keyboard.press("Escape")
+    assert selector.input_value() == "BlazePose (bundled)"
+
+    start.click()
+    assert _wait_for(lambda: (_metric(page, "Frames") or 0) >= 10, timeout_s=90), "no camera frames processed"
+    people = _wait_for(lambda: _metric(page, "People in view"), timeout_s=30)
+    fps = _metric(page, "FPS (end to end)")
+    page.screenshot(path=str(ARTIFACTS / "first-run-live.png"), full_page=True)
+    assert fps is not None and fps > 0
+    assert people and people >= 1, "BlazePose found nobody in the fake camera's person"
+    assert "No person detected" not in page.inner_text("body")
+    assert "No trained weights" not in page.inner_text("body")
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()

@@ -1,0 +1,124 @@
+"""The Live page's OpenCV sources in a real browser: a video file plays and stops, a source that cannot be
+opened and a stream that never answers say so, and a visitor from elsewhere may not open files or URLs."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+
+import pytest
+from conftest import write_video
+
+from pose.measure.samples import moving_person_frames
+
+from .conftest import ARTIFACTS
+
+EXCEPTION = "[data-testid='stException']"
+
+
+def _frames(page) -> int | None:
+    found = re.search(r"Frames\s*\n\s*([0-9]+)", page.inner_text("body"))
+    return int(found.group(1)) if found else None
+
+
+def _wait_for(predicate, timeout_s: float, interval_s: float = 0.5):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(interval_s)
+    return predicate()
+
+
+def _start(page, app_server, target: str, loop: bool = True) -> None:
+    page.goto(f"{app_server}/live")
+    page.get_by_text("Stream or video file").click()
+    page.get_by_label("Stream URL or video path").fill(target)
+    if not loop:
+        page.get_by_text("Loop a video file").click()
+    page.get_by_role("button", name="Start").click()
+
+
+def test_a_video_file_plays_loops_and_stops(app_server, browser_page, tmp_path):
+    clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(20)))
+    page = browser_page
+    _start(page, app_server, str(clip))
+    page.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
+    assert _wait_for(lambda: (_frames(page) or 0) >= 25, timeout_s=90), "no frames from the video file"
+    page.get_by_text(re.compile(r"Playing walk\.avi \(started over \d+ times?\)")).wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "live-opencv-file.png"), full_page=True)
+
+    page.get_by_role("button", name="Stop").click()
+    page.locator("[data-testid='stImage']").first.wait_for(state="detached")  # the loop is gone
+    after_stop = page.inner_text("body")
+    time.sleep(2)
+    assert page.inner_text("body") == after_stop  # nothing runs on
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_a_file_that_ends(app_server, browser_page, tmp_path):
+    clip = write_video(tmp_path / "short.avi", list(moving_person_frames(15)))
+    page = browser_page
+    _start(page, app_server, str(clip), loop=False)
+    page.get_by_text("short.avi ended.").wait_for(timeout=60_000)
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_a_source_that_cannot_be_opened(app_server, browser_page, tmp_path):
+    page = browser_page
+    _start(page, app_server, str(tmp_path / "nothing.mp4"))
+    page.get_by_text(re.compile(r"cannot open .*nothing\.mp4: no such file")).wait_for()
+    assert page.locator(EXCEPTION).count() == 0
+
+
+@pytest.fixture()
+def silent_stream():
+    """A TCP server on 127.0.0.1 that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.2)
+    stop, connections = threading.Event(), []
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connections.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/live"
+    stop.set()
+    thread.join()
+    for connection in connections:
+        connection.close()
+    server.close()
+
+
+def test_a_stream_that_never_answers(app_server, browser_page, silent_stream):
+    page = browser_page
+    _start(page, app_server, silent_stream)
+    started = time.monotonic()
+    page.get_by_text(f"Connecting to {silent_stream}...").wait_for(timeout=10_000)
+    page.get_by_text("no video stream answered within 5 s").wait_for(timeout=10_000)
+    waited_s = time.monotonic() - started
+    assert waited_s < 10.0, f"the page said nothing for {waited_s:.1f} s"
+    assert "no other program" not in page.inner_text("body")
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_a_visitor_from_elsewhere_may_not_open_files(app_server, browser_page, tmp_path):
+    """As a reverse proxy forwards a remote visitor (the server trusts X-Forwarded-For from 127.0.0.1)."""
+    clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(10)))
+    page = browser_page
+    page.context.set_extra_http_headers({"X-Forwarded-For": "203.0.113.7"})
+    _start(page, app_server, str(clip))
+    page.get_by_text("refused: opening files and stream URLs typed here is off").first.wait_for()
+    assert page.locator("[data-testid='stImage']").count() == 0
+    assert page.locator(EXCEPTION).count() == 0
+    page.screenshot(path=str(ARTIFACTS / "live-opencv-refused.png"), full_page=True)

@@ -1,0 +1,104 @@
+"""The bundled multi-person detector: real photos (skipped without ../shared) and scenes with known boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from pose.detect import create_detector
+from pose.detect.blazepose import BlazePoseDetector, _merge, _tile_answers, body_box, tile_regions
+from pose.measure.scenes import multi_person_clip, score_detector
+
+IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"
+needs_photos = pytest.mark.skipif(not IMAGES.is_dir(), reason="../shared/images (development photos) is absent")
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return BlazePoseDetector()
+
+
+def test_tiles_cover_the_frame_and_overlap():
+    tiles = tile_regions((768, 576), 2)
+    assert len(tiles) == 4 and tile_regions((768, 576), 1) == []
+    covered = np.zeros((576, 768), dtype=int)
+    for x, y, w, h in tiles:
+        covered[y : y + h, x : x + w] += 1
+    assert covered.min() >= 1 and (covered >= 2).mean() > 0.25  # a band of a quarter tile each way
+
+
+def test_body_box_around_an_upright_and_a_lying_person():
+    standing = np.array([[100.0, 200.0], [100.0, 100.0], [100.0, 130.0], [100.0, 80.0]])
+    np.testing.assert_allclose(body_box(standing, (640, 480)), [55, 115, 90, 170])  # 0.85 / 0.45 of 100 px
+    lying = np.array([[200.0, 200.0], [300.0, 200.0], [0, 0], [0, 0]])
+    np.testing.assert_allclose(body_box(lying, (640, 480)), [115, 155, 170, 90])
+    assert body_box(standing + 1000, (640, 480)) is None
+
+
+def test_nobody_on_empty_frames(detector):
+    for frame, _ in multi_person_clip(8, 0, seed=11):
+        assert detector.detect(frame) == []
+
+
+@needs_photos
+@pytest.mark.parametrize(
+    ("photo", "at_least"), [("jump_suit.jpg", 1), ("jump_dark.png", 1), ("footballer.jpg", 1), ("skiers.jpg", 4)]
+)
+def test_people_in_the_photos(detector, photo, at_least):
+    frame = cv2.imread(str(IMAGES / photo))
+    found = detector.detect(frame)
+    assert at_least <= len(found) <= 5
+    for person in found:
+        x, y, w, h = person.bbox_xywh
+        assert x >= 0 and y >= 0 and x + w <= frame.shape[1] + 1e-6 and y + h <= frame.shape[0] + 1e-6
+        assert 0.5 <= person.score <= 1 and person.keypoints_px.shape == (4, 2)
+    areas = [p.bbox_xywh[2] * p.bbox_xywh[3] for p in found]
+    assert areas == sorted(areas, reverse=True)
+
+
+@needs_photos
+def test_the_footballer_not_the_crowd(detector):
+    (person,) = detector.detect(cv2.imread(str(IMAGES / "footballer.jpg")))
+    x, y, w, h = person.bbox_xywh
+    assert 150 < x + w / 2 < 350 and h > 200  # the player in the middle, full height
+
+
+def test_tiles_find_small_people_the_whole_frame_misses():
+    clip = multi_person_clip(10, 4, seed=2, heights=(60, 120))  # 60-120 px people in 768x576
+    whole = score_detector(BlazePoseDetector(tiles=0), clip)
+    tiled = score_detector(BlazePoseDetector(tiles=2), clip)
+    assert tiled.recall >= whole.recall + 0.2
+    assert tiled.false_on_empty == 0
+
+
+def test_factory_default_is_bundled(monkeypatch):
+    monkeypatch.delenv("CONVNEXTPOSE_DETECTOR", raising=False)
+    from pose.detect.landmarks import BlazePoseMultiPersonDetector
+
+    assert isinstance(create_detector(), BlazePoseMultiPersonDetector)  # every person, confirmed by landmarks
+    assert isinstance(create_detector("BlazePose").detector, BlazePoseDetector)
+    with pytest.raises(ValueError, match="unknown person detector"):
+        create_detector("yolo-please")
+
+
+def _row(face_xyxy, hip, top):
+    return np.array([*face_xyxy, *hip, *top, *hip, *top], dtype=np.float32)
+
+
+def test_a_tile_answers_for_a_close_up_cut_by_its_edge_but_the_whole_frame_comes_first():
+    tile = (0, 0, 300, 200)
+    inside = _row((140, 40, 160, 60), (150, 150), (150, 90))  # 60 px to the head: all of it in the tile
+    cut = _row((140, 150, 170, 180), (155, 290), (155, 200))  # face in, body down past the tile's edge
+    large = _row((140, 10, 180, 50), (160, 400), (160, 100))  # a body twice the tile: the whole frame's
+    rows = np.stack([inside, cut, large])
+    whole, cut_only = _tile_answers(rows, tile, 0.15, (600, 400))
+    assert whole.tolist() == [True, False, False] and cut_only.tolist() == [False, True, False]
+    # the whole frame saw the close-up too: its view stays, the cut one adds nobody
+    seen = _row((141, 151, 171, 181), (150, 300), (152, 198))
+    rows, scores = _merge((seen[None], np.array([0.9])), (cut[None], np.array([0.95])))
+    assert len(rows) == 1 and np.array_equal(rows[0], seen)
+    rows, _ = _merge((inside[None], np.array([0.9])), (cut[None], np.array([0.95])))
+    assert len(rows) == 2  # nobody else saw the close-up

@@ -1,0 +1,93 @@
+"""BlazePose landmarks for every person: on the photos (skipped without ../shared) and on scenes with known boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from pose.detect import Detection
+from pose.detect.blazepose import BlazePoseDetector
+from pose.detect.landmarks import BlazePoseLandmarker, BlazePoseMultiPersonDetector
+from pose.measure.scenes import multi_person_clip, score_detector
+from pose.tracking import box_iou
+
+IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"
+needs_photos = pytest.mark.skipif(not IMAGES.is_dir(), reason="../shared/images (development photos) is absent")
+
+
+@pytest.fixture(scope="module")
+def people():
+    return BlazePoseMultiPersonDetector()
+
+
+@needs_photos
+def test_landmarks_land_on_the_person():
+    frame = cv2.imread(str(IMAGES / "jump_suit.jpg"))
+    detections = BlazePoseDetector().detect(frame)
+    (found,) = BlazePoseLandmarker().landmarks(frame, detections)
+    assert found.landmarks_px.shape == (33, 2) and found.world_mm.shape == (33, 3) and found.presence > 0.9
+    # the man spans about x 34..225, y 25..234 (selfie segmentation); head on top, feet at the bottom
+    assert np.all((found.landmarks_px > [25, 15]) & (found.landmarks_px < [235, 245]))
+    nose, ankles = found.landmarks_px[0], found.landmarks_px[27:29]
+    assert nose[1] < 70 and ankles[:, 1].min() > 120 and ankles[:, 1].max() > 200  # one foot kicked up
+    assert np.all((found.visibility >= 0) & (found.visibility <= 1)) and found.visibility[:25].mean() > 0.8
+    hips = found.world_mm[23:25].mean(axis=0)
+    assert np.linalg.norm(hips) < 50  # world landmarks are hip-centred millimetres
+    assert 1200 < np.ptp(found.world_mm[:, 1]) < 2200  # a man's height, head to heel
+
+
+@needs_photos
+def test_skeletons_for_the_skiers_and_a_box_each(people):
+    frame = cv2.imread(str(IMAGES / "skiers.jpg"))
+    found = people.detect(frame)
+    assert len(found) >= 3
+    boxes = np.array([p.bbox_xywh for p in found])
+    overlap = box_iou(boxes, boxes) - np.eye(len(found))
+    assert overlap.max() < 0.7  # different skiers, not one skier twice
+    for person in found:
+        assert person.landmarks_px.shape == (33, 2) and person.world_mm.shape == (33, 3)
+
+
+@needs_photos
+@pytest.mark.parametrize("name", ["jump_suit.jpg", "jump_dark.png", "footballer.jpg"])
+def test_world_landmarks_agree_with_mediapipes_pose_solution(name):
+    """Same model, same region, same decoding as MediaPipe's graph: measured 0.3-0.6 mm mean apart over the 33
+    world landmarks (2.3-4.6 px in 2D, where the heatmap refinement is left out); 100-125 mm when OpenVINO ran
+    the model in bf16, 93 mm on footballer.jpg when the detector's input was area-resized."""
+    solutions = pytest.importorskip("mediapipe.python.solutions.pose")
+    frame = cv2.imread(str(IMAGES / name))
+    height, width = frame.shape[:2]
+    with solutions.Pose(static_image_mode=True, model_complexity=1) as solution:
+        result = solution.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    truth_mm = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks.landmark]) * 1000.0
+    truth_px = np.array([[p.x * width, p.y * height] for p in result.pose_landmarks.landmark])
+    found = [f for f in BlazePoseLandmarker().landmarks(frame, BlazePoseDetector().detect(frame)) if f is not None]
+    ours = min(found, key=lambda f: np.linalg.norm(f.landmarks_px - truth_px, axis=1).mean())  # the same person
+    assert np.linalg.norm(ours.landmarks_px - truth_px, axis=1).mean() < 8.0
+    assert np.linalg.norm(ours.world_mm - truth_mm, axis=1).mean() < 5.0
+    hip_width, true_hip_width = (np.linalg.norm(w[23] - w[24]) for w in (ours.world_mm, truth_mm))
+    assert hip_width == pytest.approx(true_hip_width, rel=0.05)
+
+
+def test_no_person_in_an_empty_region():
+    blank = np.full((480, 640, 3), 128, dtype=np.uint8)
+    (nobody,) = BlazePoseLandmarker().landmarks(blank, [Detection(np.array([100.0, 100.0, 200.0, 300.0]), 1.0)])
+    assert nobody is None
+
+
+def test_recall_on_scenes_with_known_boxes():
+    """The issue's goal, 0.9 at IoU 0.5 and nobody on empty frames: measured 1.00 on these 10-frame colour, small
+    (60-120 px), grey and dim clips (before tiles answered for people cut by their edge: 0.97, 0.71, 0.67, 0.90;
+    small greyscale people stay lower, 0.56, see the report of ``python -m pose.measure.scenes``)."""
+    detector = BlazePoseMultiPersonDetector()
+    mixed = score_detector(detector, multi_person_clip(10, 4, seed=1))
+    small = score_detector(detector, multi_person_clip(10, 4, seed=2, heights=(60, 120)))
+    grey = score_detector(detector, multi_person_clip(10, 4, seed=3, variant="grey"))
+    dim = score_detector(detector, multi_person_clip(10, 4, seed=4, variant="dim"))
+    empty = score_detector(detector, multi_person_clip(6, 0, seed=6))
+    assert min(mixed.recall, small.recall, grey.recall, dim.recall) >= 0.95
+    assert max(mixed.false_per_frame, small.false_per_frame, grey.false_per_frame) <= 0.2
+    assert empty.false_on_empty == 0
