@@ -103,7 +103,8 @@ def images_loaded(page, selector: str = "[data-testid='stImage'] img") -> list[i
 def wait_for_images(page, count: int, selector: str = "[data-testid='stImage'] img", timeout_s: float = 60.0):
     """Wait until ``count`` images under ``selector`` have loaded with real pixels (a 500 gives naturalWidth 0)."""
     widths = wait_for(lambda: (w := images_loaded(page, selector)) and len(w) >= count and all(w) and w, timeout_s)
-    assert widths and len(widths) >= count and all(widths), f"images not loaded: natural widths {widths}"
+    shown = images_loaded(page, selector)
+    assert widths, f"expected {count} loaded image(s); natural widths (0: failed to load): {shown}"
     return widths
 
 
