@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from pose.blazepose import SHARED_JOINTS
 from pose.estimator import PoseEstimator
 from pose.measure.compare import SharedDetections, agreement, compare, measure_gmacs, pareto_front
 from pose.measure.samples import moving_person_frames
@@ -36,9 +37,15 @@ def test_compare_uses_the_same_crops_and_measures(xs_runner):
     xs, blaze = results["XS"], results["BlazePose"]
     assert xs.keypoints_2d.shape == (8, 18, 2) and np.isnan(xs.keypoints_2d[7]).all()
     assert not np.isnan(blaze.keypoints_2d[:6]).any()
-    assert xs.e2e_fps > 0 and xs.model_fps > 0 and len(xs.model_ms) == 6
     assert set(xs.stage_ms) == {"detect", "crop", "infer", "decode"} and xs.stage_ms["detect"].min() > 0
+    # a frame's total is its stages; the end-to-end rate is frames over the total, the model's over its median
+    np.testing.assert_allclose(xs.total_ms, sum(xs.stage_ms.values()), rtol=1e-9)
+    assert xs.e2e_fps == pytest.approx(1000.0 / xs.total_ms.mean())
+    assert len(xs.model_ms) == 6 and xs.model_fps == pytest.approx(1000.0 / np.median(xs.model_ms))
     agree = agreement(results)
     assert agree["reference"] == "XS"
-    assert agree["estimators"]["XS"]["px_to_blazepose"] > 0
+    # the pixel distance to BlazePose over the joints both skeletons have, on the 6 frames with a person
+    shared = list(SHARED_JOINTS)
+    per_joint = np.linalg.norm(xs.keypoints_2d[:6, shared] - blaze.keypoints_2d[:6, shared], axis=-1).mean(axis=0)
+    assert agree["estimators"]["XS"]["px_to_blazepose"] == pytest.approx(per_joint.mean())
     assert agree["estimators"]["XS"]["jitter_per_joint_mm"].shape == (18,)

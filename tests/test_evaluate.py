@@ -137,8 +137,27 @@ def test_detected_boxes_and_roots(h36m, tmp_path):
 
 def test_the_network_runs_through_the_evaluation(h36m, xs_runner):
     samples = list(load_samples(h36m, subjects=[9]))
-    result = evaluate(samples, network_predictor(xs_runner, flip_test=True))
-    assert np.isfinite(result["overall"]["mpjpe_mm"]) and result["overall"]["mpjpe_mm"] > 0
+    predict = network_predictor(xs_runner, flip_test=True)
+    predictions = [predict(s) for s in samples]
+    for sample, pred in zip(samples, predictions):
+        assert pred.shape == (18, 3)
+        # depths lie in the 2000 mm cube about the given root depth (as the reference evaluates), and every
+        # joint projects back into the crop the network saw: the box, squared and enlarged 1.25x about its centre
+        assert (np.abs(pred[:, 2] - sample.root_depth_mm) <= 1000.0).all()
+        px = pred[:, :2] / pred[:, 2:] * sample.focal + sample.principal_point
+        x, y, w, h = sample.bbox_xywh
+        half = 1.25 * max(w, h) / 2 + 1.0
+        assert (np.abs(px - [x + w / 2, y + h / 2]) <= half).all()
+    # protocol 2 by hand: root-aligned joint errors over the 17 evaluated joints, averaged per sample
+    errors = [
+        np.linalg.norm(
+            (p - p[0])[list(EVAL_JOINTS)] - (s.joints_cam_mm - s.joints_cam_mm[0])[list(EVAL_JOINTS)], axis=1
+        )
+        for s, p in zip(samples, predictions)
+    ]
+    result = evaluate(samples, lambda s: predictions[samples.index(s)])
+    assert result["overall"]["mpjpe_mm"] == pytest.approx(np.mean([e.mean() for e in errors]))
+    assert evaluate(samples, predict)["overall"]["mpjpe_mm"] == pytest.approx(result["overall"]["mpjpe_mm"])
 
 
 def test_cli(h36m, tmp_path, capsys, monkeypatch):

@@ -1,7 +1,17 @@
-"""Real-browser fixtures: the app served on 127.0.0.1 and headless Debian Chromium with a fake camera."""
+"""Real-browser fixtures: the app served on 127.0.0.1 and headless Debian Chromium with a fake camera.
+
+Every browser test gets its page from ``browser_page``. That fixture watches every document the page
+loads (and its iframes) for a Streamlit exception box (``[data-testid="stException"]``); a test whose
+pages showed one fails at teardown, whatever it waited for.
+
+``app_server`` is one server for the whole session, with an empty weights folder that no test may
+change (checked after each test). A test that stores weights (or changes any other server state) takes
+``fresh_app_server`` instead: its own server, with its own weights folder (``fresh_app_server.weights``).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -17,6 +27,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# In CI (.ci/run sets CI=1) a missing browser or Playwright is a failure, never a skip.
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 NO_NETWORK_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -28,6 +40,26 @@ NO_NETWORK_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 
+# Runs in every document and iframe the page loads: reports each Streamlit exception box once, with its
+# text, to the Python side (window.__stExceptionSeen is bound by browser_page and survives navigations).
+WATCH_EXCEPTIONS_JS = """
+(() => {
+  const reported = new WeakSet();
+  const scan = () => {
+    for (const el of document.querySelectorAll('[data-testid="stException"]')) {
+      if (reported.has(el)) continue;
+      reported.add(el);
+      window.__stExceptionSeen(location.href, (el.innerText || el.textContent || '').slice(0, 3000));
+    }
+  };
+  const watch = () => {
+    new MutationObserver(scan).observe(document.documentElement, {childList: true, subtree: true});
+    scan();
+  };
+  if (document.documentElement) watch(); else document.addEventListener('DOMContentLoaded', watch);
+})();
+"""
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -35,12 +67,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+def _missing(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason}; in CI the browser tests must run (.ci/run installs Debian's chromium)")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium) for the browser tests")
+        _missing(f"{CHROMIUM} is missing (apt-get install chromium) for the browser tests")
     return CHROMIUM
 
 
@@ -61,18 +97,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """``streamlit run app.py`` on 127.0.0.1; yields its URL."""
+class AppServer(str):
+    """A running ``streamlit run app.py``: the string is its URL; ``weights`` its weights folder."""
+
+    weights: Path
+    log_path: Path
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_app(weights: Path, cache: Path, log_path: Path, **env_extra: str) -> AppServer:
+    """Start the app on a free port with its own weights folder; returns once it answers its health check."""
+    weights.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    weights = tmp_path_factory.mktemp("weights")
     env = {
         **os.environ,
         "CONVNEXTPOSE_WEIGHTS": str(weights),
-        "CONVNEXTPOSE_LIVE_MAX_FRAMES": "120",
-        "CONVNEXTPOSE_CACHE": str(tmp_path_factory.mktemp("cache")),
+        "CONVNEXTPOSE_LIVE_MAX_FRAMES": "300",  # the OpenCV loop ends by itself
+        "CONVNEXTPOSE_CACHE": str(cache),
+        **env_extra,
     }
-    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")  # noqa: SIM115 (outlives the block)
+    log = open(log_path, "w")  # noqa: SIM115 (the server writes to it until it stops)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -94,25 +146,67 @@ def app_server(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    log.close()  # the child holds its own copy
+    server = AppServer(f"http://127.0.0.1:{port}")
+    server.weights, server.log_path, server.process = weights, log_path, proc
+    deadline = time.time() + 90
     while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}; see {log_path}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            with urllib.request.urlopen(f"{server}/_stcore/health", timeout=1) as response:
                 if response.status == 200:
-                    break
+                    return server
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail(f"streamlit did not start; see {log.name}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    server.stop()
+    pytest.fail(f"streamlit did not start within 90 s; see {log_path}")
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """One export cache for every server of the session (exports are keyed by variant and weights)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, model_cache):
+    """The app for the whole session; its weights folder stays empty (see ``_shared_server_unchanged``)."""
+    server = start_app(tmp_path_factory.mktemp("weights"), model_cache, tmp_path_factory.mktemp("server") / "log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def fresh_app_server(tmp_path, model_cache):
+    """A server of this test's own, with an empty weights folder (``.weights``) the test may fill."""
+    server = start_app(tmp_path / "weights", model_cache, tmp_path / "streamlit.log")
+    yield server
+    server.stop()
+
+
+def _folder_state(folder: Path) -> list[tuple[str, int]]:
+    return sorted((str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture(autouse=True)
+def _shared_server_unchanged(request):
+    """A test on the shared server must leave its weights folder as it found it (else the order of
+    the tests decides what the next one sees): the change is undone and the test fails."""
+    if "app_server" not in request.fixturenames:
+        yield
+        return
+    server = request.getfixturevalue("app_server")
+    before = _folder_state(server.weights)
+    yield
+    after = _folder_state(server.weights)
+    if after != before:
+        for path in server.weights.iterdir():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        pytest.fail(
+            f"the test changed the shared server's weights folder ({before} -> {after}); "
+            "use the fresh_app_server fixture for a test that stores weights"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -122,11 +216,32 @@ def fake_camera(tmp_path_factory) -> Path:
     return write_y4m(tmp_path_factory.mktemp("camera") / "person.y4m", list(moving_person_frames(90)))
 
 
+def _wait_until_idle(page, timeout_ms: int = 30_000) -> None:
+    """Wait until the app's script is not running (fragments on a timer may keep it busy: then give up)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # a page that never settles is still checked
+        page.wait_for_function(
+            """() => {
+                const app = document.querySelector('[data-testid="stApp"]');
+                return !app || !['running', 'rerunRequested'].includes(app.dataset.testScriptState);
+            }""",
+            timeout=timeout_ms,
+        )
+
+
 @pytest.fixture()
 def browser_page(chromium_path, fake_camera):
-    """A Playwright page in headless Chromium whose camera streams the fake clip."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    """A Playwright page in headless Chromium whose camera streams the fake clip.
+
+    At teardown it fails the test when any page it showed held a Streamlit exception box.
+    """
+    try:
+        playwright_api = __import__("playwright.sync_api", fromlist=["sync_playwright"])
+    except ImportError:
+        _missing("playwright is not installed (pip install -r requirements-dev.txt)")
     ARTIFACTS.mkdir(exist_ok=True)
+    exceptions: list[tuple[str, str]] = []
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium_path,
@@ -139,8 +254,18 @@ def browser_page(chromium_path, fake_camera):
             ],
         )
         context = browser.new_context(viewport={"width": 1400, "height": 2600}, permissions=["camera"])
+        context.expose_function("__stExceptionSeen", lambda url, text: exceptions.append((url, text)))
+        context.add_init_script(WATCH_EXCEPTIONS_JS)
         page = context.new_page()
         page.set_default_timeout(60_000)
         yield page
+        if not page.is_closed():
+            _wait_until_idle(page)
+            page.evaluate("() => 0")  # lets the last reports in
+            if exceptions:
+                page.screenshot(path=str(ARTIFACTS / "exception.png"), full_page=True)
         context.close()
         browser.close()
+    if exceptions:
+        shown = "\n\n".join(f"{url}:\n{text}" for url, text in exceptions)
+        pytest.fail(f"the page showed {len(exceptions)} Streamlit exception(s):\n{shown}", pytrace=False)

@@ -1,12 +1,18 @@
-"""The Compare page in a real browser: all five estimators on the generated clip."""
+"""The Compare page in a real browser: all five estimators on the generated clip; an uploaded video,
+a bad video, and bad and good evaluation-result files."""
 
 from __future__ import annotations
+
+import json
 
 from videos import write_av
 
 from pose.measure.samples import moving_person_frames
 
+from .checks import wait_for_images, wait_for_skeleton_scenes
 from .conftest import ARTIFACTS
+
+ESTIMATORS = 5  # ConvNeXtPose XS, S, M, L and BlazePose: the page's default
 
 
 def test_compare_all_five_on_the_sample_clip(app_server, browser_page):
@@ -20,8 +26,9 @@ def test_compare_all_five_on_the_sample_clip(app_server, browser_page):
     page.locator("[data-testid='stDataFrame']").first.wait_for()
     for title in ("Latency per stage", "Speed / accuracy trade-off", "Per-frame latency", "Agreement with"):
         page.get_by_text(title).first.wait_for(state="attached")
-    assert page.locator(".js-plotly-plot").count() >= 5
-    assert page.locator("[data-testid='stImage']").count() == 5  # the 2D overlays grid
+    # the same frame's 3D skeleton from every estimator, and its 2D overlay from each, all really drawn
+    wait_for_skeleton_scenes(page, ESTIMATORS)
+    wait_for_images(page, ESTIMATORS)
     page.get_by_role("button", name="Table (CSV)").wait_for()
     page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
 
@@ -45,3 +52,31 @@ def test_compare_on_an_uploaded_video_and_a_bad_file(app_server, browser_page, t
     page.get_by_role("button", name="Run the comparison").click()
     page.get_by_role("heading", name="Results").wait_for(timeout=300_000)
     assert "20 frames (Uploaded video)" in page.inner_text("body")
+    wait_for_skeleton_scenes(page, ESTIMATORS)
+    wait_for_images(page, ESTIMATORS)
+
+
+def test_evaluation_results_files_bad_and_good(app_server, browser_page, tmp_path):
+    page = browser_page
+    page.goto(f"{app_server}/compare")
+    page.get_by_role("heading", name="Compare sizes").wait_for()
+    page.get_by_text("Measured accuracy (Human3.6M ground truth)").click()
+    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="Evaluation results")
+    upload = uploader.locator("[data-testid='stFileUploaderDropzoneInput']")
+    not_json = tmp_path / "notes.json"
+    not_json.write_text("these are my notes, not JSON")
+    wrong_json = tmp_path / "other.json"
+    wrong_json.write_text(json.dumps({"model": "XS"}))
+    upload.set_input_files([str(not_json), str(wrong_json)])
+    page.get_by_text("notes.json is not a pose.evaluate results file").wait_for()
+    page.get_by_text("other.json is not a pose.evaluate results file").wait_for()
+
+    good = tmp_path / "xs.json"
+    good.write_text(json.dumps({"variant": "XS", "overall": {"samples": 6, "mpjpe_mm": 61.25, "pa_mpjpe_mm": 40.5}}))
+    upload.set_input_files(str(good))
+    shown = page.locator("[data-testid='stJson']")
+    shown.wait_for()
+    for _ in range(3):  # shown collapsed: open it level by level
+        if shown.locator(".node-ellipsis").count():
+            shown.locator(".node-ellipsis").first.click()
+    shown.get_by_text("61.25").wait_for()

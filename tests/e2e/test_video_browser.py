@@ -6,6 +6,7 @@ from videos import write_av
 
 from pose.measure.samples import moving_person_frames
 
+from .checks import assert_video_plays, wait_for_skeleton_chart
 from .conftest import ARTIFACTS
 
 
@@ -23,9 +24,8 @@ def test_upload_process_and_results(app_server, browser_page, tmp_path):
     page.get_by_role("button", name="Process").click()
     page.locator("[data-testid='stProgress']").first.wait_for()
     page.get_by_role("button", name="Keypoints CSV").wait_for(timeout=240_000)
-    assert page.locator("video").count() >= 1
-    assert page.locator("video").first.evaluate("v => v.readyState >= 1 || v.networkState !== 3")
-    page.locator(".js-plotly-plot").first.wait_for()
+    assert_video_plays(page.locator("video").first)  # the annotated video loads and plays
+    wait_for_skeleton_chart(page)  # the 3D animation holds a skeleton
     page.locator(".updatemenu-button").first.wait_for()  # the 3D animation's play/pause
     assert page.locator(".slider-container").count() >= 1  # and its frame slider
     assert "300 frames" in page.inner_text("body")

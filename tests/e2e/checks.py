@@ -1,0 +1,142 @@
+"""What a user sees, read from the page: a skeleton in a 3D chart, images that loaded, a video that plays,
+numbers in the readouts. Each check waits generously (the CI machine is slow), never sleeps a fixed time."""
+
+from __future__ import annotations
+
+import re
+import time
+
+# Every 3D chart on the page: per scene (a chart may hold several), the finite (x, y, z) points of its
+# scatter3d traces (the skeleton's joints and bones; the floor is a mesh3d and is not counted). Plotly
+# may hold the arrays as typed arrays.
+SCENE_POINTS_JS = """
+() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => {
+  const scenes = {};
+  for (const trace of (el.data || [])) {
+    if (trace.type !== 'scatter3d' || !trace.x || !trace.y || !trace.z) continue;
+    const points = (scenes[trace.scene || 'scene'] ||= []);
+    const xs = Array.from(trace.x), ys = Array.from(trace.y), zs = Array.from(trace.z);
+    for (let i = 0; i < xs.length; i++) {
+      const p = [xs[i], ys[i], zs[i]];
+      if (p.every(v => typeof v === 'number' && Number.isFinite(v))) points.push(p);
+    }
+  }
+  return scenes;
+})
+"""
+
+# the fewest joints a drawn skeleton has (a skeleton trace draws the 17 joints other than the thorax)
+MIN_JOINTS = 12
+# the smallest spread (mm) of a person's skeleton: a collapsed one has every joint in one place
+MIN_SPREAD_MM = 100.0
+
+
+def wait_for(predicate, timeout_s: float, interval_s: float = 0.5):
+    """Poll ``predicate`` until it returns something truthy; its last value otherwise."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval_s)
+    return predicate()
+
+
+def metric(page, label: str) -> float | None:
+    """The number a st.metric with ``label`` shows, or None."""
+    text = page.inner_text("body")
+    found = re.search(rf"{re.escape(label)}\s*\n\s*([0-9]+(?:\.[0-9]+)?)", text)
+    return float(found.group(1)) if found else None
+
+
+def scene_skeletons(page) -> list[dict[str, list[list[float]]]]:
+    """Per 3D chart on the page, per scene, the finite points of its skeleton traces."""
+    return page.evaluate(SCENE_POINTS_JS)
+
+
+def skeletons(page) -> list[list[list[float]]]:
+    """Per 3D chart on the page, the finite points of its skeleton traces (all its scenes together)."""
+    return [[p for points in chart.values() for p in points] for chart in scene_skeletons(page)]
+
+
+def _is_skeleton(points) -> bool:
+    if len(points) < MIN_JOINTS:
+        return False
+    spread = max(max(p[i] for p in points) - min(p[i] for p in points) for i in range(3))
+    return spread >= MIN_SPREAD_MM
+
+
+def wait_for_skeleton_chart(page, timeout_s: float = 60.0, charts: int = 1) -> list[list[list[float]]]:
+    """Wait until at least ``charts`` 3D charts hold a skeleton; returns each chart's points.
+
+    An empty stage (the floor alone), a chart of NaNs or a skeleton collapsed to a point fails.
+    """
+    found = wait_for(lambda: [s for s in skeletons(page) if _is_skeleton(s)], timeout_s)
+    assert len(found) >= charts, (
+        f"expected {charts} 3D chart(s) with a skeleton (>= {MIN_JOINTS} finite joints spread over "
+        f">= {MIN_SPREAD_MM} mm); the charts hold {[len(s) for s in skeletons(page)]} finite points"
+    )
+    return found
+
+
+def wait_for_skeleton_scenes(page, scenes: int, timeout_s: float = 60.0) -> dict[str, list[list[float]]]:
+    """Wait until one 3D chart shows a skeleton in each of ``scenes`` scenes (side by side); returns them."""
+
+    def full_chart():
+        for chart in scene_skeletons(page):
+            drawn = {name: points for name, points in chart.items() if _is_skeleton(points)}
+            if len(drawn) >= scenes:
+                return drawn
+        return None
+
+    found = wait_for(full_chart, timeout_s)
+    shown = [{name: len(points) for name, points in chart.items()} for chart in scene_skeletons(page)]
+    assert found, f"no 3D chart with a skeleton in each of {scenes} scenes; finite points per scene: {shown}"
+    return found
+
+
+def images_loaded(page, selector: str = "[data-testid='stImage'] img") -> list[int]:
+    """The natural widths of the images under ``selector`` (0 for one that failed to load)."""
+    return page.locator(selector).evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+
+
+def wait_for_images(page, count: int, selector: str = "[data-testid='stImage'] img", timeout_s: float = 60.0):
+    """Wait until ``count`` images under ``selector`` have loaded with real pixels (a 500 gives naturalWidth 0)."""
+    widths = wait_for(lambda: (w := images_loaded(page, selector)) and len(w) >= count and all(w) and w, timeout_s)
+    shown = images_loaded(page, selector)
+    assert widths, f"expected {count} loaded image(s); natural widths (0: failed to load): {shown}"
+    return widths
+
+
+def assert_video_plays(video, timeout_s: float = 30.0, advance_s: float = 0.3) -> None:
+    """Start ``video`` (a locator) muted and check that its currentTime advances by ``advance_s``."""
+    video.wait_for(state="attached")
+    start = video.evaluate("v => { v.muted = true; v.play().catch(() => {}); return v.currentTime; }")
+    moved = wait_for(
+        lambda: (
+            video.evaluate(
+                "(v, t) => { if (v.paused && !v.ended) v.play().catch(() => {}); return v.currentTime - t; }", start
+            )
+            >= advance_s
+        ),
+        timeout_s,
+        interval_s=0.25,
+    )
+    state = video.evaluate(
+        "v => ({t: v.currentTime, ready: v.readyState, net: v.networkState, err: v.error && v.error.message})"
+    )
+    assert moved, f"the video did not play: currentTime stayed at {start} -> {state}"
+
+
+def rising_counts(page, label: str, samples: int = 3, timeout_s: float = 60.0) -> list[float]:
+    """Read the metric ``label`` until it has grown ``samples - 1`` times in a row; returns the readings."""
+    readings = [metric(page, label) or 0.0]
+    deadline = time.time() + timeout_s
+    while len(readings) < samples and time.time() < deadline:
+        value = wait_for(lambda: (v := metric(page, label)) is not None and v > readings[-1] and v, 20.0)
+        if value:
+            readings.append(value)
+    assert len(readings) == samples and all(b > a for a, b in zip(readings, readings[1:])), (
+        f"{label} did not keep growing: {readings}"
+    )
+    return readings
