@@ -7,6 +7,7 @@ the page reads :meth:`~LiveProcessor.stats`. It knows nothing of Streamlit.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -19,6 +20,8 @@ from .estimator import PoseEstimator, PoseResult
 from .render import DrawOptions, draw_message, draw_people
 
 __all__ = ["DrawOptions", "LiveStats", "LiveProcessor", "LIVE_STAGES"]
+
+log = logging.getLogger(__name__)
 
 LIVE_STAGES = ("detect", "crop", "pose", "draw", "total")
 
@@ -94,7 +97,9 @@ class LiveProcessor:
         annotated = np.array(frame_bgr, copy=True) if isinstance(frame_bgr, np.ndarray) else None
         try:
             result = estimator.process(frame_bgr, timestamp_s)
-        except ValueError as exc:
+        except Exception as exc:  # noqa: BLE001 (any failure is shown on the video; the stream goes on)
+            if not isinstance(exc, ValueError):  # a bad frame is the caller's; anything else is ours: log it
+                log.exception("estimating a live frame failed")
             with self._lock:
                 self._error = str(exc)
             return draw_message(annotated, f"error: {exc}") if annotated is not None else frame_bgr

@@ -75,11 +75,6 @@ def test_nobody_and_bad_frames_keep_running(xs_runner):
     assert live.stats().error is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pose.live.LiveProcessor.process catches only ValueError: a RuntimeError from a backend "
-    "(onnxruntime, CUDA, mediapipe) escapes the frame callback and kills the stream",
-)
 def test_any_error_in_a_frame_is_a_message_not_a_dead_stream(moving_frames, xs_runner, monkeypatch):
     estimator = PoseEstimator(runner=xs_runner)
     live = LiveProcessor([estimator])

@@ -4,7 +4,6 @@ import asyncio
 
 import av
 import numpy as np
-import pytest
 
 from pose.estimator import PoseEstimator
 from pose.live import LiveProcessor
@@ -38,11 +37,6 @@ def test_without_a_processor_frames_pass_through(moving_frames):
     assert process_webrtc_frame(None, frame) is frame
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the callback lets a non-ValueError escape (LiveProcessor.process catches only ValueError); "
-    "streamlit-webrtc then stops its worker thread and the video freezes with no message on the page",
-)
 def test_an_error_in_the_callback_leaves_a_message_on_the_video(moving_frames, xs_runner, monkeypatch):
     estimator = PoseEstimator(runner=xs_runner)
     holder = ProcessorHolder()
