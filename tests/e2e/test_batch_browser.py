@@ -33,7 +33,9 @@ def test_two_files_give_two_results_and_one_zip(app_server, browser_page, tmp_pa
     with zipfile.ZipFile(archive) as zipped:
         names = set(zipped.namelist())
     expected = {
-        f"{stem}-XS/{f}" for stem in ("squat", "lunge") for f in ("annotated.mp4", "keypoints.csv", "keypoints.json")
+        f"{stem}-BlazePose/{f}"
+        for stem in ("squat", "lunge")
+        for f in ("annotated.mp4", "keypoints.csv", "keypoints.json")
     }
     assert names == expected
     # the second file's results are one choice away, and show without an exception
@@ -43,5 +45,5 @@ def test_two_files_give_two_results_and_one_zip(app_server, browser_page, tmp_pa
     page.get_by_role("button", name="Keypoints CSV").wait_for()
     with page.expect_download() as download:
         page.get_by_role("button", name="Keypoints CSV").click()
-    assert download.value.suggested_filename == "lunge-XS.csv"
+    assert download.value.suggested_filename == "lunge-BlazePose.csv"
     assert page.locator("[data-testid='stException']").count() == 0
