@@ -79,19 +79,20 @@ def wait_for_skeleton_chart(page, timeout_s: float = 60.0, charts: int = 1) -> l
     return found
 
 
-def wait_for_skeleton_scenes(page, scenes: int, timeout_s: float = 60.0) -> dict[str, list[list[float]]]:
-    """Wait until one 3D chart shows a skeleton in each of ``scenes`` scenes (side by side); returns them."""
+def wait_for_skeleton_scenes(page, scenes: int, drawn: int | None = None, timeout_s: float = 60.0) -> dict:
+    """Wait for a 3D chart of ``scenes`` scenes side by side, ``drawn`` of them (default: all) with a
+    skeleton; returns its scenes' points by scene name ("scene", "scene2", ...)."""
+    drawn = scenes if drawn is None else drawn
 
     def full_chart():
         for chart in scene_skeletons(page):
-            drawn = {name: points for name, points in chart.items() if _is_skeleton(points)}
-            if len(drawn) >= scenes:
-                return drawn
+            if len(chart) == scenes and sum(_is_skeleton(points) for points in chart.values()) >= drawn:
+                return chart
         return None
 
     found = wait_for(full_chart, timeout_s)
     shown = [{name: len(points) for name, points in chart.items()} for chart in scene_skeletons(page)]
-    assert found, f"no 3D chart with a skeleton in each of {scenes} scenes; finite points per scene: {shown}"
+    assert found, f"no 3D chart of {scenes} scenes, {drawn} with a skeleton; finite points per scene: {shown}"
     return found
 
 
