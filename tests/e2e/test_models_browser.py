@@ -23,11 +23,13 @@ class _System:
         return (os.system, ("echo never run",))
 
 
-def test_upload_a_bad_file_then_a_real_checkpoint(app_server, browser_page, tmp_path, request):
+def test_upload_a_bad_file_then_a_real_checkpoint(fresh_app_server, browser_page, tmp_path, request):
+    """It stores weights, so it runs on a server of its own (the shared one must not change)."""
     conformance = request.config.rootpath.parent / "shared" / "conformance" / "snapshot_XS_deterministic.pth.tar"
     if not conformance.exists():
         pytest.skip(f"{conformance} is absent (../shared beside the checkout)")
     page = browser_page
+    app_server = fresh_app_server
     page.goto(f"{app_server}/models")
     page.get_by_role("heading", name="Models").wait_for()
 
