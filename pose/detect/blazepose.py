@@ -8,14 +8,13 @@ survives the weighted non-max suppression is a person. Frames much larger than t
 from __future__ import annotations
 
 import logging
-import threading
 
 import cv2
 import numpy as np
 
 from . import ssd
 from .base import Detection
-from .mediapipe_models import POSE_DETECTION, compile_model
+from .mediapipe_models import POSE_DETECTION, ThreadRequests
 
 __all__ = ["BlazePoseDetector", "tile_regions", "body_box"]
 
@@ -164,14 +163,7 @@ class BlazePoseDetector:
         self.tile_px = tile_px
         self.max_people = max_people
         self.tile_tolerance = tile_tolerance
-        self._compiled = compile_model(POSE_DETECTION)
-        self._local = threading.local()
-
-    def _request(self):
-        request = getattr(self._local, "request", None)
-        if request is None:
-            request = self._local.request = self._compiled.create_infer_request()
-        return request
+        self._requests = ThreadRequests(POSE_DETECTION)
 
     def regions(self, image_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
         """The regions (x, y, w, h) searched in an image of ``image_size``: the whole, then any tiles."""
@@ -185,7 +177,7 @@ class BlazePoseDetector:
         size = ssd.SSD.input_size
         square, scale, offset = ssd.letterbox(region_rgb, size)
         tensor = square.astype(np.float32)[None] / 127.5 - 1.0
-        request = self._request()
+        request = self._requests.get()
         request.infer({0: tensor})
         regressors, logits = (request.get_output_tensor(i).data for i in range(2))
         rows, scores = ssd.decode(regressors.reshape(-1, regressors.shape[-1]), logits, self.min_score)
@@ -226,4 +218,4 @@ class BlazePoseDetector:
 
     def close(self) -> None:
         """The compiled model is shared (cached); the thread's request goes with this object."""
-        self._local = threading.local()
+        self._requests.release()

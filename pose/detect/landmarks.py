@@ -10,7 +10,6 @@ heatmap refinement of the 2D landmarks is left out.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ import numpy as np
 
 from . import ssd
 from .base import Detection, landmarks_box
-from .mediapipe_models import POSE_LANDMARK_FULL, compile_model
+from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
 
 __all__ = ["PoseLandmarks", "BlazePoseLandmarker", "NUM_LANDMARKS"]
 
@@ -93,14 +92,7 @@ class BlazePoseLandmarker:
 
     def __init__(self, min_presence: float = 0.5) -> None:
         self.min_presence = min_presence
-        self._compiled = compile_model(POSE_LANDMARK_FULL)
-        self._local = threading.local()
-
-    def _request(self):
-        request = getattr(self._local, "request", None)
-        if request is None:
-            request = self._local.request = self._compiled.create_infer_request()
-        return request
+        self._requests = ThreadRequests(POSE_LANDMARK_FULL)
 
     def landmarks(self, frame_bgr: np.ndarray, detections: Sequence[Detection]) -> list[PoseLandmarks | None]:
         """One :class:`PoseLandmarks` per detection (None where the model finds no person in its region).
@@ -112,7 +104,7 @@ class BlazePoseLandmarker:
         if not detections:
             return []
         frame_rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
-        request = self._request()
+        request = self._requests.get()
         found: list[PoseLandmarks | None] = []
         for detection in detections:
             roi = region_of(detection)
@@ -121,7 +113,7 @@ class BlazePoseLandmarker:
                 continue
             crop, to_image = _crop(frame_rgb, roi)
             request.infer({0: crop[None]})
-            outputs = {o.get_any_name(): request.get_tensor(o).data for o in self._compiled.outputs}
+            outputs = {o.get_any_name(): request.get_tensor(o).data for o in self._requests.compiled.outputs}
             found.append(self._decode(outputs, roi, to_image))
         return found
 
@@ -155,7 +147,7 @@ class BlazePoseLandmarker:
 
     def close(self) -> None:
         """The compiled model is shared (cached); the thread's request goes with this object."""
-        self._local = threading.local()
+        self._requests.release()
 
 
 class BlazePoseMultiPersonDetector:

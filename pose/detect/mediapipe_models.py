@@ -11,7 +11,7 @@ import logging
 import threading
 from pathlib import Path
 
-__all__ = ["POSE_DETECTION", "POSE_LANDMARK_FULL", "model_path", "compile_model"]
+__all__ = ["POSE_DETECTION", "POSE_LANDMARK_FULL", "model_path", "compile_model", "ThreadRequests"]
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +59,22 @@ def compile_model(relative: str, batch: int = 1):
             model.reshape({model.inputs[0]: ov.PartialShape([batch, *shape[1:]])})
         log.debug("compiling %s for batch %d", relative, batch)
         return core.compile_model(model, "CPU", PRECISION)
+
+
+class ThreadRequests:
+    """One infer request per calling thread on a shared compiled model (requests are not thread-safe)."""
+
+    def __init__(self, relative: str) -> None:
+        self.compiled = compile_model(relative)
+        self._local = threading.local()
+
+    def get(self):
+        """This thread's request, made on first use."""
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self.compiled.create_infer_request()
+        return request
+
+    def release(self) -> None:
+        """Drop this object's requests (the compiled model stays cached)."""
+        self._local = threading.local()
