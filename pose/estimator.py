@@ -105,6 +105,7 @@ class _Track:
     bbox_xywh: np.ndarray
     keypoints_2d: np.ndarray | None = None
     confident: bool = False
+    shown: bool = True  # in the last frame's people; a hidden track comes back only through the detector
     missed: int = 0
     next_detection: Detection | None = None  # the pose model's own region for the next frame
     filter_2d: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(min_cutoff=1.0, beta=0.05))
@@ -321,6 +322,7 @@ class PoseEstimator:
         boxes = [t.bbox_xywh for t in self._tracks]
         regions = [t.next_detection for t in self._tracks]
         sure = [t.confident for t in self._tracks]
+        shown = [t.shown for t in self._tracks]
         # A track may be looked at where it is on a detection frame that misses it: when its skeleton is
         # sure, or once in a row (bridging one missed detection; a person who left shows one frame more).
         lookable = [t.confident or t.missed == 0 for t in self._tracks]
@@ -333,7 +335,8 @@ class PoseEstimator:
                 found, detect_ms = [False] * len(boxes), 0.0
                 if self._confirmer is not None and not all(sure):
                     t0 = time.perf_counter()
-                    boxes, regions, found, sure = self._confirm_unsure(frame, boxes, regions, sure)
+                    boxes, regions, found, sure = self._confirm_unsure(frame, boxes, regions, sure, shown)
+                    shown = [True] * len(boxes)
                     detect_ms = (time.perf_counter() - t0) * 1e3
                 plans.append(_FramePlan(tuple(boxes), tuple(regions), tuple(found), False, detect_ms))
                 continue
@@ -349,7 +352,11 @@ class PoseEstimator:
             if self._confirmer is not None:  # the detector's misses: sure tracks stay, unsure ones are confirmed
                 t0 = time.perf_counter()
                 kept = self._confirm_unsure(
-                    frame, [boxes[i] for i in missed], [regions[i] for i in missed], [sure[i] for i in missed]
+                    frame,
+                    [boxes[i] for i in missed],
+                    [regions[i] for i in missed],
+                    [sure[i] for i in missed],
+                    [shown[i] for i in missed],
                 )
                 detect_ms += (time.perf_counter() - t0) * 1e3
             else:  # without a confirmer, a track the detector missed is bridged where it was
@@ -366,14 +373,21 @@ class PoseEstimator:
             )
             boxes, regions = list(found_boxes), list(detections)
             sure = lookable = [False] * len(detections)
+            shown = [True] * len(detections)
             self._frames_since_detection = 1
             confirm = True  # how sure these skeletons are is known only after inference: confirm again
         return plans
 
-    def _confirm_unsure(self, frame, boxes, regions, sure):
+    def _confirm_unsure(self, frame, boxes, regions, sure, shown):
         """Look for each unsure track's person in its region with the confirming landmark model (MediaPipe-
-        style tracking, much cheaper than a detection pass); the ones not there are left out of the frame."""
-        unsure = [i for i, ok in enumerate(sure) if not ok]
+        style tracking, much cheaper than a detection pass); the ones not there are left out of the frame.
+
+        A hidden track (not ``shown``: its person was not there) is left out too, until the detector finds
+        them again: looked for in its old region frame after frame, it came back on an empty floor (pose flag
+        0.84 for a face at the frame's bottom edge, on pose.measure.tracking_eval's grey clip).
+        """
+        unsure = [i for i, ok in enumerate(sure) if not ok and shown[i]]
+        gone = {i for i, ok in enumerate(sure) if not ok and not shown[i]}
         focal = focal_from_fov(frame.shape[1::-1], self.fov_deg)
         requests = []
         for i in unsure:
@@ -383,6 +397,8 @@ class PoseEstimator:
         answers = dict(zip(unsure, self._confirmer.estimate(requests, {})))
         kept_boxes, kept_regions, found, kept_sure = [], [], [], []
         for i, (box, region) in enumerate(zip(boxes, regions)):
+            if i in gone:
+                continue
             if i in answers:
                 est = answers[i]
                 if est is None or est.next_detection is None:  # the landmark model saw nobody there
@@ -425,9 +441,9 @@ class PoseEstimator:
         for i, track in enumerate(self._tracks):
             if i in matched_tracks:
                 continue
-            # Unseen this frame: hidden (never shown unseen, so no ghosts) and confirmed by the detector
-            # on the next frame; it ends once the detector has missed it too often.
-            track.confident = False
+            # Unseen this frame: hidden (never shown unseen, so no ghosts) until the detector finds the person
+            # again; it ends once the detector has missed it too often.
+            track.confident = track.shown = False
             track.missed += plan.detected
             if track.missed > self.max_missed_detections:
                 log.debug("track %d ended", track.track_id)
@@ -465,6 +481,7 @@ class PoseEstimator:
         """Take this frame's skeleton into the track and place its next box (``missed``: the detector ran
         and did not find the person there)."""
         track.missed = track.missed + 1 if missed and est.presence < self.min_track_confidence else 0
+        track.shown = True
         track.confident = est.presence >= self.min_track_confidence
         keypoints_2d, keypoints_3d = est.keypoints_2d, est.keypoints_3d
         if self.smoothing:

@@ -39,11 +39,42 @@ def test_landmarks_land_on_the_person():
     assert 1200 < np.ptp(found.world_mm[:, 1]) < 2200  # a man's height, head to heel
 
 
+# Every clearly visible person of ../shared/images (its README lists them), boxed by hand (x1, y1, x2, y2).
+PEOPLE_IN_THE_PHOTOS = {
+    "skiers.jpg": [
+        (0, 45, 105, 290),
+        (140, 95, 360, 340),
+        (285, 60, 365, 225),
+        (535, 45, 640, 270),
+        (370, 170, 640, 392),
+    ],  # left, centre (blue), behind him (red), right, front
+    "two_indoors.png": [(35, 80, 160, 480), (435, 20, 640, 480)],  # full body; close-up cut by the frame
+    "footballer.jpg": [(65, 60, 460, 340)],  # not the crowd behind him
+    "jump_suit.jpg": [(30, 15, 230, 240)],
+    "jump_dark.png": [(35, 10, 230, 250)],
+}
+
+
+@needs_photos
+@pytest.mark.parametrize("photo", sorted(PEOPLE_IN_THE_PHOTOS))
+def test_every_person_in_the_photos_once(people, photo):
+    """Each person matched by one skeleton (Hungarian on IoU, at least 0.3: hand boxes hold the whole person,
+    skeleton boxes the part in view), and no other skeleton."""
+    from scipy.optimize import linear_sum_assignment
+
+    found = people.detect(cv2.imread(str(IMAGES / photo)))
+    truth = np.array([[x1, y1, x2 - x1, y2 - y1] for x1, y1, x2, y2 in PEOPLE_IN_THE_PHOTOS[photo]], dtype=float)
+    overlap = box_iou(truth, np.array([p.bbox_xywh for p in found]).reshape(-1, 4))
+    rows, cols = linear_sum_assignment(-overlap)
+    assert len(found) == len(truth), f"{len(found)} skeletons for {len(truth)} people"
+    assert overlap[rows, cols].min() >= 0.3
+
+
 @needs_photos
 def test_skeletons_for_the_skiers_and_a_box_each(people):
     frame = cv2.imread(str(IMAGES / "skiers.jpg"))
     found = people.detect(frame)
-    assert len(found) >= 3
+    assert len(found) == 5
     boxes = np.array([p.bbox_xywh for p in found])
     overlap = box_iou(boxes, boxes) - np.eye(len(found))
     assert overlap.max() < 0.7  # different skiers, not one skier twice
@@ -91,3 +122,17 @@ def test_recall_on_scenes_with_known_boxes():
     assert min(mixed.recall, small.recall, grey.recall, dim.recall) >= 0.95
     assert max(mixed.false_per_frame, small.false_per_frame, grey.false_per_frame) <= 0.2
     assert empty.false_on_empty == 0
+
+
+def test_one_person_seen_whole_and_cut_is_one_person_and_two_heads_are_two():
+    from pose.detect.landmarks import same_person
+
+    rng = np.random.default_rng(0)
+    whole_px = rng.uniform([100, 50], [300, 450], size=(33, 2))
+    whole = Detection(np.array([100.0, 50.0, 200.0, 400.0]), 1.0, whole_px)
+    cut_px = whole_px.copy()
+    cut_px[13:] = rng.uniform([120, 60], [280, 200], size=(20, 2))  # arms and legs squeezed into a tile's view
+    cut = Detection(np.array([110.0, 50.0, 180.0, 160.0]), 1.0, cut_px + 2.0)  # the head 2 px off
+    assert box_iou([whole.bbox_xywh], [cut.bbox_xywh])[0, 0] < 0.5 and same_person(whole, cut, 0.5)
+    behind = Detection(cut.bbox_xywh, 1.0, cut_px + [0.0, 20.0])  # another head 20 px lower
+    assert not same_person(whole, behind, 0.5)

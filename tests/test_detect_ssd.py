@@ -56,3 +56,18 @@ def test_letterbox_keeps_the_aspect():
     square, scale, (left, top) = ssd.letterbox(image, 224)
     assert scale == pytest.approx(2.24) and (left, top) == pytest.approx((0, 56))
     assert square[0].max() == 0 and square[112, :222].min() == 255  # the last columns blend with the border
+
+
+def test_feature_maps_hold_every_anchor():
+    assert ssd.feature_map_anchors() == [1568, 392, 294] and sum(ssd.feature_map_anchors()) == ssd.SSD.num_boxes
+
+
+def test_unbatch_reads_each_feature_map_batch_by_batch():
+    maps = ssd.feature_map_anchors()
+    # image b's anchor a of map m is (b, m, a): laid out map by map, each map image by image
+    flat = np.concatenate([[(b, m, a) for b in range(3) for a in range(n)] for m, n in enumerate(maps)])
+    per_image = ssd.unbatch(flat[None].astype(np.float32), 3)
+    assert per_image.shape == (3, ssd.SSD.num_boxes, 3)
+    for b in range(3):
+        assert np.all(per_image[b, :, 0] == b)
+        np.testing.assert_array_equal(per_image[b, :, 1], np.repeat(np.arange(len(maps)), maps))

@@ -62,6 +62,28 @@ def test_untrained_skeletons_are_confirmed_in_their_region_every_frame(xs_runner
     assert {r.people[0].track_id for r in results} == {1}
 
 
+def test_a_person_who_left_is_not_looked_for_in_their_old_region(xs_runner):
+    """Once the landmark model has not found the person in their region, the track is hidden and only the
+    detector brings it back: looked for there frame after frame, an empty floor once came back as a person."""
+    frames = list(moving_person_frames(40, absent=(15, 40)))
+    asked = []
+    with PoseEstimator(runner=xs_runner, detect_every=10) as estimator:
+        confirm = estimator._confirmer.estimate
+
+        def counting(requests, timings_ms):
+            asked[-1] += len(requests)
+            return confirm(requests, timings_ms)
+
+        estimator._confirmer.estimate = counting
+        results = []
+        for i, frame in enumerate(frames):
+            asked.append(0)
+            results.append(estimator.process(frame, i / 30))
+    assert all(r.people for r in results[:15]) and not any(r.people for r in results[15:])
+    assert asked[1:10] == [1] * 9 and asked[15] == 1  # confirmed every frame; not found on the 15th
+    assert asked[16:] == [0] * (len(frames) - 16), asked  # then left to the detector (frames 20 and 30)
+
+
 def test_nobody_in_view_is_a_normal_empty_result(xs_runner):
     empty = next(moving_person_frames(1, absent=(0, 1)))
     result = PoseEstimator(runner=xs_runner).process(empty)

@@ -25,7 +25,14 @@ log = logging.getLogger(__name__)
 # jump_dark.png reach 0.78-0.95 up and 0.75-1.0 down at 60-180 px tall. Across: a compromise between a
 # person with arms down (about 0.25) and arms spread (0.6-0.85), so that either overlaps the box at IoU > 0.5.
 BODY_EXTENT = (0.85, 0.45)
-MAX_AUTO_GRID = 4  # 16 tiles + the whole frame: 17 detector runs
+MAX_AUTO_GRID = 4  # at most 16 fine tiles
+# Coarse tiles: 3 x 3 tiles of 4/7 of the frame each way, half a tile apart. Measured on skiers.jpg: the centre
+# skier (245 px tall, his face just below another skier's, poles across him) is found neither in the whole
+# frame nor in 2 x 2 or 3 x 3 tiles overlapping by a quarter, but at 0.80 in a 366 x 224 tile from y = 84;
+# these tiles hold him, and took the photo from 3 to 5 of its 5 skiers (with the fine tiles).
+COARSE_TILES = (3, 0.625)
+MIN_TILE_PX = 150  # no tiles smaller than this (a 256 x 256 photo is searched whole only)
+SAME_FACE_IOU = 0.5  # two regions' detections whose face boxes overlap this much are one view
 
 
 def body_box(keypoints_px: np.ndarray, image_size: tuple[int, int], extent: tuple[float, float] = BODY_EXTENT):
@@ -76,37 +83,33 @@ def _inside(
     return np.all((lo + slack >= region_lo) & (hi - slack <= region_hi), axis=1)
 
 
-# A tile also answers for a person whose face box it holds and whose body (head to feet, from the keypoints)
-# is at most this many times its shorter side: somebody cut by the tile's edge, as a close-up cut by the frame,
-# whom no region holds whole. Measured on the scenes (python -m pose.measure.scenes, 768x576, landmarks on):
-# recall 0.71 -> 1.00 on 60-120 px people, 0.67 -> 1.00 on the grey clip, 0.90 -> 1.00 on the dim one, no
-# false person on empty frames; the face rule alone (without the body rule) lost large people (0.97 -> 0.79).
-TILE_FACE_FIT = 1.2
-
-
-def _tile_answers(
-    rows: np.ndarray, region: tuple[int, int, int, int], tolerance: float, image_size
-) -> tuple[np.ndarray, np.ndarray]:
+def _tile_answers(rows: np.ndarray, region: tuple[int, int, int, int], tolerance: float, image_size):
     """Which of a tile's detections, (N, 12) rows in image pixels, the tile answers for: (N,) those whose body
-    lies within it (see :func:`_inside`), and (N,) those cut by its edge whose face box it holds, their body
-    not much larger than the tile (:data:`TILE_FACE_FIT`). The rest are larger people, the whole frame's."""
+    lies within it (see :func:`_inside`), and (N,) those cut by its edge whose face box it holds.
+
+    Cut views count whatever the body's size: a close-up cut by the frame (two_indoors.png's man on the
+    right, 460 px tall, his hips at the frame's edge) is seen by no region whole, and the whole frame missed
+    him; a large person the whole frame did see comes back twice, and the landmark model's skeletons tell
+    the two views apart (:class:`~pose.detect.landmarks.BlazePoseMultiPersonDetector`).
+    """
     keypoints = rows[:, 4:].reshape(len(rows), (rows.shape[1] - 4) // 2, 2)
     x, y, w, h = region
     face_inside = np.all((rows[:, :2] >= [x, y]) & (rows[:, 2:4] <= [x + w, y + h]), axis=1)
-    body_length = 2.0 * BODY_EXTENT[0] * np.linalg.norm(keypoints[:, 1] - keypoints[:, 0], axis=1)
     whole = _inside(keypoints, region, tolerance, image_size)
-    return whole, ~whole & face_inside & (body_length <= TILE_FACE_FIT * min(w, h))
+    return whole, ~whole & face_inside
 
 
-def _merge(sure: tuple[np.ndarray, np.ndarray], cut: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted NMS of the whole frame's and whole-in-a-tile detections, then of those cut by a tile's edge,
-    which only add people the first missed: where both saw somebody, a view cut through the body would move
-    the landmark region (on footballer.jpg, world landmarks 128 mm from MediaPipe's instead of 0.6 mm)."""
-    rows, scores = ssd.weighted_nms(*sure)
-    extra_rows, extra_scores = ssd.weighted_nms(*cut)
-    new = [not len(rows) or ssd._iou_one(row[:4], rows[:, :4]).max() <= ssd.SSD.nms_iou for row in extra_rows]
-    new = np.asarray(new, dtype=bool)
-    return np.concatenate([rows, extra_rows[new]]), np.concatenate([scores, extra_scores[new]])
+def _first_views(candidates: list[tuple[bool, float, np.ndarray]]) -> list[tuple[float, np.ndarray]]:
+    """One view per face box: (whole, score, row) candidates from all regions, those seen whole first, then the
+    surest; a later candidate whose face box overlaps a kept one's by more than :data:`SAME_FACE_IOU` is the
+    same detection seen again. Views are kept as the region gave them, not averaged across regions: an average
+    of a whole view and a view cut through the body moves the landmark model's region (on footballer.jpg,
+    world landmarks 128 mm from MediaPipe's instead of 0.6 mm)."""
+    kept: list[tuple[float, np.ndarray]] = []
+    for _, score, row in sorted(candidates, key=lambda c: (not c[0], -c[1])):
+        if not kept or ssd._iou_one(row[:4], np.stack([k[1][:4] for k in kept])).max() <= SAME_FACE_IOU:
+            kept.append((score, row))
+    return kept
 
 
 def tile_regions(image_size: tuple[int, int], grid: int, overlap: float = 0.25) -> list[tuple[int, int, int, int]]:
@@ -125,24 +128,28 @@ def tile_regions(image_size: tuple[int, int], grid: int, overlap: float = 0.25) 
 
 
 class BlazePoseDetector:
-    """Every person in a frame: MediaPipe's BlazePose SSD on the whole frame, plus tiles of large frames.
+    """Views of every person in a frame: MediaPipe's BlazePose SSD on the whole frame and on tiles of it.
 
     Each :class:`~pose.detect.Detection` has the whole-body box, the score, and ``keypoints_px`` (4, 2):
     mid-hip, full-body scale point, mid-shoulder, upper-body scale point, from which
-    :func:`pose.detect.ssd.body_roi` gives the landmark model's rotated region.
+    :func:`pose.detect.ssd.body_roi` gives the landmark model's rotated region. A person seen by two regions
+    with different face boxes (whole in one, cut in another) comes back once per view;
+    :class:`~pose.detect.landmarks.BlazePoseMultiPersonDetector` keeps one skeleton each.
 
     Args:
         min_score: detections scoring less are dropped before the suppression (MediaPipe's default 0.5).
-        tiles: search a ``tiles`` x ``tiles`` grid of overlapping tiles besides the whole frame; "auto"
-            takes a grid of ``long side / tile_px`` rounded (at most 4; none below 2: 548 px gives 2x2, 640 and
-            768 px 3x3); 0 never tiles. Measured on scenes of 4 people (tools: pose.measure.scenes), recall at
-            IoU 0.5 of the detector with landmarks went from 0.36 (whole frame) to 0.57 (2x2) and 0.92 (3x3) in
-            768x576; in 640x480, 3x3 instead of 2x2 took the colour clip from 0.61 to 0.98, small people from
-            0.64 to 0.80, dim 1.00 to 0.95 and grey 0.87 to 0.74, at 45 instead of 25 ms a frame.
-        tile_px: the tile size "auto" aims at (before the overlap).
+        tiles: besides the whole frame, the coarse tiles (:data:`COARSE_TILES`) and a ``tiles`` x ``tiles``
+            grid of tiles overlapping by a quarter; "auto" takes a grid of ``long side / tile_px`` rounded (at
+            most 4; none below 3: 640 and 768 px give 3x3) and no tile under :data:`MIN_TILE_PX` (a 256 px
+            photo is searched whole); 0 never tiles. Measured on scenes of 4 people (pose.measure.scenes),
+            recall at IoU 0.5 of the detector with landmarks went from 0.36 (whole frame) to 0.57 (2x2) and
+            0.92 (3x3) in 768x576; the coarse tiles took skiers.jpg from 3 to 5 skiers and left the scenes'
+            recall as it was, at 100-130 instead of 50-90 ms a frame (768x576).
+        tile_px: the fine tile size "auto" aims at (before the overlap).
         max_people: keep at most this many, largest first (None: all).
         tile_tolerance: a tile keeps a person whose body sticks out of it by at most this fraction of the
-            body's size (a person cut by the tile's edge is whole in a neighbour or in the whole frame).
+            body's size as seen whole (a person cut by the tile's edge is whole in a neighbour or in the
+            whole frame, or answered for as a cut view: :func:`_tile_answers`).
 
     Raises:
         FileNotFoundError: mediapipe's wheel lacks the model.
@@ -163,59 +170,85 @@ class BlazePoseDetector:
         self.tile_px = tile_px
         self.max_people = max_people
         self.tile_tolerance = tile_tolerance
-        self._requests = ThreadRequests(POSE_DETECTION)
+        self._requests: dict[int, ThreadRequests] = {}  # by batch: one per number of regions
 
     def regions(self, image_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
-        """The regions (x, y, w, h) searched in an image of ``image_size``: the whole, then any tiles."""
+        """The regions (x, y, w, h) searched in an image of ``image_size``: the whole, then the coarse tiles
+        (:data:`COARSE_TILES`), then the fine grid; no tile smaller than :data:`MIN_TILE_PX` on "auto"."""
+        if self.tiles == 0:
+            return [(0, 0, *image_size)]
         grid = self.tiles
         if grid == "auto":
             grid = min(MAX_AUTO_GRID, int(max(image_size) / self.tile_px + 0.5))
-        return [(0, 0, *image_size), *tile_regions(image_size, grid)]
+            grid = grid if grid >= 3 else 0  # a 2 x 2 grid is about the coarse tiles' size
+        tiles = tile_regions(image_size, *COARSE_TILES) + tile_regions(image_size, grid)
+        if self.tiles == "auto":
+            tiles = [t for t in tiles if min(t[2:]) >= MIN_TILE_PX]
+        return [(0, 0, *image_size), *tiles]
 
-    def _run(self, region_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Detections in one region: (N, 12) rows (face box x1 y1 x2 y2, 4 keypoints) in region pixels."""
+    def _run(self, regions_rgb: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Detections in each region, all in one batched call: (N, 12) rows (face box x1 y1 x2 y2,
+        4 keypoints) in region pixels, and (N,) scores.
+
+        One call on the whole frame and its 18 tiles (768x576) took 63 ms where 19 calls took 111 ms.
+        """
         size = ssd.SSD.input_size
-        square, scale, offset = ssd.letterbox(region_rgb, size)
-        tensor = square.astype(np.float32)[None] / 127.5 - 1.0
-        request = self._requests.get()
+        squares = [ssd.letterbox(region, size) for region in regions_rgb]
+        tensor = np.stack([square for square, _, _ in squares]).astype(np.float32) / 127.5 - 1.0
+        if len(squares) not in self._requests:
+            self._requests[len(squares)] = ThreadRequests(POSE_DETECTION, batch=len(squares))
+        request = self._requests[len(squares)].get()
         request.infer({0: tensor})
-        regressors, logits = (request.get_output_tensor(i).data for i in range(2))
-        rows, scores = ssd.decode(regressors.reshape(-1, regressors.shape[-1]), logits, self.min_score)
-        points = rows.reshape(len(rows), rows.shape[1] // 2, 2) * size
-        points = (points - np.asarray(offset, dtype=np.float32)) / scale
-        return points.reshape(len(rows), rows.shape[1]), scores
+        regressors, logits = (ssd.unbatch(request.get_output_tensor(i).data, len(squares)) for i in range(2))
+        found = []
+        for i, (_, scale, offset) in enumerate(squares):
+            rows, scores = ssd.decode(regressors[i], logits[i], self.min_score)
+            points = rows.reshape(len(rows), rows.shape[1] // 2, 2) * size
+            points = (points - np.asarray(offset, dtype=np.float32)) / scale
+            found.append((points.reshape(len(rows), rows.shape[1]), scores))
+        return found
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
-        """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first; an empty list when nobody is in view."""
+        """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first; an empty list when nobody is in view
+        (see :meth:`views`)."""
+        detections = sorted(self.views(frame_bgr), key=lambda d: -d.bbox_xywh[2] * d.bbox_xywh[3])
+        return detections[: self.max_people] if self.max_people is not None else detections
+
+    def views(self, frame_bgr: np.ndarray) -> list[Detection]:
+        """The views of the people in ``frame_bgr`` (H, W, 3) uint8, best first: those seen whole in a region,
+        then those cut by a tile's edge, each by score.
+
+        Each region's detections are merged as MediaPipe merges one image's (weighted NMS); across regions, a
+        tile answers for the people it sees whole or whose face it holds (:func:`_tile_answers`), and each
+        face box keeps its first view (:func:`_first_views`). A person may still come back twice, from two
+        regions whose face boxes differ (a whole and a cut view): the landmark model's skeletons settle it.
+        """
         height, width = frame_bgr.shape[:2]
         frame_rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
-        sure_rows, sure_scores, cut_rows, cut_scores = [], [], [], []
-        for i, (x, y, w, h) in enumerate(self.regions((width, height))):
-            rows, scores = self._run(frame_rgb[y : y + h, x : x + w])
+        candidates = []
+        regions = self.regions((width, height))
+        found = self._run([frame_rgb[y : y + h, x : x + w] for x, y, w, h in regions])
+        for i, ((x, y, w, h), (rows, scores)) in enumerate(zip(regions, found)):
+            if not len(rows):
+                continue
+            rows, scores = ssd.weighted_nms(rows, scores)
             rows = rows + np.tile(np.array([x, y], dtype=np.float32), rows.shape[1] // 2)
             whole, cut = np.ones(len(rows), dtype=bool), np.zeros(len(rows), dtype=bool)
-            if i > 0:  # a tile answers for the people it holds; larger ones are the whole frame's
+            if i > 0:  # a tile answers for the people it holds, or whose face it holds
                 whole, cut = _tile_answers(rows, (x, y, w, h), self.tile_tolerance, (width, height))
-            sure_rows.append(rows[whole])
-            sure_scores.append(scores[whole])
-            cut_rows.append(rows[cut])
-            cut_scores.append(scores[cut])
-        rows, scores = _merge(
-            (np.concatenate(sure_rows), np.concatenate(sure_scores)),
-            (np.concatenate(cut_rows), np.concatenate(cut_scores)),
-        )
+            candidates += [(bool(a), float(s), r) for r, s, a, b in zip(rows, scores, whole, cut) if a or b]
         detections = []
-        for row, score in zip(rows, scores):
+        for score, row in _first_views(candidates):
             keypoints_px = row[4:].reshape(-1, 2).astype(np.float64)
             box = body_box(keypoints_px, (width, height))
             if box is not None:
-                detections.append(Detection(box, float(score), keypoints_px=keypoints_px))
-        detections.sort(key=lambda d: -d.bbox_xywh[2] * d.bbox_xywh[3])
-        return detections[: self.max_people] if self.max_people is not None else detections
+                detections.append(Detection(box, score, keypoints_px=keypoints_px))
+        return detections
 
     def reset(self) -> None:
         """Nothing to forget: every frame is detected afresh."""
 
     def close(self) -> None:
-        """The compiled model is shared (cached); the thread's request goes with this object."""
-        self._requests.release()
+        """The compiled models are shared (cached); the thread's requests go with this object."""
+        for requests in self._requests.values():
+            requests.release()

@@ -64,8 +64,8 @@ def compile_model(relative: str, batch: int = 1):
 class ThreadRequests:
     """One infer request per calling thread on a shared compiled model (requests are not thread-safe)."""
 
-    def __init__(self, relative: str) -> None:
-        self.compiled = compile_model(relative)
+    def __init__(self, relative: str, batch: int = 1) -> None:
+        self.compiled = compile_model(relative, batch)
         self._local = threading.local()
 
     def get(self):

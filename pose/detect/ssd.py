@@ -41,12 +41,10 @@ class SsdSpec:
 SSD = SsdSpec()
 
 
-def anchors(spec: SsdSpec = SSD) -> np.ndarray:
-    """Anchor centres, (num_boxes, 2) normalised (x, y); with ``fixed_anchor_size`` every anchor is 1x1.
-
-    Consecutive layers of the same stride share one feature map, as in MediaPipe's SsdAnchorsCalculator.
-    """
-    centres = []
+def _feature_maps(spec: SsdSpec) -> list[tuple[int, int]]:
+    """(cells a side, anchors a cell) of each feature map: consecutive layers of the same stride share one
+    map, as in MediaPipe's SsdAnchorsCalculator."""
+    maps = []
     layer = 0
     while layer < spec.num_layers:
         stride = spec.strides[layer]
@@ -54,7 +52,33 @@ def anchors(spec: SsdSpec = SSD) -> np.ndarray:
         while layer < spec.num_layers and spec.strides[layer] == stride:
             per_cell += len(spec.aspect_ratios) + (spec.interpolated_scale_aspect_ratio > 0)
             layer += 1
-        cells = int(np.ceil(spec.input_size / stride))
+        maps.append((int(np.ceil(spec.input_size / stride)), per_cell))
+    return maps
+
+
+def feature_map_anchors(spec: SsdSpec = SSD) -> list[int]:
+    """The number of anchors of each feature map, in the model's output order (1568, 392, 294)."""
+    return [cells * cells * per_cell for cells, per_cell in _feature_maps(spec)]
+
+
+def unbatch(output: np.ndarray, batch: int, spec: SsdSpec = SSD) -> np.ndarray:
+    """(batch, num_boxes, D) from a batched run's (1, batch x num_boxes, D) output.
+
+    The model flattens each feature map's predictions, batch included, before joining the maps, so the
+    output holds the first map's anchors for every image, then the second map's, and so on.
+    """
+    depth = output.shape[-1]
+    per_map = np.split(output.reshape(-1, depth), np.cumsum([batch * n for n in feature_map_anchors(spec)])[:-1])
+    return np.concatenate([m.reshape(batch, -1, depth) for m in per_map], axis=1)
+
+
+def anchors(spec: SsdSpec = SSD) -> np.ndarray:
+    """Anchor centres, (num_boxes, 2) normalised (x, y); with ``fixed_anchor_size`` every anchor is 1x1.
+
+    Consecutive layers of the same stride share one feature map, as in MediaPipe's SsdAnchorsCalculator.
+    """
+    centres = []
+    for cells, per_cell in _feature_maps(spec):
         ys, xs = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
         grid = np.stack([(xs + spec.anchor_offset) / cells, (ys + spec.anchor_offset) / cells], axis=-1)
         centres.append(np.repeat(grid.reshape(-1, 2), per_cell, axis=0))

@@ -204,6 +204,10 @@ class OnnxRuntimeRunner(Runner):
             providers.insert(0, "CUDAExecutionProvider")
         options = ort.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 1
+        # ONNX Runtime's threads spin for a while after each run, on the cores that the detector and the
+        # landmark model (OpenVINO) need next in the same frame. Measured on 2 cores, 5 people in view
+        # (python -m pose.bench --people): see docs/benchmarks.md.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.device, self.precision = device, precision
         self._session = ort.InferenceSession(str(export_onnx(model)), options, providers=providers)
