@@ -105,7 +105,7 @@ class _Track:
     bbox_xywh: np.ndarray
     keypoints_2d: np.ndarray | None = None
     confident: bool = False
-    shown: bool = True  # in the last frame's people; a hidden track comes back only through the detector
+    shown: bool = True  # in the last frame's people; a hidden one is not confirmed in its old region
     missed: int = 0
     next_detection: Detection | None = None  # the pose model's own region for the next frame
     filter_2d: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(min_cutoff=1.0, beta=0.05))
@@ -382,9 +382,10 @@ class PoseEstimator:
         """Look for each unsure track's person in its region with the confirming landmark model (MediaPipe-
         style tracking, much cheaper than a detection pass); the ones not there are left out of the frame.
 
-        A hidden track (not ``shown``: its person was not there) is left out too, until the detector finds
-        them again: looked for in its old region frame after frame, it came back on an empty floor (pose flag
-        0.84 for a face at the frame's bottom edge, on pose.measure.tracking_eval's grey clip).
+        A hidden track (not ``shown``: its person was not there) is left out too; the detector looks for them
+        on the next frame (:meth:`_update`). Looked for in its old region frame after frame, a hidden track
+        came back on an empty floor (pose flag 0.84 for a face at the frame's bottom edge, on
+        pose.measure.tracking_eval's grey clip).
         """
         unsure = [i for i, ok in enumerate(sure) if not ok and shown[i]]
         gone = {i for i, ok in enumerate(sure) if not ok and not shown[i]}
@@ -442,7 +443,9 @@ class PoseEstimator:
             if i in matched_tracks:
                 continue
             # Unseen this frame: hidden (never shown unseen, so no ghosts) until the detector finds the person
-            # again; it ends once the detector has missed it too often.
+            # again, which it looks for on the next frame; it ends once the detector has missed it too often.
+            if track.shown:
+                self._frames_since_detection = self.detect_every
             track.confident = track.shown = False
             track.missed += plan.detected
             if track.missed > self.max_missed_detections:

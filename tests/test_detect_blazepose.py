@@ -75,6 +75,17 @@ def test_tiles_find_small_people_the_whole_frame_misses():
     assert tiled.false_on_empty == 0
 
 
+def test_auto_regions_by_frame_size(detector):
+    """A photo about a tile's size is searched whole; larger frames add the 3x3 coarse tiles, and from about
+    2.5 tiles (640 px) the fine grid, whatever the aspect."""
+    assert detector.regions((256, 256)) == [(0, 0, 256, 256)]
+    assert len(detector.regions((548, 342))) == 1 + 9
+    assert len(detector.regions((640, 360))) == len(detector.regions((768, 576))) == 1 + 9 + 9
+    assert len(detector.regions((1280, 720))) == 1 + 9 + 16
+    coarse = detector.regions((700, 350))[1]
+    assert coarse == (0, 0, 400, 200)  # 4/7 of the frame each way
+
+
 def test_factory_default_is_bundled(monkeypatch):
     monkeypatch.delenv("CONVNEXTPOSE_DETECTOR", raising=False)
     from pose.detect.landmarks import BlazePoseMultiPersonDetector

@@ -81,7 +81,8 @@ def test_a_person_who_left_is_not_looked_for_in_their_old_region(xs_runner):
             results.append(estimator.process(frame, i / 30))
     assert all(r.people for r in results[:15]) and not any(r.people for r in results[15:])
     assert asked[1:10] == [1] * 9 and asked[15] == 1  # confirmed every frame; not found on the 15th
-    assert asked[16:] == [0] * (len(frames) - 16), asked  # then left to the detector (frames 20 and 30)
+    assert asked[16:] == [0] * (len(frames) - 16), asked  # then left to the detector:
+    assert [i for i, r in enumerate(results) if r.detected] == [0, 10, 16, 26, 36]  # at once, then on schedule
 
 
 def test_nobody_in_view_is_a_normal_empty_result(xs_runner):

@@ -8,6 +8,7 @@ survives the weighted non-max suppression is a person. Frames much larger than t
 from __future__ import annotations
 
 import logging
+import threading
 
 import cv2
 import numpy as np
@@ -31,7 +32,6 @@ MAX_AUTO_GRID = 4  # at most 16 fine tiles
 # frame nor in 2 x 2 or 3 x 3 tiles overlapping by a quarter, but at 0.80 in a 366 x 224 tile from y = 84;
 # these tiles hold him, and took the photo from 3 to 5 of its 5 skiers (with the fine tiles).
 COARSE_TILES = (3, 0.625)
-MIN_TILE_PX = 150  # no tiles smaller than this (a 256 x 256 photo is searched whole only)
 SAME_FACE_IOU = 0.5  # two regions' detections whose face boxes overlap this much are one view
 
 
@@ -140,13 +140,15 @@ class BlazePoseDetector:
         min_score: detections scoring less are dropped before the suppression (MediaPipe's default 0.5).
         tiles: besides the whole frame, the coarse tiles (:data:`COARSE_TILES`) and a ``tiles`` x ``tiles``
             grid of tiles overlapping by a quarter; "auto" takes a grid of ``long side / tile_px`` rounded (at
-            most 4; none below 3: 640 and 768 px give 3x3) and no tile under :data:`MIN_TILE_PX` (a 256 px
-            photo is searched whole); 0 never tiles. Measured on scenes of 4 people (pose.measure.scenes),
-            recall at IoU 0.5 of the detector with landmarks went from 0.36 (whole frame) to 0.57 (2x2) and
-            0.92 (3x3) in 768x576; the coarse tiles took skiers.jpg from 3 to 5 skiers and left the scenes'
-            recall as it was, at 100-130 instead of 50-90 ms a frame (768x576).
+            most 4): none below 2 (a 256 px photo is searched whole), the coarse tiles alone at 2 (384-639 px),
+            both from 3 (640 and 768 px give 3x3); 0 never tiles. Measured on scenes of 4 people
+            (pose.measure.scenes), before the coarse tiles, recall at IoU 0.5 of the detector with landmarks
+            went from 0.36 (whole frame) to 0.57 (2x2) and 0.92 (3x3) in 768x576; the coarse tiles took
+            skiers.jpg from 3 to 5 skiers and left the scenes' recall as it was, at 100-130 instead of
+            50-90 ms a frame (768x576).
         tile_px: the fine tile size "auto" aims at (before the overlap).
-        max_people: keep at most this many, largest first (None: all).
+        max_people: :meth:`detect` keeps at most this many views, largest first (None: all); :meth:`views`
+            keeps all.
         tile_tolerance: a tile keeps a person whose body sticks out of it by at most this fraction of the
             body's size as seen whole (a person cut by the tile's edge is whole in a neighbour or in the
             whole frame, or answered for as a cut view: :func:`_tile_answers`).
@@ -171,20 +173,20 @@ class BlazePoseDetector:
         self.max_people = max_people
         self.tile_tolerance = tile_tolerance
         self._requests: dict[int, ThreadRequests] = {}  # by batch: one per number of regions
+        self._requests_lock = threading.Lock()
 
     def regions(self, image_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
         """The regions (x, y, w, h) searched in an image of ``image_size``: the whole, then the coarse tiles
-        (:data:`COARSE_TILES`), then the fine grid; no tile smaller than :data:`MIN_TILE_PX` on "auto"."""
+        (:data:`COARSE_TILES`), then the fine grid (see ``tiles``)."""
         if self.tiles == 0:
             return [(0, 0, *image_size)]
         grid = self.tiles
         if grid == "auto":
             grid = min(MAX_AUTO_GRID, int(max(image_size) / self.tile_px + 0.5))
+            if grid < 2:  # a frame about a tile's size (a 256 x 256 photo) is searched whole
+                return [(0, 0, *image_size)]
             grid = grid if grid >= 3 else 0  # a 2 x 2 grid is about the coarse tiles' size
-        tiles = tile_regions(image_size, *COARSE_TILES) + tile_regions(image_size, grid)
-        if self.tiles == "auto":
-            tiles = [t for t in tiles if min(t[2:]) >= MIN_TILE_PX]
-        return [(0, 0, *image_size), *tiles]
+        return [(0, 0, *image_size), *tile_regions(image_size, *COARSE_TILES), *tile_regions(image_size, grid)]
 
     def _run(self, regions_rgb: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Detections in each region, all in one batched call: (N, 12) rows (face box x1 y1 x2 y2,
@@ -195,9 +197,11 @@ class BlazePoseDetector:
         size = ssd.SSD.input_size
         squares = [ssd.letterbox(region, size) for region in regions_rgb]
         tensor = np.stack([square for square, _, _ in squares]).astype(np.float32) / 127.5 - 1.0
-        if len(squares) not in self._requests:
-            self._requests[len(squares)] = ThreadRequests(POSE_DETECTION, batch=len(squares))
-        request = self._requests[len(squares)].get()
+        with self._requests_lock:
+            if len(squares) not in self._requests:
+                self._requests[len(squares)] = ThreadRequests(POSE_DETECTION, batch=len(squares))
+            requests = self._requests[len(squares)]
+        request = requests.get()
         request.infer({0: tensor})
         regressors, logits = (ssd.unbatch(request.get_output_tensor(i).data, len(squares)) for i in range(2))
         found = []
@@ -249,6 +253,8 @@ class BlazePoseDetector:
         """Nothing to forget: every frame is detected afresh."""
 
     def close(self) -> None:
-        """The compiled models are shared (cached); the thread's requests go with this object."""
-        for requests in self._requests.values():
-            requests.release()
+        """The compiled models are shared (cached); the requests go with this object."""
+        with self._requests_lock:
+            for requests in self._requests.values():
+                requests.release()
+            self._requests.clear()

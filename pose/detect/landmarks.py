@@ -166,7 +166,9 @@ class BlazePoseMultiPersonDetector:
 
     Args:
         detector: finds the people (default :class:`~pose.detect.blazepose.BlazePoseDetector`).
-        landmarker: default :class:`BlazePoseLandmarker` with ``min_presence`` :data:`NEW_PERSON_PRESENCE`.
+        landmarker: default :class:`BlazePoseLandmarker` (MediaPipe's pose flag of 0.5: the estimator confirms
+            tracked people with it).
+        min_presence: a new person's pose flag must reach this (:data:`NEW_PERSON_PRESENCE`).
         same_person_iou: two skeletons whose boxes overlap more than this are one person (a detector's
             duplicate from a tile and the whole frame); the detector's better view stays. Measured on the
             scenes: without it, 0.5 false people per frame on 4-person 768x576 clips, with it 0. Two skeletons
@@ -174,13 +176,18 @@ class BlazePoseMultiPersonDetector:
     """
 
     def __init__(
-        self, detector=None, landmarker: BlazePoseLandmarker | None = None, same_person_iou: float = 0.5
+        self,
+        detector=None,
+        landmarker: BlazePoseLandmarker | None = None,
+        same_person_iou: float = 0.5,
+        min_presence: float = NEW_PERSON_PRESENCE,
     ) -> None:
         from .blazepose import BlazePoseDetector
 
         self.same_person_iou = same_person_iou
+        self.min_presence = min_presence
         self.detector = detector or BlazePoseDetector()
-        self.landmarker = landmarker or BlazePoseLandmarker(min_presence=NEW_PERSON_PRESENCE)
+        self.landmarker = landmarker or BlazePoseLandmarker()
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
         """Every person in ``frame_bgr`` (H, W, 3) uint8 with landmarks, largest first.
@@ -194,7 +201,7 @@ class BlazePoseMultiPersonDetector:
         detections = views(frame_bgr)
         people = []
         for detection, found in zip(detections, self.landmarker.landmarks(frame_bgr, detections)):
-            box = found.box((width, height)) if found is not None else None
+            box = found.box((width, height)) if found is not None and found.presence >= self.min_presence else None
             if box is not None:
                 people.append(
                     Detection(
@@ -217,8 +224,8 @@ class BlazePoseMultiPersonDetector:
 
 
 def same_person(a: Detection, b: Detection, iou: float) -> bool:
-    """Whether two skeletons (detections with landmarks) are one person: their boxes overlap by more than
-    ``iou``, or their heads and shoulders coincide (median distance of landmarks 0-12 under
+    """Whether two detections are one person: their boxes overlap by more than ``iou``, or, where both have
+    BlazePose landmarks, their heads and shoulders coincide (median distance of landmarks 0-12 under
     :data:`SAME_HEAD_DISTANCE` of the smaller box's diagonal).
 
     The second catches a whole view and a tile's view cut through the body, whose boxes differ: on
@@ -229,6 +236,8 @@ def same_person(a: Detection, b: Detection, iou: float) -> bool:
 
     if box_iou([a.bbox_xywh], [b.bbox_xywh])[0, 0] > iou:
         return True
+    if a.landmarks_px is None or b.landmarks_px is None:
+        return False
     apart = np.median(np.linalg.norm(a.landmarks_px[HEAD_SHOULDERS] - b.landmarks_px[HEAD_SHOULDERS], axis=1))
     diagonal = min(np.hypot(*a.bbox_xywh[2:]), np.hypot(*b.bbox_xywh[2:]))
     return bool(apart < SAME_HEAD_DISTANCE * diagonal)

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["SSD", "SsdSpec", "anchors", "decode", "weighted_nms", "letterbox", "body_roi", "roi_corners"]
+__all__ = [
+    "SSD",
+    "SsdSpec",
+    "anchors",
+    "feature_map_anchors",
+    "unbatch",
+    "decode",
+    "weighted_nms",
+    "letterbox",
+    "body_roi",
+    "roi_corners",
+]
 
 
 @dataclass(frozen=True)

@@ -328,7 +328,7 @@ def _detectors() -> dict[str, object]:
     return {
         "old single-person": MediaPipePoseDetector(static_image_mode=True),
         "SSD whole frame": BlazePoseDetector(tiles=0),
-        "SSD 2x2 tiles": BlazePoseDetector(tiles=2),
+        "SSD coarse + 2x2 tiles": BlazePoseDetector(tiles=2),
         "SSD auto tiles": BlazePoseDetector(),
         "SSD whole + landmarks": BlazePoseMultiPersonDetector(BlazePoseDetector(tiles=0)),
         "SSD auto + landmarks": BlazePoseMultiPersonDetector(),
