@@ -30,9 +30,9 @@ MODEL_LANDMARKS = 39
 LANDMARK_OUTPUT, FLAG_OUTPUT, WORLD_OUTPUT = "Identity", "Identity_1", "Identity_4"
 # A box without alignment keypoints (another detector's) is grown by this to a square region.
 BOX_ROI_SCALE = 1.25
-# A new person's pose flag must reach this (a tracked one's, MediaPipe's 0.5). Measured: footballer.jpg's legs,
-# seen alone in a tile, gave a skeleton at 0.54; the people of the photos 0.93-1.0, and the scenes' recall
-# was unchanged at 0.75.
+# A new person's pose flag must reach this (MediaPipe's is 0.5). Measured: footballer.jpg's legs, seen alone in
+# a tile, gave a skeleton at 0.54; the people of the photos 0.93-1.0, and the scenes' recall was unchanged
+# at 0.75. The estimator confirms unsure tracks at this flag too.
 NEW_PERSON_PRESENCE = 0.75
 HEAD_SHOULDERS = slice(0, 13)  # BlazePose landmarks: nose, eyes, ears, mouth, shoulders
 SAME_HEAD_DISTANCE = 0.03
@@ -166,8 +166,7 @@ class BlazePoseMultiPersonDetector:
 
     Args:
         detector: finds the people (default :class:`~pose.detect.blazepose.BlazePoseDetector`).
-        landmarker: default :class:`BlazePoseLandmarker` (MediaPipe's pose flag of 0.5: the estimator confirms
-            tracked people with it).
+        landmarker: default :class:`BlazePoseLandmarker`.
         min_presence: a new person's pose flag must reach this (:data:`NEW_PERSON_PRESENCE`).
         same_person_iou: two skeletons whose boxes overlap more than this are one person (a detector's
             duplicate from a tile and the whole frame); the detector's better view stays. Measured on the
