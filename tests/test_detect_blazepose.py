@@ -68,11 +68,15 @@ def test_the_footballer_not_the_crowd(detector):
 
 
 def test_tiles_find_small_people_the_whole_frame_misses():
+    """Each view boxed by the landmark model, as the app runs it (the bare SSD's views count a person seen
+    whole and cut twice). Measured: 0.22 -> 0.83 with the photos of ../shared, 0.19 -> 1.00 without."""
+    from pose.detect.landmarks import BlazePoseMultiPersonDetector
+
     clip = multi_person_clip(10, 4, seed=2, heights=(60, 120))  # 60-120 px people in 768x576
-    whole = score_detector(BlazePoseDetector(tiles=0), clip)
-    tiled = score_detector(BlazePoseDetector(tiles=2), clip)
-    assert tiled.recall >= whole.recall + 0.2
-    assert tiled.false_on_empty == 0
+    whole = score_detector(BlazePoseMultiPersonDetector(BlazePoseDetector(tiles=0)), clip)
+    tiled = score_detector(BlazePoseMultiPersonDetector(BlazePoseDetector(tiles=2)), clip)
+    assert tiled.recall >= whole.recall + 0.4
+    assert tiled.false_per_frame <= 0.2 and tiled.false_on_empty == 0
 
 
 def test_auto_regions_by_frame_size(detector):
