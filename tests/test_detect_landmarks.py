@@ -109,6 +109,11 @@ def test_no_person_in_an_empty_region():
     assert nobody is None
 
 
+@pytest.mark.skipif(
+    not IMAGES.is_dir(),
+    reason="the bars were measured on scenes cut from ../shared/images; without it the scenes hold only "
+    "Grace Hopper's portrait (grey recall 0.78 there, 0.44 before this detector)",
+)
 def test_recall_on_scenes_with_known_boxes():
     """The issue's goal, 0.9 at IoU 0.5 and nobody on empty frames: measured 1.00 on these 10-frame colour, small
     (60-120 px), grey and dim clips (before tiles answered for people cut by their edge: 0.97, 0.71, 0.67, 0.90;
