@@ -35,7 +35,7 @@ BOX_ROI_SCALE = 1.25
 # at 0.75. The estimator confirms unsure tracks at this flag too.
 NEW_PERSON_PRESENCE = 0.75
 HEAD_SHOULDERS = slice(0, 13)  # BlazePose landmarks: nose, eyes, ears, mouth, shoulders
-FACE = slice(0, 11)  # nose, eyes, ears, mouth
+PART_INSIDE, PART_HEIGHT = 0.9, 0.35  # see _part_of
 SAME_HEAD_DISTANCE = 0.03
 
 
@@ -224,7 +224,8 @@ class BlazePoseMultiPersonDetector:
 
 
 def same_person(a: Detection, b: Detection, iou: float) -> bool:
-    """Whether two detections are one person: their boxes overlap by more than ``iou``, or, where both have
+    """Whether two detections are one person: their boxes overlap by more than ``iou``, one is a small part of
+    the other (:func:`_part_of`), or, where both have
     BlazePose landmarks, their heads and shoulders coincide (median distance of landmarks 0-12 under
     :data:`SAME_HEAD_DISTANCE` of the smaller box's diagonal).
 
@@ -234,25 +235,25 @@ def same_person(a: Detection, b: Detection, iou: float) -> bool:
     """
     from ..tracking import box_iou
 
-    if box_iou([a.bbox_xywh], [b.bbox_xywh])[0, 0] > iou:
+    if box_iou([a.bbox_xywh], [b.bbox_xywh])[0, 0] > iou or _part_of(a, b) or _part_of(b, a):
         return True
     if a.landmarks_px is None or b.landmarks_px is None:
         return False
     apart = np.median(np.linalg.norm(a.landmarks_px[HEAD_SHOULDERS] - b.landmarks_px[HEAD_SHOULDERS], axis=1))
     diagonal = min(np.hypot(*a.bbox_xywh[2:]), np.hypot(*b.bbox_xywh[2:]))
-    return bool(apart < SAME_HEAD_DISTANCE * diagonal) or _within_head(a, b) or _within_head(b, a)
+    return bool(apart < SAME_HEAD_DISTANCE * diagonal)
 
 
-def _within_head(small: Detection, large: Detection) -> bool:
-    """Whether ``small``'s whole box lies within ``large``'s head (the box of its face landmarks, grown on each
-    side by its longer side): a face that a small tile took for a whole small person. Measured on a dim scene
-    cut from Grace Hopper's portrait (pose.measure.scenes, 4 x 4 tiles): a 48 x 36 px skeleton on her face,
-    reaching 13 px above her face landmarks' box (46 x 25 px)."""
-    face = large.landmarks_px[FACE]
-    lo, hi = face.min(axis=0), face.max(axis=0)
-    margin = (hi - lo).max()
+def _part_of(small: Detection, large: Detection) -> bool:
+    """Whether ``small`` is a part of ``large`` (a face, a foot) that a small tile took for a whole small
+    person: its box lies within ``large``'s (:data:`PART_INSIDE` of its area) and is under
+    :data:`PART_HEIGHT` of its height. Measured on the scenes with 4 x 4 tiles: a 31 x 36 px skeleton on a
+    man's shoe (his box 282 px tall), a 48 x 36 px one on Grace Hopper's face (166 px); the skier behind
+    another on skiers.jpg, whose box lies within his, is 0.47 of his height."""
     x, y, w, h = small.bbox_xywh
-    return bool(np.all([x, y] >= lo - margin) and np.all([x + w, y + h] <= hi + margin))
+    lx, ly, lw, lh = large.bbox_xywh
+    inside = max(0.0, min(x + w, lx + lw) - max(x, lx)) * max(0.0, min(y + h, ly + lh) - max(y, ly))
+    return bool(inside >= PART_INSIDE * w * h and h < PART_HEIGHT * lh)
 
 
 def _one_per_person(people: list[Detection], iou: float) -> list[Detection]:
