@@ -116,16 +116,18 @@ def test_no_person_in_an_empty_region():
 )
 def test_recall_on_scenes_with_known_boxes():
     """The issue's goal, 0.9 at IoU 0.5 and nobody on empty frames: measured 1.00 on these 10-frame colour, small
-    (60-120 px), grey and dim clips (before tiles answered for people cut by their edge: 0.97, 0.71, 0.67, 0.90;
-    small greyscale people stay lower, 0.56, see the report of ``python -m pose.measure.scenes``)."""
+    (60-120 px), grey and dim clips (before tiles answered for people cut by their edge: 0.97, 0.71, 0.67, 0.90).
+    Small greyscale people: 0.89 and 0.97 on two clips with 192 px fine tiles, 0.53-0.56 with 256 px ones."""
     detector = BlazePoseMultiPersonDetector()
     mixed = score_detector(detector, multi_person_clip(10, 4, seed=1))
     small = score_detector(detector, multi_person_clip(10, 4, seed=2, heights=(60, 120)))
     grey = score_detector(detector, multi_person_clip(10, 4, seed=3, variant="grey"))
     dim = score_detector(detector, multi_person_clip(10, 4, seed=4, variant="dim"))
+    small_grey = score_detector(detector, multi_person_clip(10, 4, seed=5, heights=(60, 120), variant="grey"))
     empty = score_detector(detector, multi_person_clip(6, 0, seed=6))
     assert min(mixed.recall, small.recall, grey.recall, dim.recall) >= 0.95
-    assert max(mixed.false_per_frame, small.false_per_frame, grey.false_per_frame) <= 0.2
+    assert small_grey.recall >= 0.85
+    assert max(r.false_per_frame for r in (mixed, small, grey, dim, small_grey)) <= 0.2
     assert empty.false_on_empty == 0
 
 
