@@ -225,11 +225,10 @@ class BlazePoseMultiPersonDetector:
 
 def same_person(a: Detection, b: Detection, iou: float) -> bool:
     """Whether two detections are one person: their boxes overlap by more than ``iou``, one is a small part of
-    the other (:func:`_part_of`), or, where both have
-    BlazePose landmarks, their heads and shoulders coincide (median distance of landmarks 0-12 under
-    :data:`SAME_HEAD_DISTANCE` of the smaller box's diagonal).
+    the other (:func:`_part_of`), or, where both have BlazePose landmarks, their heads and shoulders coincide
+    (median distance of landmarks 0-12 under :data:`SAME_HEAD_DISTANCE` of the smaller box's diagonal).
 
-    The second catches a whole view and a tile's view cut through the body, whose boxes differ: on
+    The last catches a whole view and a tile's view cut through the body, whose boxes differ: on
     footballer.jpg their heads lay 4 px apart (1.3% of the diagonal) at box IoU 0.42; two skiers of
     skiers.jpg, one's face just below the other's, 8.5 px (5.4%).
     """
@@ -247,9 +246,10 @@ def same_person(a: Detection, b: Detection, iou: float) -> bool:
 def _part_of(small: Detection, large: Detection) -> bool:
     """Whether ``small`` is a part of ``large`` (a face, a foot) that a small tile took for a whole small
     person: its box lies within ``large``'s (:data:`PART_INSIDE` of its area) and is under
-    :data:`PART_HEIGHT` of its height. Measured on the scenes with 4 x 4 tiles: a 31 x 36 px skeleton on a
-    man's shoe (his box 282 px tall), a 48 x 36 px one on Grace Hopper's face (166 px); the skier behind
-    another on skiers.jpg, whose box lies within his, is 0.47 of his height."""
+    :data:`PART_HEIGHT` of its height. Measured on the scenes with 4 x 4 tiles: skeletons 36 px tall on a
+    man's shoe and 90 px tall on his spread arms (his box 282 px tall: 0.13 and 0.32), 36 px on Grace
+    Hopper's face (166 px: 0.22); the skier behind another on skiers.jpg, whose box lies within his, is 0.47
+    of his height."""
     x, y, w, h = small.bbox_xywh
     lx, ly, lw, lh = large.bbox_xywh
     inside = max(0.0, min(x + w, lx + lw) - max(x, lx)) * max(0.0, min(y + h, ly + lh) - max(y, ly))
