@@ -12,8 +12,7 @@ from pathlib import Path
 
 import av
 import pytest
-from test_video_integrity import write_mp4
-from videos import write_av
+from videos import write_av, write_mp4
 
 from pose.measure.samples import moving_person_frames
 from pose.video import OUTPUT_NAMES, VideoSettings

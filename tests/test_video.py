@@ -3,14 +3,13 @@ import json
 import subprocess
 import sys
 import threading
-from fractions import Fraction
 
 import av
 import cv2
 import numpy as np
 import pytest
 from conftest import write_video
-from videos import write_av
+from videos import write_av, write_vfr
 
 from pose.estimator import PoseEstimator
 from pose.measure.samples import moving_person_frames
@@ -76,20 +75,8 @@ def test_rotation_is_honoured(tmp_path, frames):
 
 
 def test_variable_frame_rate_keeps_timestamps(tmp_path, frames):
-    path = tmp_path / "vfr.mkv"
     times = [0.0, 0.04, 0.05, 0.2, 0.21, 0.5]
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=1000)
-        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
-        stream.codec_context.time_base = Fraction(1, 1000)
-        for t, frame in zip(times, frames):
-            video_frame = av.VideoFrame.from_ndarray(frame, format="bgr24")
-            video_frame.pts = int(t * 1000)
-            video_frame.time_base = Fraction(1, 1000)
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    path = write_vfr(tmp_path / "vfr.mkv", frames, times)
     assert [round(s, 3) for _, s, _ in read_frames(path)] == times
 
 

@@ -6,47 +6,17 @@ import json
 import re
 import subprocess
 import sys
-from fractions import Fraction
 
 import av
 import numpy as np
 import pytest
+from videos import write_mp4, write_vfr
 
 from pose.estimator import PoseEstimator
 from pose.measure.samples import moving_person_frames
 from pose.video import VideoError, VideoSettings, probe, process_video
 
 SIZE = (160, 128)
-
-
-def write_mp4(path, frames, fps=30, faststart=False):
-    """H.264 MP4 with its index (moov) at the front (faststart, as web exports) or at the end (as phones record)."""
-    options = {"movflags": "+faststart"} if faststart else {}
-    with av.open(str(path), "w", format="mp4", options=options) as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
-        for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
-
-
-def write_vfr_webm(path, frames, times_s):
-    """VP9 WebM whose frames sit at ``times_s`` (millisecond clock): a variable frame rate, as browsers record."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libvpx-vp9", rate=30)
-        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
-        stream.codec_context.time_base = Fraction(1, 1000)
-        for t, frame in zip(times_s, frames):
-            video_frame = av.VideoFrame.from_ndarray(frame, format="bgr24")
-            video_frame.pts, video_frame.time_base = int(round(t * 1000)), Fraction(1, 1000)
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 def cut(path, fraction=0.5):
@@ -107,7 +77,7 @@ def test_a_phone_mp4_cut_before_its_index_is_named_so(tmp_path, frames):
 def test_variable_frame_rate_keeps_the_length(tmp_path, frames, estimator):
     gaps = np.random.default_rng(0).choice([0.02, 1 / 30, 0.1], size=99)
     times = np.concatenate([[0.0], np.cumsum(gaps)]).round(3)
-    source = write_vfr_webm(tmp_path / "vfr.webm", frames[:100], times)
+    source = write_vfr(tmp_path / "vfr.webm", frames[:100], times, codec="libvpx-vp9", rate=30)
     info = probe(source)
     assert not info.frame_count_exact and info.frames_text.startswith("about ")
     run = process_video(source, tmp_path / "out", estimator=estimator)

@@ -10,17 +10,46 @@ import numpy as np
 
 
 def write_av(
-    path: Path, frames, codec: str = "libx264", fps: int = 30, rotation: int = 0, pix_fmt: str = "yuv420p"
+    path: Path,
+    frames,
+    codec: str = "libx264",
+    fps: int = 30,
+    rotation: int = 0,
+    pix_fmt: str = "yuv420p",
+    options: dict[str, str] | None = None,
 ) -> Path:
-    """Encode BGR frames with PyAV; ``rotation`` sets the display matrix (counter-clockwise degrees)."""
+    """Encode BGR frames with PyAV; ``rotation`` sets the display matrix (counter-clockwise degrees), ``options``
+    are the container's (as ``{"movflags": "+faststart"}``)."""
     height, width = frames[0].shape[:2]
-    with av.open(str(path), "w") as container:
+    with av.open(str(path), "w", options=options or {}) as container:
         stream = container.add_stream(codec, rate=Fraction(fps, 1))
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         if rotation:
             stream.set_display_rotation(rotation)
         for frame in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def write_mp4(path: Path, frames, fps: int = 30, faststart: bool = False) -> Path:
+    """H.264 MP4 with its index (moov) at the front (faststart, as web exports) or at the end (as phones record)."""
+    return write_av(path, frames, fps=fps, options={"movflags": "+faststart"} if faststart else None)
+
+
+def write_vfr(path: Path, frames, times_s, codec: str = "libx264", rate: int = 1000) -> Path:
+    """Encode BGR frames at ``times_s`` on a millisecond clock: a variable frame rate, as browsers record."""
+    height, width = frames[0].shape[:2]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        for t, frame in zip(times_s, frames):
+            video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
+            video_frame.pts, video_frame.time_base = int(round(t * 1000)), Fraction(1, 1000)
+            for packet in stream.encode(video_frame):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)

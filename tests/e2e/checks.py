@@ -141,3 +141,13 @@ def rising_counts(page, label: str, samples: int = 3, timeout_s: float = 60.0) -
         f"{label} did not keep growing: {readings}"
     )
     return readings
+
+
+def open_live_source(page, app_server: str, target, *, loop: bool = True) -> None:
+    """On the Live page, play ``target`` (a video path or a stream URL) as the local source and press Start."""
+    page.goto(f"{app_server}/live")
+    page.get_by_text("Stream or video file").click()
+    page.get_by_label("Stream URL or video path").fill(str(target))
+    if not loop:
+        page.get_by_text("Loop a video file").click()
+    page.get_by_role("button", name="Start").click()

@@ -18,6 +18,7 @@ from pose.measure.samples import moving_person_frames
 from .checks import (
     assert_video_plays,
     metric,
+    open_live_source,
     rising_counts,
     skeletons,
     wait_for,
@@ -85,19 +86,10 @@ def test_browser_camera_streams_skeletons_with_fps(app_server, browser_page):
     assert metric(page, "Frames") is None
 
 
-def _open_source(page, app_server, target, *, loop: bool = True) -> None:
-    page.goto(f"{app_server}/live")
-    page.get_by_text("Stream or video file").click()
-    page.get_by_label("Stream URL or video path").fill(str(target))
-    if not loop:
-        page.get_by_text("Loop a video file").click()
-    page.get_by_role("button", name="Start").click()
-
-
 def test_opencv_source_loops_a_video_file(app_server, browser_page, tmp_path):
     clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(30)))
     page = browser_page
-    _open_source(page, app_server, clip)
+    open_live_source(page, app_server, clip)
     wait_for_images(page, 1)  # the annotated frame, with real pixels
     first = wait_for_skeleton_chart(page)[0]
     _skeleton_changes(page, first)
@@ -112,7 +104,7 @@ def test_opencv_source_loops_a_video_file(app_server, browser_page, tmp_path):
 def test_opencv_source_without_loop_ends_with_the_file(app_server, browser_page, tmp_path):
     clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(20)))
     page = browser_page
-    _open_source(page, app_server, clip, loop=False)
+    open_live_source(page, app_server, clip, loop=False)
     page.get_by_text(ENDED).wait_for(timeout=120_000)
     frames = wait_for(lambda: metric(page, "Frames"), timeout_s=30)  # the final readouts follow the message
     assert frames and 1 <= frames <= 20, f"{frames} frames from a 20-frame file"
@@ -122,7 +114,7 @@ def test_opencv_source_without_loop_ends_with_the_file(app_server, browser_page,
 def test_stop_ends_the_opencv_source(app_server, browser_page, tmp_path):
     clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(60, (320, 240))))
     page = browser_page
-    _open_source(page, app_server, clip)
+    open_live_source(page, app_server, clip)
     wait_for_images(page, 1)
     assert wait_for(lambda: (metric(page, "Frames") or 0) >= 3, timeout_s=60)
     state = page.locator("[data-testid='stApp']").get_attribute("data-test-script-state")
@@ -161,7 +153,7 @@ def test_a_stream_that_stalls_then_is_lost(app_server, browser_page):
     # the page calls a source stalled after 3 s without a frame (and a stream lost after 5 s)
     url, server = _stalling_stream(list(moving_person_frames(60, (320, 240))), stall_after=30, stall_s=4.0)
     page = browser_page
-    _open_source(page, app_server, url)
+    open_live_source(page, app_server, url)
     page.get_by_text(STALLED).wait_for(timeout=90_000)
     stalled_at = metric(page, "Frames") or 0
     # it comes back: frames count on past the stall; then the connection drops and the page says so
@@ -175,5 +167,5 @@ def test_a_stream_that_stalls_then_is_lost(app_server, browser_page):
 
 def test_opencv_source_that_does_not_exist(app_server, browser_page, tmp_path):
     page = browser_page
-    _open_source(page, app_server, tmp_path / "nothing.mp4")
+    open_live_source(page, app_server, tmp_path / "nothing.mp4")
     page.get_by_text("cannot open").wait_for()

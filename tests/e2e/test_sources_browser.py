@@ -13,40 +13,18 @@ from conftest import write_video
 
 from pose.measure.samples import moving_person_frames
 
+from .checks import metric, open_live_source, wait_for
 from .conftest import ARTIFACTS
 
 EXCEPTION = "[data-testid='stException']"
 
 
-def _frames(page) -> int | None:
-    found = re.search(r"Frames\s*\n\s*([0-9]+)", page.inner_text("body"))
-    return int(found.group(1)) if found else None
-
-
-def _wait_for(predicate, timeout_s: float, interval_s: float = 0.5):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(interval_s)
-    return predicate()
-
-
-def _start(page, app_server, target: str, loop: bool = True) -> None:
-    page.goto(f"{app_server}/live")
-    page.get_by_text("Stream or video file").click()
-    page.get_by_label("Stream URL or video path").fill(target)
-    if not loop:
-        page.get_by_text("Loop a video file").click()
-    page.get_by_role("button", name="Start").click()
-
-
 def test_a_video_file_plays_loops_and_stops(app_server, browser_page, tmp_path):
     clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(20)))
     page = browser_page
-    _start(page, app_server, str(clip))
+    open_live_source(page, app_server, str(clip))
     page.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
-    assert _wait_for(lambda: (_frames(page) or 0) >= 25, timeout_s=90), "no frames from the video file"
+    assert wait_for(lambda: (metric(page, "Frames") or 0) >= 25, timeout_s=90), "no frames from the video file"
     page.get_by_text(re.compile(r"Playing walk\.avi \(started over \d+ times?\)")).wait_for(timeout=30_000)
     page.locator(".js-plotly-plot").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "live-opencv-file.png"), full_page=True)
@@ -62,14 +40,14 @@ def test_a_video_file_plays_loops_and_stops(app_server, browser_page, tmp_path):
 def test_a_file_that_ends(app_server, browser_page, tmp_path):
     clip = write_video(tmp_path / "short.avi", list(moving_person_frames(15)))
     page = browser_page
-    _start(page, app_server, str(clip), loop=False)
+    open_live_source(page, app_server, str(clip), loop=False)
     page.get_by_text("short.avi ended.").wait_for(timeout=60_000)
     assert page.locator(EXCEPTION).count() == 0
 
 
 def test_a_source_that_cannot_be_opened(app_server, browser_page, tmp_path):
     page = browser_page
-    _start(page, app_server, str(tmp_path / "nothing.mp4"))
+    open_live_source(page, app_server, str(tmp_path / "nothing.mp4"))
     page.get_by_text(re.compile(r"cannot open .*nothing\.mp4: no such file")).wait_for()
     assert page.locator(EXCEPTION).count() == 0
 
@@ -102,7 +80,7 @@ def silent_stream():
 
 def test_a_stream_that_never_answers(app_server, browser_page, silent_stream):
     page = browser_page
-    _start(page, app_server, silent_stream)
+    open_live_source(page, app_server, silent_stream)
     started = time.monotonic()
     page.get_by_text(f"Connecting to {silent_stream}...").wait_for(timeout=10_000)
     page.get_by_text("no video stream answered within 5 s").wait_for(timeout=10_000)
@@ -117,7 +95,7 @@ def test_a_visitor_from_elsewhere_may_not_open_files(app_server, browser_page, t
     clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(10)))
     page = browser_page
     page.context.set_extra_http_headers({"X-Forwarded-For": "203.0.113.7"})
-    _start(page, app_server, str(clip))
+    open_live_source(page, app_server, str(clip))
     page.get_by_text("refused: opening files and stream URLs typed here is off").first.wait_for()
     assert page.locator("[data-testid='stImage']").count() == 0
     assert page.locator(EXCEPTION).count() == 0
