@@ -7,7 +7,7 @@ import streamlit as st
 
 from pose.coach.exercises import EXERCISES
 from pose.coach.live import CoachProcessor
-from pose.live import DrawOptions
+from pose.draw import DrawOptions
 from ui import require_app_entry
 from ui.coach_readouts import show_coach_readouts, show_comparison_3d
 from ui.coach_reference import reference_image, reference_pose

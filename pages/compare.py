@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -25,7 +26,6 @@ from ui.compare_charts import (
     speed_accuracy,
 )
 from ui.controls import auto_choices, estimator_label, estimator_settings
-from ui.resources import runner_for
 from ui.video_job import VIDEO_TYPES, save_upload
 
 SAMPLE, UPLOAD, SNAPSHOT = "Sample clip (generated)", "Uploaded video", "Camera snapshot"
@@ -88,7 +88,7 @@ with st.expander("Measured accuracy (Human3.6M ground truth)"):
     if st.button("Evaluate the trained sizes", disabled=not data_dir):
         for name in [n for n in settings.estimators if n in pose.VARIANTS]:
             try:
-                runner = runner_for(name, settings.backend, settings.device, settings.precision)
+                runner = settings.runner(name)
                 if not runner.trained:
                     continue
                 with st.spinner(f"Evaluating ConvNeXtPose-{name}..."):
@@ -117,18 +117,9 @@ if st.button("Run the comparison", type="primary", disabled=load_frames is None)
         )
 
     def make(name, detector):
-        runner = (
-            None if name == pose.BLAZEPOSE else runner_for(name, settings.backend, settings.device, settings.precision)
-        )
-        return pose.PoseEstimator(
-            name,
-            runner=runner,
-            detector=detector,
-            detect_every=1,
-            smoothing=False,
-            flip_test=settings.flip_test,
-            fov_deg=settings.fov_deg,
-        )
+        runner = settings.runner(name)
+        config = replace(settings.config, detect_every=1, smoothing=False)
+        return pose.PoseEstimator(name, config=config, runner=runner, detector=detector)
 
     try:
         measured = compare(frames, names, make, timestamps_s=timestamps_s, progress=progress)
@@ -156,9 +147,7 @@ st.caption(
 )
 st.dataframe(table, hide_index=True)
 sizes = [n for n in measurements if n in pose.VARIANTS]
-for line in auto_choices(
-    [runner_for(n, run_settings.backend, run_settings.device, run_settings.precision) for n in sizes]
-):
+for line in auto_choices([run_settings.runner(n) for n in sizes]):
     st.caption(line)
 if pose.BLAZEPOSE in measurements and sizes:
     blaze = measurements[pose.BLAZEPOSE]
@@ -185,11 +174,11 @@ st.plotly_chart(agreement_heatmap(agree), key="compare-agreement")
 
 settings_json = {
     "estimators": names,
-    "backend": run_settings.backend,
-    "device": run_settings.device,
-    "precision": run_settings.precision,
-    "flip_test": run_settings.flip_test,
-    "fov_deg": run_settings.fov_deg,
+    "backend": run_settings.config.backend,
+    "device": run_settings.config.device,
+    "precision": run_settings.config.precision,
+    "flip_test": run_settings.config.flip_test,
+    "fov_deg": run_settings.config.fov_deg,
     "frames": len(frames),
     "source": run_source,
     "agreement_reference": agree["reference"],

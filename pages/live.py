@@ -7,8 +7,8 @@ import time
 
 import streamlit as st
 
-from pose.capture import SourceError, check_source
-from pose.live_source import LiveSource, SourceState
+from pose.live.capture import SourceError, check_source
+from pose.live.source import LiveSource, SourceState
 from ui import require_app_entry
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
 from ui.live_session import browser_camera, session_processor

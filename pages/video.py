@@ -9,7 +9,7 @@ import streamlit as st
 
 import pose
 from pose.angles import joint_angles
-from pose.render import skeleton_animation
+from pose.draw import skeleton_animation
 from ui import require_app_entry
 from ui.controls import estimator_label, estimator_settings
 from ui.video_job import VIDEO_TYPES, ItemState, Upload, VideoJob, load_track, probe_upload, session_upload_dir

@@ -6,16 +6,21 @@ Public API::
     model = pose.load_checkpoint(path)        # any distributed checkpoint form
     result = pose.estimate(model, image_bgr, bbox_xywh, focal=(f, f), root_depth_mm=5000)
 
-    with pose.PoseEstimator("XS") as estimator:   # detect, track, crop, infer, decode
+    with pose.PoseEstimator() as estimator:       # the default estimator: detect, track, crop, infer, decode
         result = estimator.process(frame_bgr)     # result.people[i].keypoints_3d ...
 
-Rooms: ``pose.model`` (the network, checkpoints, runners: torch lives there), the runtime beside this
-file (detection, tracking, estimation, drawing, live sources), ``pose.video`` (files in and out) and
-``pose.measure`` (benchmark, evaluation, comparison). ``tests/test_layers.py`` enforces the arrows.
+Rooms: ``pose.model`` (the network, checkpoints, runners: torch lives there), ``pose.detect`` (person
+detectors), ``pose.engine`` (the estimator's stages: scheduler, tracker, pose models, smoothing),
+``pose.draw`` (overlay and 3D figures), ``pose.live`` (sources and the live processor), ``pose.video``
+(files in and out), ``pose.coach`` and ``pose.measure`` (benchmark, evaluation, comparison); beside this
+file the small shared modules (skeleton, geometry, crop, config). ``tests/test_layers.py`` enforces the
+arrows.
 """
 
-from .defaults import default_estimator, has_trained_weights
-from .estimator import BLAZEPOSE, ESTIMATORS, Person, PoseEstimator, PoseResult
+import importlib
+
+from .config import BLAZEPOSE, ESTIMATORS, EstimatorConfig, default_estimator, has_trained_weights
+from .engine.estimator import People, Person, PoseEstimator, PoseResult
 from .model import (
     BACKEND_LABELS,
     BACKENDS,
@@ -65,6 +70,8 @@ __all__ = [
     "CheckpointError",
     "ConvNeXtPose",
     "Estimate",
+    "EstimatorConfig",
+    "People",
     "Person",
     "PoseEstimator",
     "PoseResult",
@@ -91,3 +98,13 @@ __all__ = [
     "store_checkpoint",
     "weights_dir",
 ]
+
+# The rooms above the engine load on first use (``pose.coach.score_pose`` after ``import pose``), so that
+# ``import pose`` stays light.
+_ROOMS = ("coach", "draw", "live", "measure", "video")
+
+
+def __getattr__(name: str):
+    if name in _ROOMS:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'pose' has no attribute {name!r}")

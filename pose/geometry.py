@@ -13,6 +13,7 @@ __all__ = [
     "root_depth_from_bbox",
     "decode_pose",
     "focal_from_fov",
+    "box_iou",
 ]
 
 # Side of the cube (mm) around the root that the depth bins span, as in the reference.
@@ -93,3 +94,14 @@ def decode_pose(
     keypoints_2d = heatmap_to_image_px(coords_hm, transform, variant.heatmap_size, variant.input_size)
     depth_mm = bins_to_depth_mm(coords_hm[:, 2], variant.depth_bins, root_depth_mm)
     return keypoints_2d, pixel_to_camera(keypoints_2d, depth_mm, focal, principal_point)
+
+
+def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """Intersection over union of every pair: (N, 4) and (M, 4) xywh boxes -> (N, M)."""
+    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
+    a1, a2 = a[:, None, :2], a[:, None, :2] + a[:, None, 2:]
+    b1, b2 = b[None, :, :2], b[None, :, :2] + b[None, :, 2:]
+    overlap = np.clip(np.minimum(a2, b2) - np.maximum(a1, b1), 0.0, None).prod(axis=2)
+    union = a[:, None, 2:].prod(axis=2) + b[None, :, 2:].prod(axis=2) - overlap
+    return np.where(union > 0, overlap / np.maximum(union, 1e-9), 0.0)

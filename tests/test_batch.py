@@ -14,13 +14,14 @@ import av
 import pytest
 from videos import write_av, write_mp4
 
+from pose import EstimatorConfig
 from pose.measure.samples import moving_person_frames
 from pose.video import OUTPUT_NAMES, VideoSettings
 from pose.video.batch import BatchError, Item, find_inputs, init_ray, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (160, 128)
-BLAZE = VideoSettings(variant="BlazePose")
+BLAZE = VideoSettings(EstimatorConfig("BlazePose"))
 
 
 def _ray_daemons() -> set[int]:
@@ -168,7 +169,7 @@ def test_new_settings_or_new_content_run_again(tmp_path, local_ray):
     out = tmp_path / "out"
     assert [o.status for o in run_batch(find_inputs(folder), out, BLAZE, workers=2)] == ["done", "done"]
     assert [o.status for o in run_batch(find_inputs(folder), out, BLAZE)] == ["skipped", "skipped"]
-    strided = VideoSettings(variant="BlazePose", stride=2)
+    strided = VideoSettings(EstimatorConfig("BlazePose"), stride=2)
     assert [o.frames for o in run_batch(find_inputs(folder), out, strided)] == [6, 6]
     write_av(folder / "b.mp4", frames[:8])  # same name, new content
     assert [o.status for o in run_batch(find_inputs(folder), out, strided)] == ["skipped", "done"]

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from conftest import write_video
 
-from pose.capture import LatestFrameReader, SourceError, SourcePolicy, check_source, source_policy
-from pose.live_source import LiveSource, SourceState
+from pose.live.capture import LatestFrameReader, SourceError, SourcePolicy, check_source, source_policy
+from pose.live.source import LiveSource, SourceState
 from pose.measure.samples import moving_person_frames
 
 

@@ -23,7 +23,7 @@ from pose.coach import (
     score_pose,
 )
 from pose.coach.exercises import EXERCISES, Exercise
-from pose.estimator import Person
+from pose.engine.estimator import Person
 from pose.skeleton import JOINT_NAMES, ROOT
 
 J = JOINT_NAMES.index
@@ -375,7 +375,7 @@ def test_reference_from_several_people_takes_the_largest_and_says_so():
     from types import MappingProxyType
 
     from pose.coach import pick_reference
-    from pose.estimator import PoseResult
+    from pose.engine.estimator import PoseResult
 
     kp = standing_keypoints()
     small, large = make_person(kp, bbox_xywh=(10, 10, 50, 80)), make_person(kp, bbox_xywh=(300, 100, 150, 300))

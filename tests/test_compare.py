@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from pose.blazepose import SHARED_JOINTS
-from pose.estimator import PoseEstimator
+from pose.detect.landmark_skeleton import SHARED_JOINTS
+from pose.engine.estimator import PoseEstimator
 from pose.measure.compare import SharedDetections, agreement, compare, measure_gmacs, pareto_front
 from pose.measure.samples import moving_person_frames
 

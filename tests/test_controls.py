@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import pose
-from pose.render import DEFAULT_MIN_CONFIDENCE
+from pose.draw import DEFAULT_MIN_CONFIDENCE
 
 
 def _weights(folder, *sizes):

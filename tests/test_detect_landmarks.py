@@ -11,8 +11,8 @@ import pytest
 from pose.detect import Detection
 from pose.detect.blazepose import BlazePoseDetector
 from pose.detect.landmarks import BlazePoseLandmarker, BlazePoseMultiPersonDetector
+from pose.engine.matching import box_iou
 from pose.measure.scenes import multi_person_clip, score_detector
-from pose.tracking import box_iou
 
 IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"
 needs_photos = pytest.mark.skipif(not IMAGES.is_dir(), reason="../shared/images (development photos) is absent")

@@ -1,8 +1,10 @@
+import threading
+
 import numpy as np
 import pytest
 
 import pose
-from pose.estimator import PoseEstimator, PoseResult
+from pose.engine.estimator import PoseEstimator, PoseResult
 from pose.measure.samples import moving_person_frames, person_photo
 from pose.model.load import load_runner
 
@@ -64,17 +66,21 @@ def test_untrained_skeletons_are_confirmed_in_their_region_every_frame(xs_runner
 
 def test_a_person_who_left_is_not_looked_for_in_their_old_region(xs_runner):
     """Once the landmark model has not found the person in their region, the track is hidden and only the
-    detector brings it back: looked for there frame after frame, an empty floor once came back as a person."""
+    detector brings it back: looked for there frame after frame, an empty floor once came back as a person.
+    While nobody is in view, the detector looks on every frame (a person who comes back is found at once)."""
     frames = list(moving_person_frames(40, absent=(15, 40)))
     asked = []
+
+    class Counting:
+        def __init__(self, confirmer):
+            self.confirmer, self.landmarker, self.close = confirmer, confirmer.landmarker, confirmer.close
+
+        def __call__(self, frame, regions):
+            asked[-1] += len(regions)
+            return self.confirmer(frame, regions)
+
     with PoseEstimator(runner=xs_runner, detect_every=10) as estimator:
-        confirm = estimator._confirmer.estimate
-
-        def counting(requests, timings_ms):
-            asked[-1] += len(requests)
-            return confirm(requests, timings_ms)
-
-        estimator._confirmer.estimate = counting
+        estimator.confirmer = Counting(estimator.confirmer)
         results = []
         for i, frame in enumerate(frames):
             asked.append(0)
@@ -82,7 +88,18 @@ def test_a_person_who_left_is_not_looked_for_in_their_old_region(xs_runner):
     assert all(r.people for r in results[:15]) and not any(r.people for r in results[15:])
     assert asked[1:10] == [1] * 9 and asked[15] == 1  # confirmed every frame; not found on the 15th
     assert asked[16:] == [0] * (len(frames) - 16), asked  # then left to the detector:
-    assert [i for i, r in enumerate(results) if r.detected] == [0, 10, 16, 26, 36]  # at once, then on schedule
+    detected = [i for i, r in enumerate(results) if r.detected]
+    assert detected == [0, 10, *range(16, 40)]  # at once, on schedule, then every frame while nobody is in view
+
+
+def test_a_person_who_comes_back_is_found_within_two_frames(xs_runner):
+    """MediaPipe looks on every frame while it tracks nobody; so does the engine, whatever ``detect_every``."""
+    frames = list(moving_person_frames(60, absent=(10, 30)))
+    with PoseEstimator(runner=xs_runner, detect_every=30) as estimator:
+        found = [bool(estimator.process(frame, i / 30).people) for i, frame in enumerate(frames)]
+    assert not any(found[12:30])
+    back = found.index(True, 30)
+    assert back - 30 <= 2, found
 
 
 def test_nobody_in_view_is_a_normal_empty_result(xs_runner):
@@ -109,10 +126,14 @@ def test_bad_frames(xs_runner, frame, message):
 def test_bad_settings(xs_runner):
     with pytest.raises(ValueError, match="detect_every"):
         PoseEstimator(runner=xs_runner, detect_every=0)
-    with pytest.raises(ValueError, match="unknown ConvNeXtPose variant"):
+    with pytest.raises(ValueError, match="unknown estimator"):
         PoseEstimator("XXL")
     with pytest.raises(ValueError, match="fov_deg"):
         PoseEstimator(runner=xs_runner, fov_deg=0)
+    with pytest.raises(ValueError, match="disagrees"):
+        PoseEstimator("L", runner=xs_runner)
+    with pytest.raises(TypeError, match="unknown setting"):
+        PoseEstimator(runner=xs_runner, detect_evry=3)
 
 
 def test_batch_equals_frame_by_frame(moving_frames, xs_runner):
@@ -162,7 +183,7 @@ def test_smoothing_reduces_jitter_on_a_still_person(xs_runner):
 def test_blazepose_gives_a_real_skeleton(moving_frames):
     with PoseEstimator("BlazePose", static_image_mode=True) as estimator:
         result = estimator.process(moving_frames[0])
-    assert result.trained and result.backend == "mediapipe" and result.variant == "BlazePose"
+    assert result.trained and result.backend == "openvino" and result.variant == "BlazePose"
     (person,) = result.people
     names = pose.JOINT_NAMES
     kp = person.keypoints_2d
@@ -246,7 +267,9 @@ def _two_people_clip(n_frames=30, leaves_at=None):
 def test_every_person_is_tracked_with_a_stable_id_in_one_inference_call_per_frame(xs_runner):
     frames, boxes = _two_people_clip()
     runner = CountingRunner(xs_runner)
-    with PoseEstimator(runner=runner, detector=ScriptedDetector(boxes), detect_every=5) as estimator:
+    with PoseEstimator(
+        runner=runner, detector=ScriptedDetector(boxes), confirm_tracks=False, detect_every=5
+    ) as estimator:
         results = [estimator.process(f, i / 30) for i, f in enumerate(frames)]
     assert [[p.track_id for p in r.people] for r in results] == [[1, 2]] * len(frames)
     assert runner.batches == [2] * len(frames)  # both crops of a frame in one call
@@ -258,7 +281,9 @@ def test_every_person_is_tracked_with_a_stable_id_in_one_inference_call_per_fram
 
 def test_a_person_who_leaves_is_gone_within_three_frames(xs_runner):
     frames, boxes = _two_people_clip(leaves_at=12)
-    with PoseEstimator(runner=xs_runner, detector=ScriptedDetector(boxes), detect_every=30) as estimator:
+    with PoseEstimator(
+        runner=xs_runner, detector=ScriptedDetector(boxes), confirm_tracks=False, detect_every=30
+    ) as estimator:
         counts = [len(estimator.process(f, i / 30).people) for i, f in enumerate(frames)]
     assert counts[:12] == [2] * 12
     assert counts[15:] == [1] * (len(frames) - 15), counts
@@ -267,8 +292,42 @@ def test_a_person_who_leaves_is_gone_within_three_frames(xs_runner):
 def test_max_people_keeps_the_largest(xs_runner):
     frames, boxes = _two_people_clip(n_frames=3)
     boxes = [[b[0], (b[1][0], b[1][1] + 60, b[1][2] // 2, b[1][3] // 2)] for b in boxes]
-    with PoseEstimator(runner=xs_runner, detector=ScriptedDetector(boxes), max_people=1) as estimator:
+    with PoseEstimator(
+        runner=xs_runner, detector=ScriptedDetector(boxes), confirm_tracks=False, max_people=1
+    ) as estimator:
         results = [estimator.process(f, i / 30) for i, f in enumerate(frames)]
     assert all(len(r.people) == 1 and r.people[0].bbox_xywh[0] < 480 for r in results)
     with pytest.raises(ValueError, match="max_people"):
         PoseEstimator(runner=xs_runner, max_people=0)
+
+
+class GatedDetector:
+    """The bundled detector, held back until the test opens the gate: a detection slower than any frame."""
+
+    def __init__(self) -> None:
+        from pose.detect import create_detector
+
+        self.inner, self.gate = create_detector(), threading.Event()
+
+    def detect(self, frame_bgr):
+        assert self.gate.wait(60.0)
+        return self.inner.detect(frame_bgr)
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_with_detection_on_a_worker_a_slow_detection_never_stalls_a_frame(xs_runner, moving_frames):
+    detector = GatedDetector()
+    with PoseEstimator(runner=xs_runner, detector=detector, async_detection=True) as estimator:
+        early = [estimator.process(frame, i / 30) for i, frame in enumerate(moving_frames[:5])]
+        assert all(not r.people and not r.detected for r in early)  # returned while the detector was held
+        detector.gate.set()
+        assert estimator.worker.wait_idle(60.0)  # its answer is merged on the next frame
+        later = [estimator.process(frame, (5 + i) / 30) for i, frame in enumerate(moving_frames[5:25])]
+    assert any(r.detected for r in later)
+    assert sum(bool(r.people) for r in later) >= 15  # found, then followed between detections
+    assert {p.track_id for r in later for p in r.people} == {1}

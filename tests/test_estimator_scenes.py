@@ -7,7 +7,7 @@ deterministic (untrained) weights.
 
 import pytest
 
-from pose.estimator import PoseEstimator
+from pose.engine.estimator import PoseEstimator
 from pose.measure.scenes import multi_person_clip, shared_images
 from pose.measure.tracking_eval import run_clip, score_tracking
 

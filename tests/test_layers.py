@@ -34,9 +34,11 @@ def test_import_contracts_are_kept():
 @pytest.mark.parametrize(
     ("module", "line", "broken"),
     [
-        ("pose/render.py", "import torch", "torch lives only in the model room"),
-        ("pose/model/network.py", "from ..estimator import Person", "the model room knows nothing"),
-        ("pose/live.py", "from .measure import samples", "never import the measurement room"),
+        ("pose/draw/figures.py", "import torch", "torch lives only in the model room"),
+        ("pose/model/network.py", "from ..engine.people import Person", "the model room knows nothing"),
+        ("pose/detect/landmarks.py", "from ..engine import matching", "detection knows nothing of the engine"),
+        ("pose/engine/tracker.py", "from ..draw import overlay", "the engine draws nothing"),
+        ("pose/live/processor.py", "from ..measure import samples", "never import the measurement room"),
         ("ui/readouts.py", "from pose.model import network", "public API"),
     ],
 )

@@ -3,9 +3,10 @@ import types
 import numpy as np
 import pytest
 
-import pose.live
-from pose.estimator import PoseEstimator
-from pose.live import LIVE_STAGES, DrawOptions, LiveProcessor
+import pose.live.processor
+from pose.draw import DrawOptions
+from pose.engine.estimator import PoseEstimator
+from pose.live.processor import LIVE_STAGES, LiveProcessor
 from pose.measure.samples import moving_person_frames
 
 
@@ -23,7 +24,7 @@ class Clock:
 def clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(
-        pose.live, "time", types.SimpleNamespace(monotonic=clock, perf_counter=pose.live.time.perf_counter)
+        pose.live, "time", types.SimpleNamespace(monotonic=clock, perf_counter=pose.live.processor.time.perf_counter)
     )
     return clock
 

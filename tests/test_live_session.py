@@ -5,8 +5,8 @@ import asyncio
 import av
 import numpy as np
 
-from pose.estimator import PoseEstimator
-from pose.live import LiveProcessor
+from pose.engine.estimator import PoseEstimator
+from pose.live.processor import LiveProcessor
 from ui.live_session import ProcessorHolder, process_webrtc_frame, queued_frames_callback
 
 

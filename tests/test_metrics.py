@@ -3,7 +3,7 @@ import pytest
 from scipy.linalg import orthogonal_procrustes
 from scipy.spatial.transform import Rotation
 
-from pose.metrics import jitter, mean_distance, mpjpe, pa_mpjpe, procrustes_align
+from pose.measure.metrics import jitter, mean_distance, mpjpe, pa_mpjpe, procrustes_align
 
 
 @pytest.fixture()

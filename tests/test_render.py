@@ -1,7 +1,7 @@
 import numpy as np
 
 from pose import Person
-from pose.render import (
+from pose.draw import (
     TRACK_COLORS_RGB,
     DrawOptions,
     draw_message,
@@ -59,7 +59,7 @@ def test_figure_has_skeleton_floor_and_equal_axes():
 
 
 def test_animation_frames_follow_video_frame_numbers():
-    from pose.render import skeleton_animation
+    from pose.draw import skeleton_animation
 
     rel = np.random.default_rng(0).normal(0, 300, (40, 18, 3))
     rel[5] = np.nan  # nobody in that frame

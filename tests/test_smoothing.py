@@ -1,6 +1,6 @@
 import numpy as np
 
-from pose.smoothing import OneEuroFilter
+from pose.engine.smoothing import OneEuroFilter
 
 
 def test_constant_passes_and_first_value_is_untouched():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from pose.tracking import assign, box_iou, keypoint_distance
+from pose.engine.matching import assign, box_iou, keypoint_distance
 
 
 def test_box_iou_known_values():

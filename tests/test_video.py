@@ -11,7 +11,7 @@ import pytest
 from conftest import write_video
 from videos import write_av, write_vfr
 
-from pose.estimator import PoseEstimator
+from pose.engine.estimator import PoseEstimator
 from pose.measure.samples import moving_person_frames
 from pose.skeleton import JOINT_NAMES
 from pose.video import (

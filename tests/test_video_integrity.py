@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from videos import write_mp4, write_vfr
 
-from pose.estimator import PoseEstimator
+from pose.engine.estimator import PoseEstimator
 from pose.measure.samples import moving_person_frames
 from pose.video import VideoError, VideoSettings, probe, process_video
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from videos import write_av
 
+import pose
 from pose.measure.samples import moving_person_frames
 from pose.video import VideoInfo, VideoRun, probe
 from ui.controls import EstimatorSettings
@@ -106,11 +107,14 @@ def test_every_setting_is_in_the_cache_key(tmp_path):
     base = EstimatorSettings(("XS",))
     upload = Upload("a.mp4", tmp_path / "a.mp4", "f" * 64, INFO)
     key = VideoJob((upload,), base, tmp_path).key(upload, "XS")
-    for f in fields(EstimatorSettings):
-        if f.name == "estimators":
+    other_text = {"backend": "torch", "device": "cpu", "precision": "bf16"}
+    for f in fields(pose.EstimatorConfig):
+        if f.name == "variant":
             continue
-        changed = {bool: lambda v: not v, int: lambda v: v + 1, float: lambda v: v + 1.0, str: lambda v: v + "x"}
-        other = replace(base, **{f.name: changed[type(getattr(base, f.name))](getattr(base, f.name))})
+        value = getattr(base.config, f.name)
+        changed = {bool: lambda v: not v, int: lambda v: v + 1, float: lambda v: v + 1.0, type(None): lambda v: 500.0}
+        new = other_text[f.name] if isinstance(value, str) else changed[type(value)](value)
+        other = replace(base, config=replace(base.config, **{f.name: new}))
         assert VideoJob((upload,), other, tmp_path).key(upload, "XS") != key, f.name
     assert VideoJob((upload,), base, tmp_path, stride=2).key(upload, "XS") != key
     # choosing a second estimator does not change the first one's key

@@ -9,7 +9,7 @@ import streamlit as st
 
 import pose
 from pose.coach import ReferencePick, decode_image, pick_reference
-from pose.render import draw_person
+from pose.draw import draw_person
 from pose.video import VideoError, probe, read_frames
 
 from .controls import EstimatorSettings

@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import pose
+from pose.draw import DEFAULT_MIN_CONFIDENCE, draw_person, skeleton_traces
 from pose.measure.compare import STAGES, Measurement, measure_gmacs, pareto_front
-from pose.render import DEFAULT_MIN_CONFIDENCE, draw_person, skeleton_traces
 from pose.skeleton import JOINT_NAMES
 
 from .controls import estimator_label

@@ -2,49 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import streamlit as st
 
 import pose
-from pose.live import DrawOptions
+from pose.draw import DrawOptions
 
 from .resources import runner_for
 
 UNTRAINED = "untrained: speed only"
+DEFAULTS = pose.EstimatorConfig()  # every widget starts at the library's default
+
+
+def _help(name: str) -> str:
+    """The help text of an :class:`pose.EstimatorConfig` field."""
+    return next(f.metadata["help"] for f in fields(pose.EstimatorConfig) if f.name == name)
 
 
 @dataclass(frozen=True)
 class EstimatorSettings:
-    """How to build the estimators the user chose."""
+    """Which estimators the user chose, and the one config they all run with."""
 
     estimators: tuple[str, ...]
-    backend: str = "auto"
-    device: str = "auto"
-    precision: str = "fp32"
-    smoothing: bool = True
-    detect_every: int = 30
-    flip_test: bool = False
-    fov_deg: float = 60.0
+    config: pose.EstimatorConfig = pose.EstimatorConfig()
 
-    def build(self, name: str, *, static_image_mode: bool = False) -> pose.PoseEstimator:
-        """A new estimator (own tracking state) around the shared runner.
+    def build(self, name: str, *, static_image_mode: bool = False, live: bool = False) -> pose.PoseEstimator:
+        """A new estimator (own tracking state) around the shared runner; ``live``: detection on a worker
+        beside the tracking, so a slow detection never stalls the video.
 
         Raises:
             pose.CheckpointError, ValueError: when the model cannot be loaded.
         """
-        runner = None
-        if name != pose.BLAZEPOSE:
-            runner = runner_for(name, self.backend, self.device, self.precision)
-        return pose.PoseEstimator(
-            name,
-            runner=runner,
-            detect_every=self.detect_every,
-            static_image_mode=static_image_mode,
-            smoothing=self.smoothing and not static_image_mode,
-            flip_test=self.flip_test,
-            fov_deg=self.fov_deg,
+        config = replace(
+            self.config, static_image_mode=static_image_mode, async_detection=live and not static_image_mode
         )
+        return pose.PoseEstimator(name, config=config, runner=self.runner(name))
+
+    def runner(self, name: str) -> pose.Runner | None:
+        """The shared ConvNeXtPose runner for size ``name`` (None for BlazePose).
+
+        Raises:
+            pose.CheckpointError, ValueError: when the model cannot be loaded.
+        """
+        c = self.config
+        return None if name == pose.BLAZEPOSE else runner_for(name, c.backend, c.device, c.precision)
 
 
 def estimator_label(name: str) -> str:
@@ -99,8 +101,8 @@ def estimator_settings(
         pose.BACKENDS,
         format_func=pose.BACKEND_LABELS.get,
         key=f"{key}backend",
-        help="ConvNeXtPose only; BlazePose always runs in MediaPipe. auto times the backends on first use "
-        "of a size here (a few seconds), keeps the fastest and remembers it.",
+        help="ConvNeXtPose only; BlazePose runs MediaPipe's own models in OpenVINO. auto times the backends on "
+        "first use of a size here (a few seconds), keeps the fastest and remembers it.",
     )
     devices = [d for d in pose.DEVICES if d != "cuda" or pose.cuda_available()]
     device = sb.selectbox(
@@ -123,25 +125,32 @@ def estimator_settings(
             "refuses, PyTorch emulates it slowly."
         ),
     )
-    smoothing = sb.toggle("Smoothing (One-Euro)", value=True, key=f"{key}smoothing")
+    smoothing = sb.toggle(
+        "Smoothing (One-Euro)", value=DEFAULTS.smoothing, key=f"{key}smoothing", help=_help("smoothing")
+    )
+    max_people = sb.slider("People to follow, at most", 1, 20, DEFAULTS.max_people, key=f"{key}max_people")
     detect_every = sb.slider(
-        "Run the detector at least every N frames",
+        "Look for new people at least every N frames",
         1,
         60,
-        30,
+        DEFAULTS.detect_every,
         key=f"{key}detect_every",
-        help="In between, the box follows the keypoints (when confident) or stays put.",
+        help=_help("detect_every") + ". In between, the box follows the keypoints (when confident) or stays put.",
     )
-    flip_test = sb.toggle("Flip test (2x inference)", value=False, key=f"{key}flip")
+    flip_test = sb.toggle("Flip test (2x inference)", value=DEFAULTS.flip_test, key=f"{key}flip")
     fov = sb.slider(
         "Camera field of view (degrees)",
         30,
         120,
-        60,
+        int(DEFAULTS.fov_deg),
         key=f"{key}fov",
         help="Sets the focal length used for depth and 3D.",
     )
-    return EstimatorSettings(chosen, backend, device, precision, smoothing, detect_every, flip_test, float(fov))
+    config = replace(
+        DEFAULTS, backend=backend, device=device, precision=precision, smoothing=smoothing, max_people=max_people,
+        detect_every=detect_every, flip_test=flip_test, fov_deg=float(fov),
+    )  # fmt: skip
+    return EstimatorSettings(chosen, config)
 
 
 def draw_options(key: str = "") -> DrawOptions:

@@ -11,7 +11,8 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import pose
-from pose.live import DrawOptions, LiveProcessor
+from pose.draw import DrawOptions
+from pose.live import LiveProcessor
 
 from .controls import EstimatorSettings
 from .resources import ice_servers
@@ -74,7 +75,7 @@ def session_processor(
     wanted = (settings, draw)
     if st.session_state.get(f"{key}_settings") != wanted or holder.get() is None:
         try:
-            estimators = [settings.build(name) for name in settings.estimators]
+            estimators = [settings.build(name, live=True) for name in settings.estimators]
         except (pose.CheckpointError, ValueError) as exc:
             st.error(f"Cannot load the model: {exc}")
             return None

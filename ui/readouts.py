@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pose.live import LIVE_STAGES, LiveStats
-from pose.render import people_figure
+from pose.draw import people_figure
+from pose.live.processor import LIVE_STAGES, LiveStats
 
 
 def show_readouts(stats: LiveStats, backend: str, device: str) -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 
 import pose
 from pose import Runner, find_checkpoint, weights_dir
-from pose.capture import OPEN_SOURCES_ENV, SourcePolicy, source_policy
+from pose.live.capture import OPEN_SOURCES_ENV, SourcePolicy, source_policy
 
 log = logging.getLogger(__name__)
 

@@ -295,11 +295,8 @@ class VideoJob:
         self._released = False
 
     def video_settings(self, name: str) -> VideoSettings:
-        s = self.settings
-        return VideoSettings(
-            name, s.backend, s.device, s.precision, s.smoothing, s.detect_every, s.flip_test, s.fov_deg,
-            start=self.start, stop=self.stop, stride=self.stride,
-        )  # fmt: skip
+        config = replace(self.settings.config, variant=name)
+        return VideoSettings(config, start=self.start, stop=self.stop, stride=self.stride)
 
     def key(self, upload: Upload, name: str) -> tuple:
         """The cache key: the file's hash and the settings objects themselves (a new field can never go stale)."""

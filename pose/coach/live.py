@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..estimator import Person, PoseEstimator
-from ..live import DrawOptions, LiveProcessor, LiveStats
+from ..draw import DrawOptions
+from ..engine.estimator import Person, PoseEstimator
+from ..live import LiveProcessor, LiveStats
 from .exercises import get_exercise
 from .render import draw_banner, draw_limb_errors
 from .score import HoldTimer, PoseScore, RepCounter, SessionLog, align_reference, pick_person, score_pose

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import plotly.graph_objects as go
 
-from ..render import skeleton_figure, to_plot_axes
+from ..draw import skeleton_figure, to_plot_axes
 from .score import LIMBS, PoseScore
 
 __all__ = ["RED_AT_DEG", "error_color_bgr", "draw_limb_errors", "draw_banner", "reference_traces", "comparison_figure"]

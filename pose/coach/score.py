@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from ..angles import ANGLES, joint_angles
-from ..estimator import Person, PoseResult
+from ..engine.estimator import Person, PoseResult
 from ..skeleton import FLIP_PERMUTATION, JOINT_NAMES
 from .exercises import Exercise, get_exercise
 

@@ -21,9 +21,10 @@ class Detection:
         landmarks_px: (33, 2) BlazePose landmarks in pixels, when the detector has them.
         visibility: (33,) landmark visibilities, likewise.
         world_mm: (33, 3) BlazePose world landmarks, hip-centred millimetres, likewise.
-        keypoints_px: (4, 2) the BlazePose detector's alignment keypoints in pixels (mid-hip, full-body
-            scale point, mid-shoulder, upper-body scale point), when the detector has them; they place
-            the landmark model's rotated region (:func:`pose.detect.ssd.body_roi`).
+        keypoints_px: (K, 2) alignment keypoints in pixels that place the landmark model's rotated region
+            (:func:`pose.detect.ssd.body_roi` reads the first two): the BlazePose detector's four (mid-hip,
+            full-body scale point, mid-shoulder, upper-body scale point), or a track's two (mid-hip, scale
+            point) from its last landmarks; None for other detectors.
     """
 
     bbox_xywh: np.ndarray

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..geometry import box_iou
 from . import ssd
 from .base import Detection, landmarks_box
 from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 INPUT_SIZE = 256
 NUM_LANDMARKS = 33  # the model gives 39: the 33 pose landmarks, then 6 auxiliary ones (ROI tracking)
 MODEL_LANDMARKS = 39
+ROI_LANDMARKS = [33, 34]  # the auxiliary landmarks that place the next frame's region (centre, scale point)
 LANDMARK_OUTPUT, FLAG_OUTPUT, WORLD_OUTPUT = "Identity", "Identity_1", "Identity_4"
 # A box without alignment keypoints (another detector's) is grown by this to a square region.
 BOX_ROI_SCALE = 1.25
@@ -49,6 +51,9 @@ class PoseLandmarks:
         world_mm: (33, 3) metric 3D landmarks, millimetres, origin between the hips.
         presence: the model's pose flag in [0, 1]: how sure it is that the region holds a person.
         roi: (centre (2,) px, side px, rotation rad) of the region the model saw.
+        next_roi_px: (2, 2) the model's own alignment points for the next frame's region (its auxiliary
+            landmarks 33 and 34: the body's centre and scale point, as MediaPipe's PoseLandmarksToRoi reads
+            them), in pixels; :func:`pose.detect.ssd.body_roi` makes the region.
     """
 
     landmarks_px: np.ndarray
@@ -56,6 +61,7 @@ class PoseLandmarks:
     world_mm: np.ndarray
     presence: float
     roi: tuple[np.ndarray, float, float]
+    next_roi_px: np.ndarray | None = None
 
     def box(self, image_size: tuple[int, int]) -> np.ndarray | None:
         """The person's box (x, y, w, h) around all 33 landmarks, clipped to the image.
@@ -128,28 +134,28 @@ class BlazePoseLandmarker:
         presence = float(np.asarray(outputs[FLAG_OUTPUT]).reshape(-1)[0])
         if presence < self.min_presence:
             return None
-        raw = np.asarray(outputs[LANDMARK_OUTPUT], dtype=np.float64).reshape(MODEL_LANDMARKS, 5)[:NUM_LANDMARKS]
+        every = np.asarray(outputs[LANDMARK_OUTPUT], dtype=np.float64).reshape(MODEL_LANDMARKS, 5)
+        raw = every[:NUM_LANDMARKS]
         points = np.c_[raw[:, :2], np.ones(NUM_LANDMARKS)] @ to_image.T
+        next_roi = np.c_[every[ROI_LANDMARKS, :2], np.ones(2)] @ to_image.T
         visibility = 1.0 / (1.0 + np.exp(-raw[:, 3]))
         world = np.asarray(outputs[WORLD_OUTPUT], dtype=np.float64).reshape(MODEL_LANDMARKS, 3)[:NUM_LANDMARKS]
         c, s = np.cos(roi[2]), np.sin(roi[2])
         world_xy = world[:, :2] @ np.array([[c, -s], [s, c]]).T
         world_mm = np.c_[world_xy, world[:, 2]] * 1000.0
-        return PoseLandmarks(points, visibility, world_mm, presence, roi)
+        return PoseLandmarks(points, visibility, world_mm, presence, roi, next_roi)
 
-    def __call__(self, requests: Sequence) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float] | None]:
-        """The landmarker protocol of :class:`pose.pose_model.BlazePoseModel`: per request (``frame_bgr``,
-        ``bbox_xywh``, ``detection``), (landmarks_px, visibility, world_mm, presence) or None.
+    def __call__(self, requests: Sequence) -> list[PoseLandmarks | None]:
+        """The landmarker protocol of :class:`pose.engine.pose_models.BlazePoseModel`: per request
+        (``frame_bgr``, ``bbox_xywh``, ``detection``), the person's :class:`PoseLandmarks`, or None.
 
-        A request without a detection is cropped around its box; requests on one frame share its conversion.
+        A request without a detection is cropped around its box.
         """
         answers = []
         for request in requests:
             detection = request.detection or Detection(np.asarray(request.bbox_xywh, dtype=np.float64), 1.0)
             (found,) = self.landmarks(request.frame_bgr, [detection])
-            answers.append(
-                None if found is None else (found.landmarks_px, found.visibility, found.world_mm, found.presence)
-            )
+            answers.append(found)
         return answers
 
     def close(self) -> None:
@@ -232,8 +238,6 @@ def same_person(a: Detection, b: Detection, iou: float) -> bool:
     footballer.jpg their heads lay 4 px apart (1.3% of the diagonal) at box IoU 0.42; two skiers of
     skiers.jpg, one's face just below the other's, 8.5 px (5.4%).
     """
-    from ..tracking import box_iou
-
     if box_iou([a.bbox_xywh], [b.bbox_xywh])[0, 0] > iou or _part_of(a, b) or _part_of(b, a):
         return True
     if a.landmarks_px is None or b.landmarks_px is None:

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..detect import MediaPipePoseDetector
-from ..estimator import STAGES, PoseEstimator
+from ..engine.estimator import STAGES, PoseEstimator
 from ..model import autoselect
 from ..model.backends import Runner, TorchRunner, cache_dir, create_runner
 from ..model.device import cuda_available, gpu_name, resolve_device, set_cpu_threads

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..blazepose import SHARED_JOINTS
 from ..detect import Detection, create_detector
-from ..estimator import BLAZEPOSE, PoseEstimator
-from ..estimator import STAGES as ESTIMATOR_STAGES
-from ..metrics import jitter, mean_distance
+from ..detect.landmark_skeleton import SHARED_JOINTS
+from ..engine.estimator import BLAZEPOSE, PoseEstimator
+from ..engine.estimator import STAGES as ESTIMATOR_STAGES
 from ..model.flops import measure_gmacs
 from ..model.topdown import infer_boxes
 from ..model.variants import VARIANTS
 from ..skeleton import NUM_JOINTS
+from .metrics import jitter, mean_distance
 
 __all__ = [
     "SharedDetections",

@@ -29,9 +29,9 @@ import numpy as np
 
 from ..crop import expand_bbox
 from ..geometry import decode_pose
-from ..metrics import mpjpe, pa_mpjpe
 from ..model.topdown import infer_boxes
 from ..skeleton import EVAL_JOINTS, JOINT_NAMES, ROOT
+from .metrics import mpjpe, pa_mpjpe
 
 __all__ = ["ACTIONS", "Sample", "load_samples", "evaluate", "evaluate_folder", "network_predictor", "main"]
 
@@ -206,7 +206,7 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)
-    from ..estimator import load_runner
+    from ..engine.estimator import load_runner
 
     try:
         runner = load_runner(args.variant, args.backend, args.device, checkpoint=args.checkpoint)

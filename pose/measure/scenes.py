@@ -286,7 +286,7 @@ def score_detector(detector, clip: list[SceneFrame], iou: float = 0.5) -> Detect
 
     from scipy.optimize import linear_sum_assignment
 
-    from pose.tracking import box_iou
+    from pose.geometry import box_iou
 
     people = found = false = false_on_empty = empty = 0
     elapsed = 0.0

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..estimator import PoseEstimator, PoseResult
-from ..tracking import box_iou
+from ..engine.estimator import PoseEstimator, PoseResult
+from ..geometry import box_iou
 from .scenes import VARIANTS, SceneFrame, multi_person_clip
 
 __all__ = ["TrackingScore", "score_tracking", "run_clip"]

@@ -234,7 +234,7 @@ def default_workers() -> int:
 def _worker_options(settings: VideoSettings, workers: int) -> dict:
     """Each worker takes a CPU; a GPU share where the cluster has GPUs and the device may be CUDA."""
     gpus = ray.cluster_resources().get("GPU", 0)
-    if gpus and settings.device in ("auto", "cuda"):
+    if gpus and settings.estimator.device in ("auto", "cuda"):
         return {"num_cpus": 1, "num_gpus": min(1.0, gpus / workers)}
     return {"num_cpus": 1}
 

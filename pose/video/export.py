@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..estimator import Person
+from ..engine.estimator import Person
 from ..skeleton import JOINT_NAMES
 from .io import replace_atomically
 

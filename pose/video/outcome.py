@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..estimator import PoseEstimator
+from ..engine.estimator import PoseEstimator
 from ..model import CheckpointError
 from .io import VideoError
 from .process import Progress, VideoRun, process_video

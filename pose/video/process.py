@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..estimator import PoseEstimator
-from ..render import draw_message, draw_people
+from ..draw import draw_message, draw_people
+from ..engine.estimator import PoseEstimator
 from ..skeleton import JOINT_NAMES
 from .export import KeypointsCsv, KeypointsJson
 from .io import Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames, replace_atomically

@@ -13,32 +13,30 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ..estimator import ESTIMATORS, PoseEstimator
+from ..config import EstimatorConfig, add_arguments, from_arguments
+from ..engine.estimator import PoseEstimator
 
 __all__ = ["VideoSettings", "add_settings_arguments", "settings_from_arguments"]
 
 
 def _help(text: str, flag: str | None = None) -> dict:
-    return {"help": text, "flag": flag}
+    return {"help": text}
 
 
 @dataclass(frozen=True)
 class VideoSettings:
-    """The estimator, how it runs, and which frames it sees."""
+    """The estimator's config (:class:`pose.EstimatorConfig`, its one home of defaults) and which frames it sees.
 
-    variant: str = field(default="XS", metadata=_help(f"estimator: {', '.join(ESTIMATORS)}"))
-    backend: str = field(default="auto", metadata=_help("auto, torch, onnxruntime or openvino (ConvNeXtPose)"))
-    device: str = field(default="auto", metadata=_help("auto, cpu or cuda"))
-    precision: str = field(default="fp32", metadata=_help("fp32, bf16 or fp16 (CUDA)"))
-    smoothing: bool = field(default=True, metadata=_help("One-Euro smoothing of the keypoints", "--no-smoothing"))
-    detect_every: int = field(default=30, metadata=_help("run the person detector at least every N frames"))
-    flip_test: bool = field(default=False, metadata=_help("average with the mirrored crop (2x inference)"))
-    fov_deg: float = field(default=60.0, metadata=_help("the camera's horizontal field of view, degrees"))
+    Offline, detection runs on the frame that needs it (``estimator.async_detection`` off), so a run is
+    deterministic.
+    """
+
+    estimator: EstimatorConfig = field(default_factory=EstimatorConfig)
     start: int = field(default=0, metadata=_help("first frame"))
     stop: int | None = field(default=None, metadata=_help("stop before this frame"))
     stride: int = field(default=1, metadata=_help("process every Nth frame"))
-    batch_size: int = field(default=4, metadata=_help("frames per inference call"))
-    draw: bool = field(default=True, metadata=_help("draw the skeletons on the annotated video", "--no-draw"))
+    batch_size: int = field(default=4, metadata=_help("frames read per step (the results do not depend on it)"))
+    draw: bool = field(default=True, metadata=_help("draw the skeletons on the annotated video"))
 
     def __post_init__(self) -> None:
         if self.start < 0:
@@ -56,20 +54,12 @@ class VideoSettings:
         Raises:
             pose.CheckpointError, ValueError: when the model cannot be loaded.
         """
-        return PoseEstimator(
-            self.variant,
-            backend=self.backend,
-            device=self.device,
-            precision=self.precision,
-            smoothing=self.smoothing,
-            detect_every=self.detect_every,
-            flip_test=self.flip_test,
-            fov_deg=self.fov_deg,
-            runner=runner,
-        )
+        return PoseEstimator(config=self.estimator, runner=runner)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every setting, flat: the estimator's fields, then the frames'."""
+        frames = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "estimator"}
+        return {**asdict(self.estimator), **frames}
 
     def digest(self) -> str:
         """A stable hash of every field (for keys that outlive the process, like a batch manifest)."""
@@ -77,17 +67,10 @@ class VideoSettings:
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = ()) -> None:
-    """One command-line flag per :class:`VideoSettings` field (``--detect-every`` ...; booleans as switches)."""
-    for f in fields(VideoSettings):
-        if f.name in skip:
-            continue
-        flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            action = "store_false" if f.default else "store_true"
-            parser.add_argument(flag, dest=f.name, action=action, help=f.metadata["help"])
-        else:
-            kind = {"int": int, "float": float, "int | None": int}.get(str(f.type), str)
-            parser.add_argument(flag, dest=f.name, type=kind, default=f.default, help=f.metadata["help"])
+    """The command-line flags of :class:`pose.EstimatorConfig` and of the frames (``--detect-every N``,
+    ``--stride N``, ``--smoothing/--no-smoothing`` ...), each with its help."""
+    add_arguments(parser, EstimatorConfig, skip=skip)
+    add_arguments(parser, VideoSettings, skip=skip)
 
 
 def settings_from_arguments(args: argparse.Namespace) -> VideoSettings:
@@ -96,5 +79,4 @@ def settings_from_arguments(args: argparse.Namespace) -> VideoSettings:
     Raises:
         ValueError: for an impossible combination (stop before start, stride 0 ...).
     """
-    given = {f.name: getattr(args, f.name) for f in fields(VideoSettings) if hasattr(args, f.name)}
-    return VideoSettings(**given)
+    return from_arguments(args, VideoSettings, estimator=from_arguments(args, EstimatorConfig))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from videos import write_av
 
-from pose.defaults import default_estimator
+from pose.config import default_estimator
 from pose.measure.samples import moving_person_frames
 
 from .checks import assert_video_plays, wait_for_skeleton_chart

@@ -1,179 +1,24 @@
-"""Drawing poses: the 2D overlay (OpenCV) and the 3D skeletons (Plotly).
+"""The 3D figures (Plotly): each person's skeleton placed where they stand, one figure or an animation.
 
-They take :class:`~pose.estimator.Person` objects (or their arrays), so they work alike for every
-ConvNeXtPose size and for BlazePose. Bones keep the side colours (the person's left blue, right orange);
-each person's joints and id tag take the colour of their track id (:data:`TRACK_COLORS_RGB`). Joints less
-confident than :attr:`DrawOptions.min_confidence` are not drawn, nor bones to them; the data keeps them.
+Camera axes (x right, y down, z forward, millimetres) are shown as plot axes with z up (:func:`to_plot_axes`).
+Colours and the confidence threshold come from :mod:`pose.draw.style`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import plotly.graph_objects as go
 
-from .skeleton import BONES, JOINT_NAMES, ROOT, SIDE_COLORS_RGB, bone_side, joint_side
+from ..skeleton import BONES, JOINT_NAMES, ROOT, bone_side, joint_side
+from .style import DEFAULT_MIN_CONFIDENCE, DRAWN_JOINTS, SIDE_HEX, hex_color, shown_joints, track_color
 
 if TYPE_CHECKING:
-    from .estimator import Person
+    from ..engine.people import Person
 
-__all__ = [
-    "DEFAULT_MIN_CONFIDENCE",
-    "TRACK_COLORS_RGB",
-    "DrawOptions",
-    "track_color",
-    "draw_person",
-    "draw_people",
-    "draw_message",
-    "skeleton_traces",
-    "skeleton_figure",
-    "people_figure",
-    "skeleton_animation",
-    "to_plot_axes",
-]
-
-# Joints below this confidence are not drawn: BlazePose's visibility, or ConvNeXtPose's probability mass
-# near its heatmap peak (untrained weights give 0.03-0.11, so nothing of their meaningless skeleton is drawn).
-DEFAULT_MIN_CONFIDENCE = 0.3
-
-# One colour per track id (cycled), RGB; none is a side colour, so ids and sides never read alike.
-TRACK_COLORS_RGB: tuple[tuple[int, int, int], ...] = (
-    (230, 25, 75),  # red
-    (255, 225, 25),  # yellow
-    (70, 240, 240),  # cyan
-    (240, 50, 230),  # magenta
-    (145, 30, 180),  # purple
-    (210, 245, 60),  # lime
-    (250, 190, 212),  # pink
-    (0, 128, 128),  # teal
-)
-
-_BGR = {side: rgb[::-1] for side, rgb in SIDE_COLORS_RGB.items()}
-_HEX = {side: "#{:02x}{:02x}{:02x}".format(*rgb) for side, rgb in SIDE_COLORS_RGB.items()}
-_DRAWN_JOINTS = sorted({j for bone in BONES for j in bone})
-_HEAD = JOINT_NAMES.index("Head")
-
-
-@dataclass(frozen=True)
-class DrawOptions:
-    """What the 2D overlay and the 3D figure show."""
-
-    skeleton: bool = True
-    joints: bool = True
-    box: bool = False
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE
-    label: bool = True
-    ids: bool = True
-
-
-def track_color(track_id: int) -> tuple[int, int, int]:
-    """The RGB colour of a track id (ids start at 1; the palette repeats)."""
-    return TRACK_COLORS_RGB[(int(track_id) - 1) % len(TRACK_COLORS_RGB)]
-
-
-def _hex(rgb: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
-
-
-def _shown(count: int, confidence: np.ndarray | None, min_confidence: float) -> np.ndarray:
-    """(count,) bool: the joints confident enough to draw."""
-    if confidence is None:
-        return np.ones(count, bool)
-    return np.asarray(confidence, dtype=float) >= min_confidence
-
-
-def draw_person(
-    frame_bgr: np.ndarray,
-    keypoints_2d: np.ndarray,
-    *,
-    bbox_xywh: np.ndarray | None = None,
-    confidence: np.ndarray | None = None,
-    min_confidence: float = 0.0,
-    bones: bool = True,
-    joints: bool = True,
-    thickness: int | None = None,
-    color_rgb: tuple[int, int, int] | None = None,
-    tag: str | None = None,
-) -> np.ndarray:
-    """Draw one skeleton on ``frame_bgr`` in place (bones: left blue, right orange) and return it.
-
-    Args:
-        frame_bgr: (H, W, 3) uint8 image.
-        keypoints_2d: (18, 2) pixels.
-        bbox_xywh: draw this box too.
-        confidence: (18,); joints below ``min_confidence`` are left out, and bones to them.
-        color_rgb: the person's colour for joints, box and tag (default: the joints' side colours).
-        tag: a label (e.g. the track id) drawn over the person, in ``color_rgb``.
-    """
-    height = frame_bgr.shape[0]
-    thickness = thickness or max(2, round(height / 240))
-    shown = _shown(len(keypoints_2d), confidence, min_confidence)
-    points = np.round(keypoints_2d).astype(np.int32)
-    person_bgr = None if color_rgb is None else tuple(int(c) for c in color_rgb[::-1])
-    if bbox_xywh is not None:
-        x, y, w, h = np.round(bbox_xywh).astype(int)
-        cv2.rectangle(frame_bgr, (x, y), (x + w, y + h), person_bgr or (200, 200, 200), 1, cv2.LINE_AA)
-    if bones:
-        for a, b in BONES:
-            if shown[a] and shown[b]:
-                cv2.line(frame_bgr, tuple(points[a]), tuple(points[b]), _BGR[bone_side((a, b))], thickness, cv2.LINE_AA)
-    if joints:
-        for j in _DRAWN_JOINTS:
-            if shown[j]:
-                color = person_bgr or _BGR[joint_side(j)]
-                cv2.circle(frame_bgr, tuple(points[j]), thickness + 1, color, -1, cv2.LINE_AA)
-    if tag and shown.any():
-        anchor = points[_HEAD] if shown[_HEAD] else points[shown][np.argmin(points[shown][:, 1])]
-        _draw_tag(frame_bgr, tag, anchor, person_bgr or (255, 255, 255))
-    return frame_bgr
-
-
-def _draw_tag(frame_bgr: np.ndarray, text: str, anchor_px: np.ndarray, color_bgr) -> None:
-    """``text`` on a filled band of ``color_bgr`` just above ``anchor_px``, kept inside the frame."""
-    scale = max(0.45, frame_bgr.shape[0] / 900)
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-    height, width = frame_bgr.shape[:2]
-    x = int(np.clip(anchor_px[0] - tw // 2 - 4, 0, max(width - tw - 8, 0)))
-    y = int(np.clip(anchor_px[1] - th - base - 16, 0, max(height - th - base - 8, 0)))
-    cv2.rectangle(frame_bgr, (x, y), (x + tw + 8, y + th + base + 8), color_bgr, -1)
-    text_bgr = (0, 0, 0) if sum(color_bgr) > 380 else (255, 255, 255)
-    cv2.putText(frame_bgr, text, (x + 4, y + th + 4), cv2.FONT_HERSHEY_SIMPLEX, scale, text_bgr, 1, cv2.LINE_AA)
-
-
-def draw_people(
-    frame_bgr: np.ndarray,
-    people: Sequence[Person],
-    options: DrawOptions = DrawOptions(),  # noqa: B008 (frozen, so sharing the default is safe)
-) -> np.ndarray:
-    """Draw every person on ``frame_bgr`` in place, each in the colour of its track id, and return it.
-
-    The id tag marks a drawn skeleton: with neither bones nor joints drawn, there is none."""
-    for person in people:
-        draw_person(
-            frame_bgr,
-            person.keypoints_2d,
-            bbox_xywh=person.bbox_xywh if options.box else None,
-            confidence=person.confidence,
-            min_confidence=options.min_confidence,
-            bones=options.skeleton,
-            joints=options.joints,
-            color_rgb=track_color(person.track_id),
-            tag=f"#{person.track_id}" if options.ids and (options.skeleton or options.joints) else None,
-        )
-    return frame_bgr
-
-
-def draw_message(frame_bgr: np.ndarray, text: str) -> np.ndarray:
-    """Write ``text`` in the frame's top-left corner, on a dark band, in place."""
-    scale = max(0.5, frame_bgr.shape[0] / 720)
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-    cv2.rectangle(frame_bgr, (0, 0), (tw + 16, th + base + 12), (30, 30, 30), -1)
-    cv2.putText(frame_bgr, text, (8, th + 6), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
-    return frame_bgr
+__all__ = ["to_plot_axes", "skeleton_traces", "floor_height", "skeleton_figure", "people_figure", "skeleton_animation"]
 
 
 def to_plot_axes(points_cam: np.ndarray) -> np.ndarray:
@@ -197,7 +42,7 @@ def skeleton_traces(
     traces stays the same (animation frames rely on it). ``color_rgb`` colours the joints (default: sides).
     """
     pts = to_plot_axes(keypoints_mm)
-    shown = _shown(len(pts), confidence, min_confidence)
+    shown = shown_joints(len(pts), confidence, min_confidence)
     traces = []
     for side in ("center", "left", "right"):
         xs, ys, zs = [], [], []
@@ -212,15 +57,15 @@ def skeleton_traces(
                 y=ys,
                 z=zs,
                 mode="lines",
-                line=dict(color=_HEX[side], width=7),
+                line=dict(color=SIDE_HEX[side], width=7),
                 opacity=opacity,
                 name=f"{name} {side}".strip(),
                 hoverinfo="skip",
                 showlegend=False,
             )
         )
-    joints = [j for j in _DRAWN_JOINTS if shown[j]]
-    colors = [_hex(color_rgb) if color_rgb else _HEX[joint_side(j)] for j in joints]
+    joints = [j for j in DRAWN_JOINTS if shown[j]]
+    colors = [hex_color(color_rgb) if color_rgb else SIDE_HEX[joint_side(j)] for j in joints]
     traces.append(
         go.Scatter3d(
             x=pts[joints, 0],
@@ -332,7 +177,7 @@ def people_figure(
     floors = []
     for person in people:
         joints_mm = np.asarray(person.keypoints_3d, dtype=float) - centre
-        shown = _shown(len(joints_mm), person.confidence, min_confidence)
+        shown = shown_joints(len(joints_mm), person.confidence, min_confidence)
         color = track_color(person.track_id)
         fig.add_traces(
             skeleton_traces(
@@ -354,7 +199,7 @@ def people_figure(
                     z=[top[2] + 150.0],
                     mode="text",
                     text=[f"#{person.track_id}"],
-                    textfont=dict(color=_hex(color), size=16),
+                    textfont=dict(color=hex_color(color), size=16),
                     hoverinfo="skip",
                     showlegend=False,
                     name=f"#{person.track_id} label",

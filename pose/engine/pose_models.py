@@ -1,9 +1,10 @@
-"""The pose models under :class:`~pose.estimator.PoseEstimator`: people's boxes in, skeletons out.
+"""The pose models under :class:`~pose.engine.estimator.PoseEstimator`: people's boxes in, skeletons out.
 
 A pose model knows nothing of detection, tracking, smoothing or timing of the
 whole frame (the estimator owns those). Two implement the protocol:
 :class:`ConvNeXtPoseModel` (the network, every box of a call in one batch) and
-:class:`BlazePoseModel` (MediaPipe's bundled landmark model).
+:class:`BlazePoseModel` (MediaPipe's bundled landmark model). :class:`RegionConfirmer`
+asks the landmark model whether an unsure track's person is still in its region.
 """
 
 from __future__ import annotations
@@ -15,15 +16,22 @@ from typing import Protocol
 
 import numpy as np
 
-from . import blazepose
-from .crop import expand_bbox
-from .detect import Detection, landmarks_box
-from .geometry import decode_pose, pixel_to_camera, root_depth_from_bbox
-from .model.backends import Runner
-from .model.topdown import infer_boxes
-from .skeleton import ROOT
+from ..crop import expand_bbox
+from ..detect import Detection, landmark_skeleton, landmarks_box
+from ..geometry import decode_pose, pixel_to_camera, root_depth_from_bbox
+from ..model.backends import Runner
+from ..model.topdown import infer_boxes
+from ..skeleton import ROOT
 
-__all__ = ["PoseRequest", "PoseEstimate", "PoseModel", "ConvNeXtPoseModel", "BlazePoseModel", "MODEL_STAGES"]
+__all__ = [
+    "PoseRequest",
+    "PoseEstimate",
+    "PoseModel",
+    "ConvNeXtPoseModel",
+    "BlazePoseModel",
+    "RegionConfirmer",
+    "MODEL_STAGES",
+]
 
 MODEL_STAGES = ("crop", "infer", "decode")
 
@@ -36,7 +44,9 @@ class PoseRequest:
         frame_bgr: (H, W, 3) uint8 frame.
         bbox_xywh: (4,) the person's box in its pixels.
         focal: (fx, fy) of the camera in pixels.
-        detection: the detector's finding when the box came from it this frame, else None.
+        detection: where the box came from: the detector's or the confirmer's finding on this frame (with
+            BlazePose landmarks, which a BlazePose model then reuses), or a track's region (alignment
+            keypoints only, which place the landmark model's crop), or None.
     """
 
     frame_bgr: np.ndarray
@@ -128,15 +138,26 @@ class ConvNeXtPoseModel:
         """The runner may be shared: it stays."""
 
 
-def _next_region(landmarks_px: np.ndarray, presence: float, image_size: tuple[int, int]) -> Detection | None:
-    """MediaPipe-style tracking: the next frame's region is centred on the mid-hip, turned along the body
-    (hips to shoulders) and large enough to hold every landmark, given as the two alignment keypoints
-    the landmark model's region is made from (:func:`pose.detect.ssd.body_roi`)."""
+def _next_region(
+    landmarks_px: np.ndarray, presence: float, image_size: tuple[int, int], roi_px: np.ndarray | None = None
+) -> Detection | None:
+    """MediaPipe-style tracking: the next frame's box around the landmarks, and its region given as the two
+    alignment keypoints the landmark model's region is made from (:func:`pose.detect.ssd.body_roi`).
+
+    The keypoints are the model's own (``roi_px``: its auxiliary landmarks, as MediaPipe tracks) where they
+    are known; else centred on the mid-hip, turned along the body (hips to shoulders) and reaching the
+    farthest landmark. Measured on a generated clip through H.264 at 160x128 (tests/test_batch.py's): the
+    farthest-landmark region shrank with the skeleton frame by frame (box height 89 -> 23 px in 5 frames)
+    onto the head, and the next detection started a second id for the same person; the auxiliary
+    landmarks keep the whole body.
+    """
     box = landmarks_box(landmarks_px, image_size)
     if box is None:
         return None
-    hips = landmarks_px[[blazepose.LANDMARK_NAMES.index(n) for n in ("left_hip", "right_hip")]].mean(axis=0)
-    shoulders = landmarks_px[[blazepose.LANDMARK_NAMES.index(n) for n in ("left_shoulder", "right_shoulder")]]
+    if roi_px is not None:
+        return Detection(box, presence, keypoints_px=np.asarray(roi_px, dtype=np.float64))
+    hips = landmarks_px[[landmark_skeleton.LANDMARK_NAMES.index(n) for n in ("left_hip", "right_hip")]].mean(axis=0)
+    shoulders = landmarks_px[[landmark_skeleton.LANDMARK_NAMES.index(n) for n in ("left_shoulder", "right_shoulder")]]
     up = shoulders.mean(axis=0) - hips
     up /= max(float(np.hypot(*up)), 1e-6)
     reach = float(np.linalg.norm(landmarks_px - hips, axis=1).max())
@@ -155,24 +176,26 @@ class BlazePoseModel:
     """
 
     variant = "BlazePose"
-    backend, device, precision, trained = "mediapipe", "cpu", "fp32", True
+    # MediaPipe's models, read from its wheel and run by OpenVINO (pose.detect.mediapipe_models).
+    backend, device, precision, trained = "openvino", "cpu", "fp32", True
 
     def __init__(self, landmarker=None) -> None:
-        self._landmarker = landmarker
+        self.landmarker = landmarker
         self.needs_detection_every_frame = landmarker is None
 
     def _landmarks(self, requests: Sequence[PoseRequest]):
         """Per request: the landmarks its detection brought, else the landmarker's on its box."""
         found = [
-            (d.landmarks_px, d.visibility, d.world_mm, d.score)
+            (d.landmarks_px, d.visibility, d.world_mm, d.score, None)
             if (d := r.detection) is not None and d.world_mm is not None
             else None
             for r in requests
         ]
         missing = [i for i, f in enumerate(found) if f is None]
-        if missing and self._landmarker is not None:
-            for i, answer in zip(missing, self._landmarker([requests[i] for i in missing])):
-                found[i] = answer
+        if missing and self.landmarker is not None:
+            for i, seen in zip(missing, self.landmarker([requests[i] for i in missing])):
+                if seen is not None:
+                    found[i] = (seen.landmarks_px, seen.visibility, seen.world_mm, seen.presence, seen.next_roi_px)
         return found
 
     def estimate(self, requests: Sequence[PoseRequest], timings_ms: dict[str, float]) -> list[PoseEstimate | None]:
@@ -184,9 +207,9 @@ class BlazePoseModel:
             if landmarks is None:
                 estimates.append(None)
                 continue
-            landmarks_px, visibility, world_mm, presence = landmarks
-            keypoints_2d, confidence = blazepose.to_skeleton(landmarks_px, visibility)
-            world_joints_mm, _ = blazepose.to_skeleton(world_mm)
+            landmarks_px, visibility, world_mm, presence, roi_px = landmarks
+            keypoints_2d, confidence = landmark_skeleton.to_skeleton(landmarks_px, visibility)
+            world_joints_mm, _ = landmark_skeleton.to_skeleton(world_mm)
             height, width = request.frame_bgr.shape[:2]
             processed = expand_bbox(request.bbox_xywh, (width, height))
             if processed is None:
@@ -197,11 +220,51 @@ class BlazePoseModel:
                 keypoints_2d[ROOT], root_depth, request.focal, _principal_point(request.frame_bgr)
             )
             keypoints_3d = world_joints_mm - world_joints_mm[ROOT] + root_cam
-            next_look = _next_region(np.asarray(landmarks_px, dtype=np.float64), float(presence), (width, height))
+            next_look = _next_region(
+                np.asarray(landmarks_px, dtype=np.float64), float(presence), (width, height), roi_px
+            )
             estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, confidence, float(presence), next_look))
         timings_ms.update(crop=0.0, infer=(t1 - t0) * 1e3, decode=(time.perf_counter() - t1) * 1e3)
         return estimates
 
     def close(self) -> None:
-        if self._landmarker is not None and hasattr(self._landmarker, "close"):
-            self._landmarker.close()
+        if self.landmarker is not None and hasattr(self.landmarker, "close"):
+            self.landmarker.close()
+
+
+class RegionConfirmer:
+    """Whether each unsure track's person is still in its region: BlazePose's landmark model looks there
+    (MediaPipe-style tracking, much cheaper than a detection pass).
+
+    Each finding carries the landmarks it saw, so a BlazePose pose model reuses them on the same frame (the
+    landmark model runs once per person per frame), and the box and region where to look next.
+
+    Args:
+        landmarker: a :class:`~pose.detect.landmarks.BlazePoseLandmarker`; its ``min_presence`` is the pose
+            flag a person must reach to stay.
+    """
+
+    def __init__(self, landmarker) -> None:
+        self.landmarker = landmarker
+
+    def __call__(self, frame_bgr: np.ndarray, regions: Sequence[Detection]) -> list[Detection | None]:
+        """Per region, the person found there (a :class:`Detection` with landmarks), or None."""
+        height, width = frame_bgr.shape[:2]
+        found = []
+        for seen in self.landmarker.landmarks(frame_bgr, regions):
+            nxt = (
+                None
+                if seen is None
+                else _next_region(seen.landmarks_px, seen.presence, (width, height), seen.next_roi_px)
+            )
+            found.append(
+                None
+                if nxt is None
+                else Detection(
+                    nxt.bbox_xywh, seen.presence, seen.landmarks_px, seen.visibility, seen.world_mm, nxt.keypoints_px
+                )
+            )
+        return found
+
+    def close(self) -> None:
+        self.landmarker.close()

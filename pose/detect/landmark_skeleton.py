@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .skeleton import JOINT_NAMES
+from ..skeleton import JOINT_NAMES
 
 __all__ = ["LANDMARK_NAMES", "JOINT_FROM_LANDMARKS", "MAPPING", "to_skeleton", "SHARED_JOINTS"]
 

@@ -12,24 +12,15 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["box_iou", "keypoint_distance", "assign"]
+from ..geometry import box_iou
+
+__all__ = ["box_iou", "keypoint_distance", "assign"]  # box_iou: pose.geometry's, for the matcher's callers
 
 # A pair costs (1 - IoU) + KEYPOINT_WEIGHT * keypoint distance (in box diagonals, at most 1);
 # pairs with neither overlap nor nearby keypoints are never made.
 KEYPOINT_WEIGHT = 0.5
 MIN_IOU = 0.1
 MAX_KEYPOINT_DISTANCE = 0.5
-
-
-def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
-    """Intersection over union of every pair: (N, 4) and (M, 4) xywh boxes -> (N, M)."""
-    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
-    a1, a2 = a[:, None, :2], a[:, None, :2] + a[:, None, 2:]
-    b1, b2 = b[None, :, :2], b[None, :, :2] + b[None, :, 2:]
-    overlap = np.clip(np.minimum(a2, b2) - np.maximum(a1, b1), 0.0, None).prod(axis=2)
-    union = a[:, None, 2:].prod(axis=2) + b[None, :, 2:].prod(axis=2) - overlap
-    return np.where(union > 0, overlap / np.maximum(union, 1e-9), 0.0)
 
 
 def keypoint_distance(joints_a_px: np.ndarray, joints_b_px: np.ndarray, scale_px: float) -> float:

@@ -1,4 +1,4 @@
-"""The One-Euro filter (Casiez et al., CHI 2012) for keypoint arrays."""
+"""The One-Euro filter (Casiez et al., CHI 2012) for keypoint arrays, and one person's pair of them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["OneEuroFilter"]
+__all__ = ["OneEuroFilter", "KeypointSmoother"]
 
 
 def _alpha(cutoff_hz: float | np.ndarray, dt_s: float) -> float | np.ndarray:
@@ -49,3 +49,20 @@ class OneEuroFilter:
         self._x = self._x + _alpha(cutoff, dt) * (x - self._x)
         self._t = t_s
         return self._x.copy()
+
+
+class KeypointSmoother:
+    """One person's 2D (pixels) and 3D (millimetres) keypoints, each through its own One-Euro filter.
+
+    Args:
+        min_cutoff: both filters' cutoff at rest (Hz).
+        beta_2d: the 2D filter's cutoff increase per pixel/s of speed.
+        beta_3d: the 3D filter's, per millimetre/s.
+    """
+
+    def __init__(self, min_cutoff: float = 1.0, beta_2d: float = 0.05, beta_3d: float = 0.005) -> None:
+        self.filter_2d = OneEuroFilter(min_cutoff=min_cutoff, beta=beta_2d)
+        self.filter_3d = OneEuroFilter(min_cutoff=min_cutoff, beta=beta_3d)
+
+    def __call__(self, keypoints_2d: np.ndarray, keypoints_3d: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        return self.filter_2d(keypoints_2d, t_s), self.filter_3d(keypoints_3d, t_s)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .estimator import PoseEstimator, PoseResult
-from .render import DrawOptions, draw_message, draw_people
+from ..draw import DrawOptions, draw_message, draw_people
+from ..engine.estimator import PoseEstimator, PoseResult
 
 __all__ = ["DrawOptions", "LiveStats", "LiveProcessor", "LIVE_STAGES"]
 

@@ -1,0 +1,266 @@
+"""People followed across frames: identity, lifecycle, de-duplication and where to look next.
+
+Each frame the tracker offers :class:`Candidate` boxes to estimate (:meth:`Tracker.candidates`: the
+detector's people, when it ran, and the tracks it did not find), then takes the skeletons back
+(:meth:`Tracker.update`): matched to tracks by the Hungarian method (:func:`.matching.assign`), new people
+started, unseen ones hidden and ended, and each track's next box placed from its skeleton when the model is
+sure of it.
+
+A track the model is unsure of (untrained weights, always) only stays where something vouches for it: the
+detector found it on this frame, the confirmer (BlazePose's landmark model in its region) did, or, with
+detection on a worker, the worker's newest result did. So a person who leaves is gone within a frame or two,
+and one missed detection does not cost a person their id.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..detect import Detection, landmarks_box
+from ..geometry import box_iou
+from ..skeleton import ROOT
+from .matching import MIN_IOU, assign
+from .people import Person
+from .pose_models import PoseEstimate
+from .smoothing import KeypointSmoother
+
+__all__ = ["Candidate", "Track", "Tracker", "SAME_PERSON_IOU"]
+
+log = logging.getLogger(__name__)
+
+SAME_PERSON_IOU = 0.7  # two tracks whose boxes overlap this much are one person: the older id stays
+
+# Regions -> per region the confirmer's finding (a Detection with landmarks), or None where nobody is there.
+Confirm = Callable[[Sequence[Detection]], Sequence[Detection | None]]
+
+
+@dataclass
+class Track:
+    """One person followed across frames."""
+
+    track_id: int
+    bbox_xywh: np.ndarray
+    keypoints_2d: np.ndarray | None = None
+    confident: bool = False
+    shown: bool = True  # in the last frame's people; a hidden one is not confirmed in its old region
+    vouched: bool = False  # the newest detection found it (detection on a worker)
+    missed: int = 0
+    region: Detection | None = None  # where the pose model looks for the person next
+    smoother: KeypointSmoother = field(default_factory=KeypointSmoother)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A box to estimate this frame.
+
+    Attributes:
+        bbox_xywh: (4,) pixels.
+        region: the detector's finding or the region the track carries (keypoints that place the landmark
+            model's crop; landmarks when they were found on this very frame), or None.
+        found: whether the detector or the confirmer saw a person there on this frame (or, with detection on
+            a worker, its newest result did).
+    """
+
+    bbox_xywh: np.ndarray
+    region: Detection | None
+    found: bool
+
+
+def _region_only(region: Detection | None) -> Detection | None:
+    """The region without the landmarks of the frame it was found on (they are not this frame's)."""
+    if region is None:
+        return None
+    return Detection(region.bbox_xywh, region.score, keypoints_px=region.keypoints_px)
+
+
+class Tracker:
+    """Identity and lifecycle of the people in view.
+
+    Args:
+        max_people: at most this many tracks; new people beyond it are ignored (the detector gives the
+            largest first).
+        min_track_confidence: a skeleton at least this sure of its person (mean joint confidence, or
+            BlazePose's presence) steers its next box and needs nobody to vouch for it.
+        max_missed_detections: detector runs in a row that may miss a track before it ends (meanwhile it
+            is hidden).
+        smoothing: One-Euro filtering of each track's keypoints.
+    """
+
+    def __init__(
+        self, max_people: int, min_track_confidence: float, max_missed_detections: int, smoothing: bool
+    ) -> None:
+        self.max_people = max_people
+        self.min_track_confidence = min_track_confidence
+        self.max_missed_detections = max_missed_detections
+        self.smoothing = smoothing
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every track; ids start again at 1."""
+        self.tracks: list[Track] = []
+        self._ids = itertools.count(1)
+        self.lost_sight = False  # a shown track went unseen on the last frame: the detector should look
+
+    @property
+    def shown(self) -> int:
+        """How many people the last frame showed."""
+        return sum(t.shown for t in self.tracks)
+
+    @property
+    def all_sure(self) -> bool:
+        return all(t.confident for t in self.tracks)
+
+    # --- before estimation -----------------------------------------------------------------------
+
+    def candidates(self, detections: Sequence[Detection] | None, confirm: Confirm | None) -> list[Candidate]:
+        """The boxes to estimate: the detector's people (when it ran: ``detections``) and the tracks it did
+        not find; a track the model is unsure of is confirmed by ``confirm`` where given."""
+        if detections is None:
+            tracks = self.tracks
+            found = []
+        else:
+            found_boxes = np.array([d.bbox_xywh for d in detections]).reshape(-1, 4)
+            tracks = [
+                t for t in self.tracks if not len(found_boxes) or box_iou([t.bbox_xywh], found_boxes).max() < MIN_IOU
+            ]
+            found = [Candidate(np.asarray(d.bbox_xywh, dtype=np.float64), d, True) for d in detections]
+            if confirm is None:  # bridged where it was: when sure, or once in a row
+                tracks = [t for t in tracks if t.confident or t.missed == 0]
+        if confirm is not None:
+            return found + self._confirmed(tracks, confirm)
+        return found + [Candidate(t.bbox_xywh, t.region, t.vouched and detections is None) for t in tracks]
+
+    def _confirmed(self, tracks: Sequence[Track], confirm: Confirm) -> list[Candidate]:
+        """Sure tracks stay where they are; unsure ones shown on the last frame are looked for in their region
+        (gone where the confirmer sees nobody); unsure hidden ones are left to the detector.
+
+        Looked for in its old region frame after frame, a hidden track came back on an empty floor (pose
+        flag 0.84 for a face at the frame's bottom edge, on pose.measure.tracking_eval's grey clip).
+        """
+        unsure = [t for t in tracks if not t.confident and t.shown]
+        regions = [
+            Detection(t.bbox_xywh, 1.0, keypoints_px=None if t.region is None else t.region.keypoints_px)
+            for t in unsure
+        ]
+        answers = dict(zip((t.track_id for t in unsure), confirm(regions) if regions else ()))
+        kept = []
+        for track in tracks:
+            if track.confident:
+                kept.append(Candidate(track.bbox_xywh, track.region, False))
+            elif (answer := answers.get(track.track_id)) is not None:
+                kept.append(Candidate(np.asarray(answer.bbox_xywh, dtype=np.float64), answer, True))
+        return kept
+
+    # --- after estimation ------------------------------------------------------------------------
+
+    def update(
+        self,
+        candidates: Sequence[Candidate],
+        estimates: Sequence[PoseEstimate | None],
+        *,
+        detected: bool,
+        t_s: float,
+        image_size: tuple[int, int],
+    ) -> list[Person]:
+        """Match this frame's skeletons to the tracks; start, steer, hide and end tracks; return the people,
+        ordered by track id.
+
+        Args:
+            candidates: what :meth:`candidates` offered, in order.
+            estimates: one per candidate (None where its box had no area).
+            detected: whether the detector's people are among the candidates (new tracks start only then).
+            t_s: the frame's time in seconds (smoothing).
+            image_size: (width, height).
+        """
+        # A box counts when a person was found there, on a detection frame (a track's one bridged miss), or
+        # when the skeleton in it is sure.
+        entries = [
+            (cand, est)
+            for cand, est in zip(candidates, estimates)
+            if est is not None and (cand.found or detected or est.presence >= self.min_track_confidence)
+        ]
+        pairs = assign(
+            np.array([t.bbox_xywh for t in self.tracks]).reshape(-1, 4),
+            [t.keypoints_2d for t in self.tracks],
+            np.array([cand.bbox_xywh for cand, _ in entries]).reshape(-1, 4),
+            [est.keypoints_2d for _, est in entries],
+        )
+        matched = {i for i, _ in pairs}
+        used = {j for _, j in pairs}
+        updates = [(self.tracks[i], *entries[j]) for i, j in pairs]
+        survivors = [self.tracks[i] for i, _ in pairs]
+        self.lost_sight = False
+        for i, track in enumerate(self.tracks):
+            if i in matched:
+                continue
+            # Unseen: hidden (never shown unseen, so no ghosts) until the detector finds the person again; it
+            # ends once the detector has missed it too often.
+            self.lost_sight |= track.shown
+            track.confident = track.shown = track.vouched = False
+            track.missed += detected
+            if track.missed > self.max_missed_detections:
+                log.debug("track %d ended", track.track_id)
+                continue
+            survivors.append(track)
+        if detected:
+            for j, (cand, est) in enumerate(entries):
+                if cand.found and j not in used and len(survivors) < self.max_people:
+                    track = Track(next(self._ids), np.asarray(cand.bbox_xywh, dtype=np.float64))
+                    survivors.append(track)
+                    updates.append((track, cand, est))
+        people = sorted(
+            (self._advance(track, cand, est, t_s, image_size, detected) for track, cand, est in updates),
+            key=lambda p: p.track_id,
+        )
+        duplicates = self._duplicates(people)
+        self.tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
+        return [p for p in people if p.track_id not in duplicates]
+
+    def _advance(
+        self, track: Track, cand: Candidate, est: PoseEstimate, t_s: float, image_size, detected: bool
+    ) -> Person:
+        """Take this frame's skeleton into the track and place its next box."""
+        missed = detected and not cand.found
+        track.missed = track.missed + 1 if missed and est.presence < self.min_track_confidence else 0
+        track.shown = True
+        if detected:
+            track.vouched = cand.found
+        track.confident = est.presence >= self.min_track_confidence
+        keypoints_2d, keypoints_3d = est.keypoints_2d, est.keypoints_3d
+        if self.smoothing:
+            keypoints_2d, keypoints_3d = track.smoother(keypoints_2d, keypoints_3d, t_s)
+        track.keypoints_2d = keypoints_2d
+        # Where to look next: the pose model's own region when it has one, else the region this box came from.
+        track.region = _region_only(est.next_detection or cand.region)
+        steered = None
+        if track.confident:
+            steered = est.next_detection.bbox_xywh if est.next_detection else landmarks_box(keypoints_2d, image_size)
+        box = np.asarray(cand.bbox_xywh, dtype=np.float64)
+        track.bbox_xywh = steered if steered is not None else box
+        return Person(
+            box,
+            keypoints_2d,
+            keypoints_3d,
+            keypoints_3d - keypoints_3d[ROOT],
+            np.asarray(est.confidence),
+            track.track_id,
+        )
+
+    @staticmethod
+    def _duplicates(people: Sequence[Person]) -> set[int]:
+        """Ids of later tracks on an earlier one's person (a detection beside a track it did not quite
+        overlap, both then following the same body)."""
+        duplicates: set[int] = set()
+        for i, later in enumerate(people):
+            for earlier in people[:i]:
+                if earlier.track_id not in duplicates and box_iou(earlier.bbox_xywh, later.bbox_xywh)[0, 0] >= (
+                    SAME_PERSON_IOU
+                ):
+                    duplicates.add(later.track_id)
+                    break
+        return duplicates

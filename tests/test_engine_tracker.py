@@ -1,0 +1,75 @@
+"""The tracker alone: identity, lifecycle, de-duplication and next boxes, on skeletons it is handed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pose.detect import Detection
+from pose.engine.people import People
+from pose.engine.pose_models import PoseEstimate
+from pose.engine.tracker import Tracker
+
+
+def _estimate(box, presence: float) -> PoseEstimate:
+    """A skeleton spread over ``box`` (x, y, w, h), as sure as ``presence``."""
+    x, y, w, h = box
+    grid = np.linspace(0.1, 0.9, 18)
+    keypoints_2d = np.stack([x + w * grid, y + h * grid], axis=1)
+    keypoints_3d = np.c_[keypoints_2d, np.full(18, 3000.0)]
+    return PoseEstimate(keypoints_2d, keypoints_3d, np.full(18, presence), presence)
+
+
+def _step(tracker, boxes, presence, *, detected, t_s, confirm=None):
+    detections = [Detection(np.array(b, float), 0.9) for b in boxes] if detected else None
+    candidates = tracker.candidates(detections, confirm)
+    estimates = [_estimate(c.bbox_xywh, presence) for c in candidates]
+    return tracker.update(candidates, estimates, detected=detected, t_s=t_s, image_size=(640, 480))
+
+
+def test_people_keep_their_ids_as_they_move_and_sure_skeletons_steer_the_boxes():
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    people = _step(tracker, [(10, 10, 100, 200), (300, 10, 100, 200)], 0.9, detected=True, t_s=0.0)
+    assert [p.track_id for p in people] == [1, 2]
+    for i in range(1, 10):  # no detection: the boxes follow the skeletons, which drift right
+        for track in tracker.tracks:
+            track.bbox_xywh = track.bbox_xywh + [3, 0, 0, 0]
+        people = _step(tracker, [], 0.9, detected=False, t_s=i / 30)
+    assert [p.track_id for p in people] == [1, 2]
+    assert people[0].bbox_xywh[0] < people[1].bbox_xywh[0]
+
+
+def test_an_unsure_track_stays_only_while_something_vouches_for_it():
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    assert len(_step(tracker, [(10, 10, 100, 200)], 0.1, detected=True, t_s=0.0)) == 1
+    confirmed = _step(tracker, [], 0.1, detected=False, t_s=0.1, confirm=lambda regions: [None] * len(regions))
+    assert confirmed == [] and tracker.lost_sight  # the confirmer saw nobody: hidden, and the detector is due
+    assert tracker.tracks and not tracker.tracks[0].shown
+    for i in range(4):  # the detector misses it: the track ends after max_missed_detections misses
+        _step(tracker, [], 0.1, detected=True, t_s=0.2 + i / 10)
+    assert tracker.tracks == []
+
+
+def test_two_tracks_on_one_person_keep_the_older_id():
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    _step(tracker, [(100, 100, 100, 200)], 0.9, detected=True, t_s=0.0)
+    people = _step(tracker, [(100, 100, 100, 200), (400, 100, 100, 200)], 0.9, detected=True, t_s=0.1)
+    assert [p.track_id for p in people] == [1, 2]
+    tracker.tracks[1].bbox_xywh = np.array([104.0, 100.0, 100.0, 200.0])  # the second drifts onto the first
+    people = _step(tracker, [], 0.9, detected=False, t_s=0.2)
+    assert [p.track_id for p in people] == [1]
+
+
+def test_max_people_caps_new_tracks():
+    tracker = Tracker(max_people=1, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    people = _step(tracker, [(10, 10, 100, 200), (300, 10, 50, 100)], 0.9, detected=True, t_s=0.0)
+    assert len(people) == 1 and people[0].bbox_xywh[0] == 10
+
+
+def test_people_are_arrays_with_person_views():
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    people = People.from_persons(_step(tracker, [(300, 10, 100, 200), (10, 10, 100, 200)], 0.9, detected=True, t_s=0))
+    assert people.keypoints_2d.shape == (2, 18, 2) and people.keypoints_3d.shape == (2, 18, 3)
+    assert people.confidence.shape == (2, 18) and people.track_id.tolist() == [1, 2]
+    assert len(people) == 2 and people and people[1].track_id == 2 and [p.track_id for p in people] == [1, 2]
+    np.testing.assert_allclose(people.keypoints_rel[:, 0], 0.0)
+    assert People.empty() == () and not People.empty() and len(People.empty()) == 0
