@@ -407,8 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = settings_from_arguments(args)
-        items = find_inputs(args.input)
         check_detector()  # every worker would fail on a missing or unreadable CONVNEXTPOSE_DETECTOR file
+        items = find_inputs(args.input)
     except (BatchError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
