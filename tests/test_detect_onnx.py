@@ -290,3 +290,15 @@ def test_real_yolox_nano_finds_the_skiers(shared_dir):
         x, y, w, h = person.bbox_xywh
         assert h > 150 and h > w * 0.9  # a standing skier each, not a ski or a pole (the photo is 392 px tall)
     assert detector.detect(np.full((392, 640, 3), 114, np.uint8)) == []  # nobody in an empty grey frame
+    # three times as large, the frame is also searched in tiles: the same skiers, each once, where they stand
+    large = detector.detect(cv2.resize(frame, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC))
+    assert len(large) == len(people)
+    for person in people:
+        assert max(_iou(person.bbox_xywh * 3, big.bbox_xywh) for big in large) > 0.5  # the same person
+
+
+def _iou(a, b) -> float:
+    inter_w = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    inter_h = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = inter_w * inter_h
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
