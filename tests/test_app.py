@@ -157,3 +157,13 @@ def test_compare_page_evaluation_of_a_missing_folder_says_so(app, trained_xs, tm
     next(b for b in app.button if b.label == "Evaluate the trained sizes").click().run()
     assert not app.exception
     assert any("Evaluation of ConvNeXtPose-XS failed" in e.value and "no-h36m-here" in e.value for e in app.error)
+
+
+def test_compare_page_with_a_missing_plug_in_detector_says_so(app, monkeypatch):
+    monkeypatch.setenv("CONVNEXTPOSE_DETECTOR", "/nonexistent/x.onnx")
+    _page(app, "pages/compare.py")
+    app.multiselect(key="compare_estimators").set_value(["BlazePose"]).run()
+    app.slider(key="compare_count").set_value(10).run()
+    next(b for b in app.button if b.label == "Run the comparison").click().run()
+    assert not app.exception
+    assert any("/nonexistent/x.onnx does not exist (CONVNEXTPOSE_DETECTOR=" in e.value for e in app.error)

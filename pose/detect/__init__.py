@@ -9,7 +9,8 @@ the environment variable ``CONVNEXTPOSE_DETECTOR`` gives the default spec.
 
 Modules: ``base`` (Detection, the protocol), ``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the
 bundled multi-person detector), ``landmarks`` (BlazePose landmarks for each person), ``onnx`` (a user's
-YOLO / RT-DETR file), ``solution`` (MediaPipe's single-person pose solution), ``mediapipe_models``.
+YOLOX / RTMDet / YOLO / RT-DETR file), ``onnx_layouts`` (which family a file is), ``solution`` (MediaPipe's
+single-person pose solution), ``mediapipe_models``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "MediaPipePoseDetector",
     "landmarks_box",
     "create_detector",
+    "check_detector",
     "DETECTOR_ENV",
     "BUNDLED_DETECTOR",
 ]
@@ -42,19 +44,44 @@ def create_detector(spec: str | Path | None = None) -> PersonDetector:
             environment variable ``CONVNEXTPOSE_DETECTOR``, else "blazepose".
 
     Raises:
-        ValueError: for a spec that is neither (with what is accepted).
-        FileNotFoundError: for a missing .onnx file.
+        ValueError: for a spec that is neither (with what is accepted; saying when it came from the environment).
+        pose.detect.onnx.DetectorNotFoundError: for a missing .onnx file (a DetectorFileError and a
+            FileNotFoundError).
         pose.detect.onnx.DetectorFileError: for an unreadable or unsuitable .onnx file.
     """
+    source = ""
     if spec is None or str(spec).strip() == "":
         spec = os.environ.get(DETECTOR_ENV, "").strip() or BUNDLED_DETECTOR
+        source = f" ({DETECTOR_ENV}={spec})" if os.environ.get(DETECTOR_ENV, "").strip() else ""
     if str(spec).lower() == BUNDLED_DETECTOR:
         from .landmarks import BlazePoseMultiPersonDetector
 
         return BlazePoseMultiPersonDetector()
     path = Path(spec).expanduser()
     if path.suffix.lower() == ".onnx":
-        from .onnx import OnnxPersonDetector
+        from .onnx import DetectorFileError, OnnxPersonDetector
 
-        return OnnxPersonDetector(path)
-    raise ValueError(f"unknown person detector {str(spec)!r}: use {BUNDLED_DETECTOR!r} or the path of an .onnx file")
+        try:
+            return OnnxPersonDetector(path)
+        except DetectorFileError as error:  # and its not-found kind: say where the path came from
+            raise type(error)(f"{error}{source}") from error
+    raise ValueError(
+        f"unknown person detector {str(spec)!r}{source}: use {BUNDLED_DETECTOR!r} or the path of an .onnx file"
+    )
+
+
+def check_detector(spec: str | Path | None = None) -> None:
+    """Raise now what :func:`create_detector` would for ``spec``, for a command to refuse before it starts.
+
+    A plug-in file is opened and its family read (a fraction of a second); the bundled detector is not loaded.
+
+    Raises:
+        the errors of :func:`create_detector`.
+    """
+    if spec is None or str(spec).strip() == "":
+        spec = os.environ.get(DETECTOR_ENV, "").strip() or BUNDLED_DETECTOR
+        if str(spec).lower() != BUNDLED_DETECTOR:
+            spec = None  # so that the message says it came from the environment
+    if spec is not None and str(spec).lower() == BUNDLED_DETECTOR:
+        return
+    create_detector(spec).close()

@@ -1,6 +1,6 @@
 """``python -m pose.video INPUT --variant XS --out DIR``: one video file in; annotated MP4, CSV and JSON out.
 
-Exit status: 0 done, 2 the file or the settings cannot be used, 3 the outputs
+Exit status: 0 done, 2 the file, the settings or the person detector cannot be used, 3 the outputs
 were written but the input breaks off before its end (a truncated file).
 """
 
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..detect import check_detector
 from ..model import CheckpointError
 from .io import VideoError, probe
 from .process import process_video
@@ -25,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pose.video",
         description="Pose estimation over a video file: annotated MP4, keypoints CSV and JSON.",
-        epilog="Exit status: 0 done; 2 unusable file or settings; 3 outputs written but the file breaks off early.",
+        epilog="Exit status: 0 done; 2 unusable file, settings or detector; 3 outputs written, the file ends early.",
     )
     parser.add_argument("input", help="a video file (mp4, mov, avi, mkv, webm)")
     parser.add_argument("--out", default="pose-output", help="folder for annotated.mp4, keypoints.csv, keypoints.json")
@@ -38,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = settings_from_arguments(args)
+        check_detector()  # a missing or unreadable CONVNEXTPOSE_DETECTOR file: refused before any work
         info = probe(args.input)
         print(
             f"{args.input}: {info.width}x{info.height} {info.codec}, {info.fps:.2f} fps, {info.duration_s:.1f} s, "

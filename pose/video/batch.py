@@ -30,6 +30,7 @@ from pathlib import Path
 
 import ray
 
+from ..detect import check_detector
 from .io import VIDEO_SUFFIXES, VideoError, probe
 from .outcome import Outcome, process_one
 from .process import OUTPUT_NAMES
@@ -387,7 +388,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pose.batch",
         description="Pose estimation over many videos on a Ray actor pool (local, or a cluster with --address).",
-        epilog="Exit status: 0 every video done or skipped; 1 some failed (see OUT/summary.csv); 2 unusable INPUT.",
+        epilog="Exit status: 0 all done or skipped; 1 some failed (see OUT/summary.csv); 2 unusable INPUT or detector.",
     )
     parser.add_argument("input", help="a folder (searched recursively for mp4, mov, avi, mkv, webm) or a list file")
     parser.add_argument("--out", required=True, help="output folder: OUT/<relative path>/, summary.csv, summary.json")
@@ -406,6 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = settings_from_arguments(args)
+        check_detector()  # every worker would fail on a missing or unreadable CONVNEXTPOSE_DETECTOR file
         items = find_inputs(args.input)
     except (BatchError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
