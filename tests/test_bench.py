@@ -3,7 +3,7 @@ import json
 import pytest
 from conftest import write_video
 
-from pose.measure import bench
+from pose.measure import bench, runs
 from pose.measure.samples import moving_person_frames
 from pose.model import autoselect
 
@@ -65,8 +65,8 @@ def test_a_file_that_is_no_video_is_a_clear_error(tmp_path):
 
 
 def test_config_names():
-    assert bench.parse_config("torch:fp16@cuda") == ("torch", "fp16", "cuda")
-    assert bench.parse_config("onnxruntime") == ("onnxruntime", "fp32", "cpu")
+    assert runs.parse_config("torch:fp16@cuda") == ("torch", "fp16", "cuda")
+    assert runs.parse_config("onnxruntime") == ("onnxruntime", "fp32", "cpu")
 
 
 def test_crowd_benchmark_finds_everybody_and_times_batched_against_one_by_one(tmp_path, monkeypatch):

@@ -34,23 +34,21 @@ import numpy as np
 from ..detect import MediaPipePoseDetector
 from ..engine.estimator import STAGES, PoseEstimator
 from ..model import autoselect
-from ..model.backends import Runner, TorchRunner, cache_dir, create_runner
-from ..model.device import cuda_available, gpu_name, resolve_device, set_cpu_threads
+from ..model.backends import Runner, cache_dir
+from ..model.device import cuda_available, gpu_name, set_cpu_threads
 from ..model.load import load_model
-from ..model.network import build_model
 from ..model.topdown import crop_batch
 from ..model.variants import VARIANTS
-from ..model.weights import init_deterministic
 from ..video import VideoError, read_frames
 from .compare import ASSUMED_FPS
+from .crowd import crowd_benchmark, format_crowd, soak
+from .runs import EAGER, make_runner, percentiles, rss_mb
 from .samples import moving_person_frames
-from .scenes import multi_person_clip
 
 __all__ = ["BenchRow", "run_benchmark", "main"]
 
 log = logging.getLogger(__name__)
 
-EAGER = "eager"
 # The CPU flags that decide which kernels run (AVX2, AVX-512, their bf16 and VNNI forms, AMX), as the table shows them.
 ISA_FLAGS = ("avx2", "fma", "avx_vnni", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
 CPU_CONFIGS = ("torch", "onnxruntime", "openvino", "torch:bf16", "openvino:bf16")
@@ -73,27 +71,14 @@ class BenchRow:
     model_ratio: float  # model-only latency / eager's, same run
     deviation_cells_mean: float  # |coords - eager fp32 coords|, heatmap cells
     deviation_cells_max: float
-    e2e_fps: float = float("nan")
-    e2e_ratio: float = float("nan")  # pipeline time per frame / eager model-only latency
+    e2e_fps: float = float("nan")  # live: detection on a worker beside the tracking (async_detection)
+    e2e_ratio: float = float("nan")  # live pipeline time per frame / eager model-only latency
     e2e_over_model_fps: float = float("nan")
+    offline_fps: float = float("nan")  # offline: detection on the frame that needs it (deterministic)
+    offline_ratio: float = float("nan")
+    offline_p95_over_median: float = float("nan")  # offline frame times: p95 / median
     stages_ms: dict = field(default_factory=dict)  # stage -> {"mean", "median", "p90"}
     rss_mb: float = float("nan")
-
-
-def parse_config(config: str) -> tuple[str, str, str]:
-    """ "backend[:precision][@device]" -> (backend, precision, device)."""
-    rest, _, device = config.partition("@")
-    backend, _, precision = rest.partition(":")
-    return backend, precision or "fp32", device or "cpu"
-
-
-def _percentiles(samples_ms) -> tuple[float, float]:
-    return float(np.median(samples_ms)), float(np.percentile(samples_ms, 90))
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _time_model(runner: Runner, crops: np.ndarray, iters: int) -> tuple[list[float], np.ndarray]:
@@ -106,14 +91,6 @@ def _time_model(runner: Runner, crops: np.ndarray, iters: int) -> tuple[list[flo
         times.append((time.perf_counter() - t) * 1e3)
     outputs = np.stack([runner(c[None])[0][0] for c in crops])
     return times, outputs
-
-
-def _make_runner(config: str, model, checkpoint=None) -> Runner:
-    backend, precision, device = parse_config(config)
-    device = resolve_device(device)
-    if backend == EAGER:
-        return TorchRunner(model, device=device, precision=precision, optimize=False, checkpoint=checkpoint)
-    return create_runner(model, backend, device, precision, checkpoint=checkpoint)
 
 
 def _sample_crops(frames, n: int = 8) -> np.ndarray:
@@ -151,12 +128,12 @@ def run_benchmark(
         baseline_ms, reference = None, None
         for config in (EAGER, *[c for c in configs if c != EAGER]):
             try:
-                runner = _make_runner(config, model, path)
+                runner = make_runner(config, model, path)
             except (ValueError, ImportError) as exc:
                 log.warning("skipping %s %s: %s", name, config, exc)
                 continue
             times, outputs = _time_model(runner, crops, model_iters)
-            median, p90 = _percentiles(times)
+            median, p90 = percentiles(times)
             if baseline_ms is None:
                 baseline_ms, reference = median, outputs
             deviation = np.abs(outputs - reference)
@@ -176,7 +153,7 @@ def run_benchmark(
             )
             if e2e:
                 _measure_pipeline(row, runner, frames, timestamps_s, detect_every, baseline_ms)
-            row.rss_mb = _rss_mb()
+            row.rss_mb = rss_mb()
             rows.append(row)
             log.info("%s %s: model %.1f ms", name, config, median)
     return rows
@@ -186,132 +163,43 @@ def _timestamps(frames, timestamps_s) -> list[float]:
     return list(timestamps_s) if timestamps_s is not None else [i / ASSUMED_FPS for i in range(len(frames))]
 
 
+def _run_pipeline(estimator: PoseEstimator, frames, timestamps_s) -> tuple[float, list[float], dict]:
+    """Every frame through ``estimator`` from a fresh start (once somebody is found, for a worker's first
+    detection); the wall seconds, each frame's ms and each stage's samples."""
+    for frame in frames[:3]:  # warm-up
+        estimator.process(frame)
+    estimator.reset()
+    if estimator.worker is not None:  # the first detection comes a few frames late: wait for it, as a camera does
+        estimator.process(frames[0], timestamps_s[0])
+        estimator.worker.wait_idle(60.0)
+    stage_samples = {s: [] for s in STAGES}
+    frame_ms = []
+    start = time.perf_counter()
+    for frame, t_s in zip(frames, timestamps_s):
+        t0 = time.perf_counter()
+        result = estimator.process(frame, t_s)
+        frame_ms.append((time.perf_counter() - t0) * 1e3)
+        for stage in STAGES:
+            stage_samples[stage].append(result.timings_ms[stage])
+    return time.perf_counter() - start, frame_ms, stage_samples
+
+
 def _measure_pipeline(
     row: BenchRow, runner: Runner, frames, timestamps_s, detect_every: int, baseline_ms: float
 ) -> None:
+    """Live (detection on a worker, as the Live page runs) and offline (as ``python -m pose.video`` runs)."""
     with PoseEstimator(runner=runner, detect_every=detect_every) as estimator:
-        for frame in frames[:3]:  # warm-up, then a fresh track
-            estimator.process(frame)
-        estimator.reset()
-        stage_samples = {s: [] for s in STAGES}
-        start = time.perf_counter()
-        for frame, t_s in zip(frames, timestamps_s):
-            result = estimator.process(frame, t_s)
-            for stage in STAGES:
-                stage_samples[stage].append(result.timings_ms[stage])
-        wall_s = time.perf_counter() - start
+        wall_s, frame_ms, _ = _run_pipeline(estimator, frames, timestamps_s)
+    row.offline_fps = len(frames) / wall_s
+    row.offline_ratio = (wall_s * 1e3 / len(frames)) / baseline_ms
+    row.offline_p95_over_median = float(np.percentile(frame_ms, 95) / np.median(frame_ms))
+    with PoseEstimator(runner=runner, detect_every=detect_every, async_detection=True) as estimator:
+        wall_s, _, stage_samples = _run_pipeline(estimator, frames, timestamps_s)
     row.e2e_fps = len(frames) / wall_s
     row.e2e_ratio = (wall_s * 1e3 / len(frames)) / baseline_ms
     row.e2e_over_model_fps = row.e2e_fps / row.model_fps
     row.stages_ms = {
-        s: {"mean": float(np.mean(v)), **dict(zip(("median", "p90"), _percentiles(v)))}
-        for s, v in stage_samples.items()
-    }
-
-
-@dataclass
-class CrowdRow:
-    """End-to-end cost per frame with ``people`` people in view, and what batching their crops saves.
-
-    ``batched_ms`` is one network call on the ``people`` crops of a frame, ``one_by_one_ms`` the same crops
-    a call each (both medians, same run)."""
-
-    variant: str
-    config: str
-    people: int
-    ms_per_frame: float
-    stage_ms: dict
-    found_per_frame: float
-    batched_ms: float
-    one_by_one_ms: float
-    over_one_person: float = float("nan")
-
-
-def _time_calls(run, batches, iters: int) -> float:
-    for batch in batches:  # warm-up
-        run(batch)
-    times = []
-    for _ in range(iters):
-        start = time.perf_counter()
-        for batch in batches:
-            run(batch)
-        times.append((time.perf_counter() - start) * 1e3)
-    return float(np.median(times))
-
-
-def crowd_benchmark(
-    variants, config: str, people_counts, n_frames: int, detect_every: int, size=(768, 576), iters: int = 10
-) -> list[CrowdRow]:
-    """Per variant, frames with 1, ..., N people in view (``pose.measure.scenes``, built from real photos),
-    through the engine as it runs by default; and the network alone on those crops, batched and one by one."""
-    rows = []
-    for name in variants:
-        model, path = load_model(name)
-        runner = _make_runner(config, model, path)
-        baseline = None
-        for people in people_counts:
-            clip = multi_person_clip(n_frames, people, size=size, seed=people, heights=(150, 300), stay=True)
-            with PoseEstimator(runner=runner, detect_every=detect_every) as estimator:
-                for scene in clip[:3]:  # warm-up, then a fresh start
-                    estimator.process(scene.frame_bgr)
-                estimator.reset()
-                stages = {s: [] for s in STAGES}
-                found = 0
-                start = time.perf_counter()
-                for i, scene in enumerate(clip):
-                    result = estimator.process(scene.frame_bgr, i / ASSUMED_FPS)
-                    found += len(result.people)
-                    for stage in STAGES:
-                        stages[stage].append(result.timings_ms[stage])
-                ms = (time.perf_counter() - start) * 1e3 / len(clip)
-            crops, _ = crop_batch(runner.variant, [(clip[0].frame_bgr, box) for _, box in clip[0].people])
-            crops = crops[:people]
-            batched = _time_calls(runner, [crops], iters)
-            one_by_one = _time_calls(runner, [c[None] for c in crops], iters)
-            stage_ms = {s: float(np.mean(v)) for s, v in stages.items()}
-            row = CrowdRow(name, config, people, ms, stage_ms, found / len(clip), batched, one_by_one)
-            baseline = baseline or ms
-            row.over_one_person = ms / baseline
-            rows.append(row)
-            log.info("%s %s people=%d: %.1f ms/frame", name, config, people, ms)
-    return rows
-
-
-def format_crowd(rows: list[CrowdRow]) -> str:
-    lines = [
-        "crowd: end to end per frame with N people in view (skeletons confirmed as the engine does by default); "
-        "network alone on the frame's N crops, one batched call vs one call each",
-        "variant config             people  found/frame  ms/frame  x one person  detect  crop  infer  decode"
-        "  batched ms  one-by-one ms",
-    ]
-    for r in rows:
-        st = r.stage_ms
-        lines.append(
-            f"{r.variant:<7} {r.config:<18} {r.people:>6} {r.found_per_frame:>12.2f} {r.ms_per_frame:>9.1f} "
-            f"{r.over_one_person:>13.2f} {st['detect']:>7.1f} {st['crop']:>5.1f} {st['infer']:>6.1f} "
-            f"{st['decode']:>7.1f} {r.batched_ms:>11.1f} {r.one_by_one_ms:>14.1f}"
-        )
-    return "\n".join(lines)
-
-
-def soak(variant: str, config: str, frames, n_frames: int, every: int = 1000) -> dict:
-    """Run ``n_frames`` through the pipeline (the frames looped, :data:`ASSUMED_FPS` apart), sampling RSS;
-    returns the samples and the growth."""
-    model = init_deterministic(build_model(variant))
-    runner = _make_runner(config, model)
-    samples = []
-    with PoseEstimator(runner=runner) as estimator:
-        for i in range(n_frames):
-            estimator.process(frames[i % len(frames)], i / ASSUMED_FPS)
-            if i % every == 0 or i == n_frames - 1:
-                samples.append((i, round(_rss_mb(), 1)))
-    settled = samples[1][1] if len(samples) > 2 else samples[0][1]
-    return {
-        "variant": variant,
-        "config": config,
-        "frames": n_frames,
-        "rss_mb": samples,
-        "growth_mb_after_warmup": round(samples[-1][1] - settled, 1),
+        s: {"mean": float(np.mean(v)), **dict(zip(("median", "p90"), percentiles(v)))} for s, v in stage_samples.items()
     }
 
 
@@ -364,13 +252,16 @@ def format_table(rows: list[BenchRow]) -> str:
     header = (
         f"{'variant':<7} {'config':<18} {'trained':<7} {'model ms':>9} {'p90':>7} {'model fps':>9} "
         f"{'x eager':>7} {'dev cells':>9} {'e2e fps':>8} {'e2e/eager':>9} {'e2e/model':>9} "
+        f"{'offline fps':>11} {'off/eager':>9} {'p95/p50':>7} "
         f"{'detect':>7} {'crop':>6} {'infer':>7} {'decode':>6} {'RSS MB':>7}"
     )
     legend = (
         "model ms: median single-crop latency; x eager: that over the eager fp32 model's, same run; "
-        "dev cells: mean |output - eager fp32| in heatmap cells;\ne2e: the whole pipeline per frame; "
-        "e2e/eager: its time per frame over eager's model-only latency; e2e/model: e2e fps over model fps; "
-        "stages: mean ms per frame (detection amortised)"
+        "dev cells: mean |output - eager fp32| in heatmap cells;\ne2e: the whole pipeline per frame as the Live "
+        "page runs it (detection on a worker beside the tracking); e2e/eager: its time per frame over eager's "
+        "model-only latency; e2e/model: e2e fps over model fps;\noffline: as python -m pose.video runs it "
+        "(detection on the frame that needs it); p95/p50: its frame times' p95 over their median; "
+        "stages: mean ms per frame on the live frame path"
     )
     lines = [legend, header, "-" * len(header)]
     for r in rows:
@@ -378,7 +269,8 @@ def format_table(rows: list[BenchRow]) -> str:
         lines.append(
             f"{r.variant:<7} {r.config:<18} {str(r.trained):<7} {r.model_ms_median:>9.2f} {r.model_ms_p90:>7.2f} "
             f"{r.model_fps:>9.1f} {r.model_ratio:>7.2f} {r.deviation_cells_mean:>9.4f} {r.e2e_fps:>8.1f} "
-            f"{r.e2e_ratio:>9.2f} {r.e2e_over_model_fps:>9.2f} {st['detect']:>7.2f} {st['crop']:>6.2f} "
+            f"{r.e2e_ratio:>9.2f} {r.e2e_over_model_fps:>9.2f} {r.offline_fps:>11.1f} {r.offline_ratio:>9.2f} "
+            f"{r.offline_p95_over_median:>7.2f} {st['detect']:>7.2f} {st['crop']:>6.2f} "
             f"{st['infer']:>7.2f} {st['decode']:>6.2f} {r.rss_mb:>7.0f}"
         )
     return "\n".join(lines)

@@ -24,7 +24,9 @@ class Clock:
 def clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(
-        pose.live, "time", types.SimpleNamespace(monotonic=clock, perf_counter=pose.live.processor.time.perf_counter)
+        pose.live.processor,
+        "time",
+        types.SimpleNamespace(monotonic=clock, perf_counter=pose.live.processor.time.perf_counter),
     )
     return clock
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from pose import blazepose
+from pose.detect import landmark_skeleton as blazepose
 from pose.skeleton import JOINT_NAMES
 
 
