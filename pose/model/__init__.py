@@ -3,6 +3,14 @@
 Torch is imported here and nowhere else in :mod:`pose` (an import-linter contract checks it).
 """
 
+import os
+
+# PyTorch's OpenMP threads spin after each call by default, on the cores that the detection worker and the
+# other runtimes need (the Live page runs detection beside the pose model). Measured on 2 cores,
+# `python -m pose.bench --variants XS --configs torch`, live end to end: 0.7 frames/s spinning, 14.6 passive.
+# Set before torch loads OpenMP; a value the user set stays.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from .autoselect import AutoChoice, native_bf16
 from .backends import BACKEND_LABELS, BACKENDS, PRECISIONS, Runner, create_runner
 from .checkpoints import CheckpointError, detect_variant, filter_state_dict, load_checkpoint, read_state_dict
