@@ -140,6 +140,7 @@ class PoseEstimator:
             for video, off for single images.
         flip_test: average with the mirrored crop (twice the inference).
         fov_deg: the camera's horizontal field of view, for the focal length.
+        focal_px: the camera's focal length in pixels (square pixels), instead of ``fov_deg``.
         checkpoint: a checkpoint file; by default looked up in ``weights_folder``.
         weights_folder: where checkpoints are looked up (default ``models/``).
         runner: a ready runner from :func:`pose.load_runner` (shared between estimators).
@@ -170,6 +171,7 @@ class PoseEstimator:
         smoothing: bool | None = None,
         flip_test: bool = False,
         fov_deg: float = 60.0,
+        focal_px: float | None = None,
         checkpoint: str | Path | None = None,
         weights_folder: Path | None = None,
         runner: Runner | None = None,
@@ -184,6 +186,8 @@ class PoseEstimator:
             raise ValueError(f"max_people must be at least 1, got {max_people}")
         if not 1.0 <= fov_deg <= 179.0:
             raise ValueError(f"fov_deg must be between 1 and 179 degrees, got {fov_deg}")
+        if focal_px is not None and not focal_px > 0:
+            raise ValueError(f"focal_px must be a positive number of pixels, got {focal_px}")
         self.model: PoseModel = model or self._build_model(
             variant, backend, device, precision, flip_test, checkpoint, weights_folder, runner
         )
@@ -193,7 +197,7 @@ class PoseEstimator:
         self.max_people = max_people
         self.static_image_mode = static_image_mode
         self.smoothing = (not static_image_mode) if smoothing is None else smoothing
-        self.fov_deg = fov_deg
+        self.fov_deg, self.focal_px = fov_deg, focal_px
         self.flip_test = bool(getattr(self.model, "flip_test", False))
         self.min_track_confidence = min_track_confidence
         self.max_missed_detections = max_missed_detections
@@ -263,7 +267,7 @@ class PoseEstimator:
             timestamps_s = [time.monotonic()] * len(frames_bgr)
         plans = self._plan(frames_bgr)
         requests = [
-            PoseRequest(frame, box, focal_from_fov(frame.shape[1::-1], self.fov_deg), detection)
+            PoseRequest(frame, box, self._focal(frame), detection)
             for frame, plan in zip(frames_bgr, plans)
             for box, detection in zip(plan.boxes, plan.detections)
         ]
@@ -314,6 +318,12 @@ class PoseEstimator:
             f"PoseEstimator({self.variant}, backend={self.backend}, device={self.device}, "
             f"precision={self.precision}, trained={self.trained}, max_people={self.max_people})"
         )
+
+    def _focal(self, frame: np.ndarray) -> tuple[float, float]:
+        """(fx, fy) in pixels for this frame: ``focal_px``, else from ``fov_deg`` and the frame's width."""
+        if self.focal_px is not None:
+            return float(self.focal_px), float(self.focal_px)
+        return focal_from_fov(frame.shape[1::-1], self.fov_deg)
 
     # --- detection and tracking ------------------------------------------------------------------
 
@@ -396,7 +406,7 @@ class PoseEstimator:
         """
         unsure = [i for i, ok in enumerate(sure) if not ok and shown[i]]
         gone = {i for i, ok in enumerate(sure) if not ok and not shown[i]}
-        focal = focal_from_fov(frame.shape[1::-1], self.fov_deg)
+        focal = self._focal(frame)
         requests = []
         for i in unsure:
             region = regions[i]
