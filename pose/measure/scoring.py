@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -332,9 +333,10 @@ def coco_keypoint_ap(images: Sequence[AnnotatedImage], predictions: Sequence[Seq
                 }
             )
         for person in people:
-            kp = np.zeros((len(COCO_KEYPOINTS), 3))
-            kp[used, :2] = np.asarray(person.keypoints_2d, float)[[i for i in coco_ours if i >= 0]]
-            kp[used, 2] = 1
+            # Eyes and ears (not ours, not in the ground truth) at the nose: a crowd's OKS uses every point.
+            nose = JOINT_NAMES.index(JOINT_MAP["nose"])
+            kp = np.ones((len(COCO_KEYPOINTS), 3))
+            kp[:, :2] = np.asarray(person.keypoints_2d, float)[[i if i >= 0 else nose for i in coco_ours]]
             box = prediction_box(person.keypoints_2d, image.size)
             dt_anns.append(
                 {
@@ -383,7 +385,8 @@ def summarise(scores: Sequence[ImageScore]) -> dict:
     tp = sum(s.true_positives for s in scores)
     fp = sum(s.false_positives for s in scores)
     correct = np.array([m.correct for m in matches if m.pred >= 0]).reshape(-1, len(JOINT_MAP))
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():  # a joint nobody has labelled: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
         per_joint = np.nanmean(correct, axis=0) if len(correct) else np.full(len(JOINT_MAP), np.nan)
     labelled = np.isfinite(correct)
     three_d = [m for m in matches if np.isfinite(m.root_depth_mm)]
