@@ -128,6 +128,7 @@ if st.button("Run the comparison", type="primary", disabled=load_frames is None)
             smoothing=False,
             flip_test=settings.flip_test,
             fov_deg=settings.fov_deg,
+            focal_px=settings.focal_px,
         )
 
     try:
@@ -190,6 +191,7 @@ settings_json = {
     "precision": run_settings.precision,
     "flip_test": run_settings.flip_test,
     "fov_deg": run_settings.fov_deg,
+    "focal_px": run_settings.focal_px,
     "frames": len(frames),
     "source": run_source,
     "agreement_reference": agree["reference"],

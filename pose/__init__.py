@@ -14,6 +14,7 @@ file (detection, tracking, estimation, drawing, live sources), ``pose.video`` (f
 ``pose.measure`` (benchmark, evaluation, comparison). ``tests/test_layers.py`` enforces the arrows.
 """
 
+from .camera import calibrate_focal, fov_from_focal
 from .defaults import default_estimator, has_trained_weights
 from .estimator import BLAZEPOSE, ESTIMATORS, Person, PoseEstimator, PoseResult
 from .model import (
@@ -71,6 +72,7 @@ __all__ = [
     "Runner",
     "Variant",
     "build_model",
+    "calibrate_focal",
     "checkpoint_path",
     "cuda_available",
     "default_estimator",
@@ -79,6 +81,7 @@ __all__ = [
     "estimate",
     "filter_state_dict",
     "find_checkpoint",
+    "fov_from_focal",
     "get_variant",
     "gpu_name",
     "has_trained_weights",

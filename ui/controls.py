@@ -26,6 +26,7 @@ class EstimatorSettings:
     detect_every: int = 30
     flip_test: bool = False
     fov_deg: float = 60.0
+    focal_px: float | None = None  # instead of fov_deg
 
     def build(self, name: str, *, static_image_mode: bool = False) -> pose.PoseEstimator:
         """A new estimator (own tracking state) around the shared runner.
@@ -44,6 +45,7 @@ class EstimatorSettings:
             smoothing=self.smoothing and not static_image_mode,
             flip_test=self.flip_test,
             fov_deg=self.fov_deg,
+            focal_px=self.focal_px,
         )
 
 
@@ -141,7 +143,19 @@ def estimator_settings(
         key=f"{key}fov",
         help="Sets the focal length used for depth and 3D.",
     )
-    return EstimatorSettings(chosen, backend, device, precision, smoothing, detect_every, flip_test, float(fov))
+    focal = sb.number_input(
+        "Or the focal length (pixels)",
+        min_value=0.0,
+        max_value=100000.0,
+        value=0.0,
+        step=10.0,
+        key=f"{key}focal",
+        help="The camera's focal length in pixels of the frames it sends (0: use the field of view). Depth "
+        "scales with it: a camera calibration, or the Live page's calibration from a person of known height.",
+    )
+    return EstimatorSettings(
+        chosen, backend, device, precision, smoothing, detect_every, flip_test, float(fov), float(focal) or None
+    )
 
 
 def draw_options(key: str = "") -> DrawOptions:

@@ -298,7 +298,7 @@ class VideoJob:
         s = self.settings
         return VideoSettings(
             name, s.backend, s.device, s.precision, s.smoothing, s.detect_every, s.flip_test, s.fov_deg,
-            start=self.start, stop=self.stop, stride=self.stride,
+            s.focal_px, start=self.start, stop=self.stop, stride=self.stride,
         )  # fmt: skip
 
     def key(self, upload: Upload, name: str) -> tuple:

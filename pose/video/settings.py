@@ -33,7 +33,10 @@ class VideoSettings:
     smoothing: bool = field(default=True, metadata=_help("One-Euro smoothing of the keypoints", "--no-smoothing"))
     detect_every: int = field(default=30, metadata=_help("run the person detector at least every N frames"))
     flip_test: bool = field(default=False, metadata=_help("average with the mirrored crop (2x inference)"))
-    fov_deg: float = field(default=60.0, metadata=_help("the camera's horizontal field of view, degrees"))
+    fov_deg: float = field(default=60.0, metadata=_help("the camera's horizontal field of view, degrees", "--fov"))
+    focal_px: float | None = field(
+        default=None, metadata=_help("the camera's focal length in pixels, instead of the field of view", "--focal")
+    )
     start: int = field(default=0, metadata=_help("first frame"))
     stop: int | None = field(default=None, metadata=_help("stop before this frame"))
     stride: int = field(default=1, metadata=_help("process every Nth frame"))
@@ -65,6 +68,7 @@ class VideoSettings:
             detect_every=self.detect_every,
             flip_test=self.flip_test,
             fov_deg=self.fov_deg,
+            focal_px=self.focal_px,
             runner=runner,
         )
 
@@ -86,7 +90,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, 
             action = "store_false" if f.default else "store_true"
             parser.add_argument(flag, dest=f.name, action=action, help=f.metadata["help"])
         else:
-            kind = {"int": int, "float": float, "int | None": int}.get(str(f.type), str)
+            kind = {"int": int, "float": float, "int | None": int, "float | None": float}.get(str(f.type), str)
             parser.add_argument(flag, dest=f.name, type=kind, default=f.default, help=f.metadata["help"])
 
 
