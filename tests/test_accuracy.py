@@ -17,7 +17,8 @@ from pose.measure.annotations import (
     AnnotationError,
     read_annotations,
 )
-from pose.measure.scoring import JOINT_MAP, PCK_ALPHA, coco_keypoint_ap, prediction_box, score_image, summarise
+from pose.measure.coco_ap import coco_keypoint_ap
+from pose.measure.scoring import JOINT_MAP, PCK_ALPHA, prediction_box, score_image, summarise
 from pose.skeleton import JOINT_NAMES, NUM_JOINTS, ROOT
 
 SIZE = (640, 480)

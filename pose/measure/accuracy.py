@@ -31,9 +31,20 @@ from ..detect import create_detector
 from ..estimator import ESTIMATORS, PoseEstimator
 from ..skeleton import BONES
 from .annotations import AnnotatedImage, AnnotationError, read_annotations
-from .scoring import JOINT_MAP, PCK_ALPHA, ImageScore, coco_keypoint_ap, score_image, summarise
+from .coco_ap import coco_keypoint_ap
+from .scoring import JOINT_MAP, PCK_ALPHA, ImageScore, score_image, summarise
 
-__all__ = ["CAMERAS", "predict", "measure", "accuracy_report", "write_report", "draw_misses", "main"]
+__all__ = [
+    "CAMERAS",
+    "predictor",
+    "predict",
+    "measure",
+    "accuracy_report",
+    "write_report",
+    "draw_misses",
+    "draw_score",
+    "main",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +60,17 @@ def _read_image(image: AnnotatedImage) -> np.ndarray:
     return frame
 
 
-def predict(
-    name: str,
-    *,
-    detector: str | None = None,
-    camera: str = "default",
-    fov_deg: float = 60.0,
-    focal_px: float | None = None,
-    backend: str = "auto",
-    device: str = "auto",
+def predictor(
+    make_estimator: Callable[[float | None], PoseEstimator], *, camera: str = "default", focal_px: float | None = None
 ) -> tuple[Predictor, Callable[[], None]]:
-    """A predictor for estimator ``name`` (image -> its people) in static-image mode, and its closer.
+    """A predictor (image -> its people) from ``make_estimator`` (focal length in pixels, or None for its
+    field of view -> a static-image-mode estimator), and its closer.
 
     With ``camera="true"``, an image whose annotations give its camera is estimated with that focal
-    length (one estimator per distinct focal length); the others with ``fov_deg`` / ``focal_px``.
+    length (one estimator per distinct focal length); the others with ``focal_px`` (None: the field of view).
 
     Raises:
-        ValueError: for an unknown estimator, camera or setting.
-        FileNotFoundError, pose.detect.onnx.DetectorFileError: for an unusable ``detector`` file.
-        pose.CheckpointError: for an unusable checkpoint.
+        ValueError: for an unknown camera, or what ``make_estimator`` raises.
     """
     if camera not in CAMERAS:
         raise ValueError(f"unknown camera {camera!r}: use one of {', '.join(CAMERAS)}")
@@ -75,15 +78,7 @@ def predict(
 
     def estimator_for(focal: float | None) -> PoseEstimator:
         if focal not in estimators:
-            estimators[focal] = PoseEstimator(
-                name,
-                backend=backend,
-                device=device,
-                static_image_mode=True,
-                fov_deg=fov_deg,
-                focal_px=focal,
-                detector=create_detector(detector) if detector else None,
-            )
+            estimators[focal] = make_estimator(focal)
         return estimators[focal]
 
     estimator_for(focal_px)  # fail now, not on the first image
@@ -99,6 +94,39 @@ def predict(
             estimator.close()
 
     return run, close
+
+
+def predict(
+    name: str,
+    *,
+    detector: str | None = None,
+    camera: str = "default",
+    fov_deg: float = 60.0,
+    focal_px: float | None = None,
+    backend: str = "auto",
+    device: str = "auto",
+) -> tuple[Predictor, Callable[[], None]]:
+    """:func:`predictor` for estimator ``name`` in static-image mode, with the bundled detector or ``detector``
+    (an .onnx file).
+
+    Raises:
+        ValueError: for an unknown estimator, camera or setting.
+        FileNotFoundError, pose.detect.onnx.DetectorFileError: for an unusable ``detector`` file.
+        pose.CheckpointError: for an unusable checkpoint.
+    """
+
+    def make(focal: float | None) -> PoseEstimator:
+        return PoseEstimator(
+            name,
+            backend=backend,
+            device=device,
+            static_image_mode=True,
+            fov_deg=fov_deg,
+            focal_px=focal,
+            detector=create_detector(detector) if detector else None,
+        )
+
+    return predictor(make, camera=camera, focal_px=focal_px)
 
 
 def measure(
@@ -146,6 +174,7 @@ def accuracy_report(images: Sequence[AnnotatedImage], predictions: Sequence[Sequ
                 "part_boxes": s["part_boxes"],
                 "ignored": s["ignored_detections"],
                 "pck": s["pck"],
+                "pck_all": s["pck_all"],
                 "ms": elapsed,
             }
         )
@@ -207,11 +236,15 @@ _COLOURS = {  # BGR
 
 
 def draw_misses(score: ImageScore, people: Sequence, frame_bgr: np.ndarray) -> np.ndarray | None:
-    """The image with its clear people (green found, red missed), the predictions' skeletons and boxes
-    (blue true, orange false, magenta part box, yellow duplicate, grey ignored) and the ignore regions;
-    None when nothing was missed and nothing false was found."""
+    """:func:`draw_score`, or None when nothing was missed and nothing false was found."""
     if not score.missed and not score.false_positives:
         return None
+    return draw_score(score, people, frame_bgr)
+
+
+def draw_score(score: ImageScore, people: Sequence, frame_bgr: np.ndarray) -> np.ndarray:
+    """The image with its clear people (green found, red missed), the predictions' skeletons and boxes
+    (blue true, orange false, magenta part box, yellow duplicate, grey ignored) and the ignore regions."""
     canvas = frame_bgr.copy()
     thick = max(2, round(max(canvas.shape[:2]) / 400))
     for polygon in score.image.ignore_regions:

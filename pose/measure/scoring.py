@@ -13,17 +13,13 @@ The rules, in one place:
   box) is a *part box* (a face, a leg taken for a person).
 - **PCK@0.2**: a joint is right within 0.2 of the longer side of the person's box (mmpose's ``bbox``
   normalisation), over the labelled joints of :data:`JOINT_MAP` of each matched clear person.
-- **COCO keypoint AP** (pycocotools' COCOeval, OKS with COCO's sigmas) on the 13 COCO joints in
-  :data:`JOINT_MAP` (our skeleton has no eyes or ears: they are left out of the ground truth); unclear
-  people and ignore regions go in as crowds (neither right nor wrong); the OKS area is the box's.
+- **COCO keypoint AP**: :mod:`pose.measure.coco_ap`.
 - **3D** (people with ``joints_3d_cam_mm``): MPJPE after aligning the pelvis, PA-MPJPE (Procrustes,
   no scale, as the paper's protocol 1) on the 17 Human3.6M joints, and the pelvis depth error.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +29,7 @@ import numpy as np
 
 from ..metrics import mpjpe, pa_mpjpe
 from ..skeleton import JOINT_NAMES, ROOT
-from .annotations import COCO_KEYPOINTS, H36M_JOINTS, KEYPOINT_NAMES, AnnotatedImage
+from .annotations import H36M_JOINTS, KEYPOINT_NAMES, AnnotatedImage
 
 __all__ = [
     "MATCH_IOU",
@@ -42,13 +38,12 @@ __all__ = [
     "PCK_ALPHA",
     "BOX_GROWTH",
     "JOINT_MAP",
-    "COCO_SIGMAS",
     "Match",
     "ImageScore",
     "prediction_box",
     "score_image",
+    "score_of",
     "pck",
-    "coco_keypoint_ap",
     "summarise",
 ]
 
@@ -85,11 +80,6 @@ _OUR_INDEX = np.array([JOINT_NAMES.index(j) for j in JOINT_MAP.values()])
 # Human3.6M's 17 joints are our first 17, in the same order (pose.skeleton).
 _H36M_OURS = np.arange(len(H36M_JOINTS))
 
-COCO_SIGMAS = (
-    np.array([0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89])
-    / 10.0
-)
-
 
 @dataclass(frozen=True)
 class Match:
@@ -99,7 +89,8 @@ class Match:
         gt: index into the image's people.
         pred: index into the predictions, or -1 (missed).
         iou: of the two boxes (0 when missed).
-        correct: (J,) per :data:`JOINT_MAP` joint: 1 right, 0 wrong, NaN unlabelled (or missed).
+        correct: (J,) per :data:`JOINT_MAP` joint: 1 right, 0 wrong (every labelled one of a missed person),
+            NaN unlabelled.
         errors_px: (J,) pixel distance per joint, NaN where unlabelled.
         mpjpe_mm, pa_mpjpe_mm, root_depth_error_mm, root_depth_mm, gt_root_depth_mm: 3D people only, else NaN.
     """
@@ -235,7 +226,7 @@ def _errors_3d(person, gt_joints_mm: np.ndarray) -> dict:
     }
 
 
-def _score(person) -> float:
+def score_of(person) -> float:
     return float(np.mean(person.confidence))
 
 
@@ -246,7 +237,7 @@ def score_image(image: AnnotatedImage, people: Sequence) -> ImageScore:
     gt_boxes = np.array([p.box_xywh for p in gts]).reshape(-1, 4)
     clear = np.array([p.clear for p in gts], dtype=bool)
     boxes = np.array([prediction_box(p.keypoints_2d, image.size) for p in people]).reshape(-1, 4)
-    order = sorted(range(len(people)), key=lambda i: -_score(people[i]))
+    order = sorted(range(len(people)), key=lambda i: -score_of(people[i]))
     ious = _iou(boxes, gt_boxes)
     mask = _ignore_mask(image)
     matched: dict[int, int] = {}  # gt -> pred
@@ -282,91 +273,14 @@ def score_image(image: AnnotatedImage, people: Sequence) -> ImageScore:
         if not clear[g]:
             continue
         if g not in matched:
-            nan = np.full(len(JOINT_MAP), np.nan)
-            matches.append(Match(g, -1, 0.0, nan, nan))
+            labelled = gt.keypoints[_GT_INDEX, 2] > 0
+            matches.append(Match(g, -1, 0.0, np.where(labelled, 0.0, np.nan), np.full(len(JOINT_MAP), np.nan)))
             continue
         i = matched[g]
         correct, errors = pck(people[i].keypoints_2d, gt.keypoints, gt.box_xywh)
         extra = _errors_3d(people[i], gt.joints_3d_cam_mm) if gt.joints_3d_cam_mm is not None else {}
         matches.append(Match(g, i, float(ious[i, g]), correct, errors, **extra))
     return ImageScore(image, tuple(matches), tuple(verdicts), boxes)
-
-
-def coco_keypoint_ap(images: Sequence[AnnotatedImage], predictions: Sequence[Sequence]) -> dict:
-    """COCO keypoint AP, AP50, AP75 and AR (pycocotools) of ``predictions`` (per image, people as for
-    :func:`score_image`), on the COCO joints of :data:`JOINT_MAP`; NaN where no clear person has any."""
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-
-    coco_ours = [JOINT_NAMES.index(JOINT_MAP[k]) if k in JOINT_MAP else -1 for k in COCO_KEYPOINTS]
-    used = np.array([i >= 0 for i in coco_ours])
-    gt_anns, dt_anns, image_entries = [], [], []
-    for image_id, (image, people) in enumerate(zip(images, predictions), start=1):
-        width, height = image.size
-        image_entries.append({"id": image_id, "width": width, "height": height})
-        for person in image.people:
-            kp = person.keypoints[: len(COCO_KEYPOINTS)].copy()
-            kp[~used] = 0
-            x, y, w, h = (float(v) for v in person.box_xywh)
-            gt_anns.append(
-                {
-                    "image_id": image_id,
-                    "category_id": 1,
-                    "bbox": [x, y, w, h],
-                    "area": w * h,
-                    "keypoints": kp.reshape(-1).tolist(),
-                    "num_keypoints": int((kp[:, 2] > 0).sum()),
-                    "iscrowd": int(not person.clear),  # unclear: neither right nor wrong
-                }
-            )
-        for polygon in image.ignore_regions:
-            (x1, y1), (x2, y2) = polygon.min(axis=0), polygon.max(axis=0)
-            gt_anns.append(
-                {
-                    "image_id": image_id,
-                    "category_id": 1,
-                    "bbox": [float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
-                    "area": float((x2 - x1) * (y2 - y1)),
-                    "keypoints": [0] * 3 * len(COCO_KEYPOINTS),
-                    "num_keypoints": 0,
-                    "iscrowd": 1,
-                }
-            )
-        for person in people:
-            # Eyes and ears (not ours, not in the ground truth) at the nose: a crowd's OKS uses every point.
-            nose = JOINT_NAMES.index(JOINT_MAP["nose"])
-            kp = np.ones((len(COCO_KEYPOINTS), 3))
-            kp[:, :2] = np.asarray(person.keypoints_2d, float)[[i if i >= 0 else nose for i in coco_ours]]
-            box = prediction_box(person.keypoints_2d, image.size)
-            dt_anns.append(
-                {
-                    "image_id": image_id,
-                    "category_id": 1,
-                    "keypoints": kp.reshape(-1).tolist(),
-                    "score": _score(person),
-                    "bbox": box.tolist(),
-                    "area": float(box[2] * box[3]),
-                }
-            )
-    nan = {"ap": float("nan"), "ap50": float("nan"), "ap75": float("nan"), "ar": float("nan")}
-    if not any(a["num_keypoints"] > 0 and not a["iscrowd"] for a in gt_anns):
-        return nan
-    for n, ann in enumerate(gt_anns, start=1):
-        ann["id"] = n
-    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
-        gt = COCO()
-        gt.dataset = {"images": image_entries, "annotations": gt_anns, "categories": [{"id": 1, "name": "person"}]}
-        gt.createIndex()
-        if not dt_anns:
-            return {**nan, "ap": 0.0, "ap50": 0.0, "ap75": 0.0, "ar": 0.0}
-        dt = gt.loadRes(dt_anns)
-        evaluator = COCOeval(gt, dt, "keypoints")
-        evaluator.params.kpt_oks_sigmas = COCO_SIGMAS
-        evaluator.evaluate()
-        evaluator.accumulate()
-        evaluator.summarize()
-    stats = [max(float(s), 0.0) if s != -1 else float("nan") for s in evaluator.stats]
-    return {"ap": stats[0], "ap50": stats[1], "ap75": stats[2], "ar": stats[5]}
 
 
 def _median(values) -> float:
@@ -380,7 +294,8 @@ def _mean(values) -> float:
 
 
 def summarise(scores: Sequence[ImageScore]) -> dict:
-    """Totals over images: recall, precision, part boxes, PCK (all joints and per joint), 3D errors."""
+    """Totals over images: recall, precision, part boxes, PCK over found people (all joints and per joint)
+    and over every clear person (``pck_all``), 3D errors."""
     matches = [m for s in scores for m in s.matches]
     tp = sum(s.true_positives for s in scores)
     fp = sum(s.false_positives for s in scores)
@@ -389,6 +304,7 @@ def summarise(scores: Sequence[ImageScore]) -> dict:
         warnings.simplefilter("ignore", RuntimeWarning)
         per_joint = np.nanmean(correct, axis=0) if len(correct) else np.full(len(JOINT_MAP), np.nan)
     labelled = np.isfinite(correct)
+    everyone = np.array([m.correct for m in matches]).reshape(-1, len(JOINT_MAP))
     three_d = [m for m in matches if np.isfinite(m.root_depth_mm)]
     depth_rel = [abs(m.root_depth_error_mm) / m.gt_root_depth_mm for m in three_d]
     return {
@@ -403,6 +319,10 @@ def summarise(scores: Sequence[ImageScore]) -> dict:
         "precision": tp / (tp + fp) if tp + fp else float("nan"),
         "pck": float(np.nansum(correct) / labelled.sum()) if labelled.any() else float("nan"),
         "pck_joints": int(labelled.sum()),
+        # the same over every clear person, a missed one's labelled joints counted wrong
+        "pck_all": float(np.nansum(everyone) / np.isfinite(everyone).sum())
+        if np.isfinite(everyone).any()
+        else float("nan"),
         "pck_per_joint": {k: float(v) for k, v in zip(JOINT_MAP, per_joint)},
         "people_3d": len(three_d),
         "mpjpe_mm": _mean(m.mpjpe_mm for m in three_d),
