@@ -42,7 +42,8 @@ if holder is None:
 processor = holder.get()
 warn_if_untrained(processor.estimators)
 first = processor.estimators[0]
-calibration_panel(holder, settings)
+with st.sidebar:  # beside the focal length it sets
+    calibration_panel(holder, settings)
 video_col, side_col = st.columns([3, 2])
 
 

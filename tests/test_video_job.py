@@ -109,7 +109,13 @@ def test_every_setting_is_in_the_cache_key(tmp_path):
     for f in fields(EstimatorSettings):
         if f.name == "estimators":
             continue
-        changed = {bool: lambda v: not v, int: lambda v: v + 1, float: lambda v: v + 1.0, str: lambda v: v + "x"}
+        changed = {
+            bool: lambda v: not v,
+            int: lambda v: v + 1,
+            float: lambda v: v + 1.0,
+            str: lambda v: v + "x",
+            type(None): lambda v: 1234.0,  # an optional number (the focal length) given
+        }
         other = replace(base, **{f.name: changed[type(getattr(base, f.name))](getattr(base, f.name))})
         assert VideoJob((upload,), other, tmp_path).key(upload, "XS") != key, f.name
     assert VideoJob((upload,), base, tmp_path, stride=2).key(upload, "XS") != key

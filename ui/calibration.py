@@ -49,9 +49,8 @@ def calibration_panel(holder, settings: EstimatorSettings, key: str = "live_") -
             "its line of sight), then press the button. A height alone cannot give the focal length: it fixes "
             "only the ratio of the distance to it."
         )
-        left, right = st.columns(2)
-        left.number_input("Height (cm)", 50.0, 250.0, 175.0, 1.0, key=f"{key}calibration_height")
-        right.number_input("Distance from the camera (m)", 0.5, 20.0, 3.0, 0.1, key=f"{key}calibration_distance")
+        st.number_input("Height (cm)", 50.0, 250.0, 175.0, 1.0, key=f"{key}calibration_height")
+        st.number_input("Distance from the camera (m)", 0.5, 20.0, 3.0, 0.1, key=f"{key}calibration_distance")
         st.button(
             "Calibrate from the person in view",
             on_click=_calibrate,
