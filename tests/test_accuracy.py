@@ -272,3 +272,43 @@ def test_the_default_estimator_on_real_photos(realgt_dir, tmp_path, capsys):
     assert summary["people_3d"] == 1 and summary["mpjpe_mm"] < 250
     assert summary["root_depth_error_median_rel"] < 0.15  # with the true focal length (the goal)
     assert "recall 1.00" in capsys.readouterr().out
+
+
+def test_coco_with_human36m_style_3d_and_camera(tmp_path):
+    person = _person(TWO[0])
+    data = {
+        "images": [
+            {
+                "id": 1,
+                "file_name": "s.jpg",
+                "width": 640,
+                "height": 480,
+                "cam_param": {"focal": [500, 501], "princpt": [320, 240]},
+            }
+        ],
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 1,
+                "bbox": prediction_box(TWO[0], SIZE).tolist(),
+                "keypoints": _coco_keypoints(TWO[0]),
+                "joint_cam": person.keypoints_3d[:17].tolist(),
+            }
+        ],
+    }
+    (tmp_path / "h36m.json").write_text(json.dumps(data))
+    (image,) = read_annotations(tmp_path / "h36m.json")
+    assert image.camera.focal == (500.0, 501.0) and image.camera.center == (320.0, 240.0)
+    summary = summarise([score_image(image, [person])])
+    assert summary["people_3d"] == 1 and summary["mpjpe_mm"] == pytest.approx(0, abs=1e-6)
+
+
+def test_the_photos_where_estimators_differ_most(tmp_path):
+    from pose.measure.compare import differing_images
+
+    images = _write_coco(tmp_path, TWO) * 3  # three photos of the same two people
+    right, half, none = [_person(kp) for kp in TWO], [_person(TWO[0])], []
+    a = accuracy.accuracy_report(images, [right, right, half])
+    b = accuracy.accuracy_report(images, [right, none, half])
+    assert differing_images({"A": a, "B": b}) == [1, 0, 2]  # photo 1: all against nothing
+    assert differing_images({"A": a})[0] == 2  # one estimator: its worst photo first
