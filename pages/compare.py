@@ -1,5 +1,5 @@
 """Compare: every chosen estimator on exactly the same frames; speed measured here, accuracy from the paper
-(and measured where Human3.6M ground truth is given), agreement where it is not."""
+(and measured on the user's annotated photos or Human3.6M), agreement between estimators."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from ui.compare_charts import (
     speed_accuracy,
 )
 from ui.controls import auto_choices, estimator_label, estimator_settings
+from ui.photo_accuracy import photo_accuracy
 from ui.video_job import VIDEO_TYPES, save_upload
 
 SAMPLE, UPLOAD, SNAPSHOT = "Sample clip (generated)", "Uploaded video", "Camera snapshot"
@@ -70,10 +71,12 @@ else:
         else:
             load_frames = lambda: ([image], None)
 
-with st.expander("Measured accuracy (Human3.6M ground truth)"):
+with st.expander("Measured accuracy (your annotated photos, or Human3.6M)"):
+    photo_accuracy(settings)
+    st.divider()
     st.markdown(
-        "Upload the JSON that `python -m pose.evaluate --json` writes, or give the Human3.6M folder "
-        "(reference layout) to evaluate the trained sizes here."
+        "**Human3.6M**: upload the JSON that `python -m pose.evaluate --json` writes, or give the Human3.6M "
+        "folder (reference layout) to evaluate the trained sizes here."
     )
     measured = st.session_state.setdefault("compare_measured", {})
     for result_file in (
@@ -179,6 +182,7 @@ settings_json = {
     "precision": run_settings.config.precision,
     "flip_test": run_settings.config.flip_test,
     "fov_deg": run_settings.config.fov_deg,
+    "focal_px": run_settings.config.focal_px,
     "frames": len(frames),
     "source": run_source,
     "agreement_reference": agree["reference"],

@@ -10,6 +10,7 @@ import streamlit as st
 from pose.live.capture import SourceError, check_source
 from pose.live.source import LiveSource, SourceState
 from ui import require_app_entry
+from ui.calibration import calibration_panel
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
 from ui.live_session import browser_camera, session_processor
 from ui.readouts import show_readouts, show_skeleton_3d
@@ -41,6 +42,8 @@ if holder is None:
 processor = holder.get()
 warn_if_untrained(processor.estimators)
 first = processor.estimators[0]
+with st.sidebar:  # beside the focal length it sets
+    calibration_panel(holder, settings)
 video_col, side_col = st.columns([3, 2])
 
 

@@ -19,6 +19,7 @@ arrows.
 
 import importlib
 
+from .camera import calibrate_focal, fov_from_focal
 from .config import BLAZEPOSE, ESTIMATORS, EstimatorConfig, default_estimator, has_trained_weights
 from .engine.estimator import People, Person, PoseEstimator, PoseResult
 from .model import (
@@ -78,6 +79,7 @@ __all__ = [
     "Runner",
     "Variant",
     "build_model",
+    "calibrate_focal",
     "checkpoint_path",
     "cuda_available",
     "default_estimator",
@@ -86,6 +88,7 @@ __all__ = [
     "estimate",
     "filter_state_dict",
     "find_checkpoint",
+    "fov_from_focal",
     "get_variant",
     "gpu_name",
     "has_trained_weights",

@@ -34,8 +34,9 @@ BLAZEPOSE = "BlazePose"
 ESTIMATORS: tuple[str, ...] = (*VARIANTS, BLAZEPOSE)
 
 
-def _about(text: str) -> dict:
-    return {"help": text}
+def _about(text: str, flag: str | None = None) -> dict:
+    """A field's command-line help, and its flag where it is not ``--field-name``."""
+    return {"help": text, "flag": flag}
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,9 @@ class EstimatorConfig:
     )
     smoothing: bool = field(default=True, metadata=_about("One-Euro smoothing of each person's keypoints (video)"))
     flip_test: bool = field(default=False, metadata=_about("average with the mirrored crop (twice the inference)"))
-    fov_deg: float = field(default=60.0, metadata=_about("the camera's horizontal field of view, degrees"))
+    fov_deg: float = field(default=60.0, metadata=_about("the camera's horizontal field of view, degrees", "--fov"))
     focal_px: float | None = field(
-        default=None, metadata=_about("the camera's focal length in pixels (instead of --fov-deg)")
+        default=None, metadata=_about("the camera's focal length in pixels, instead of the field of view", "--focal")
     )
     min_track_confidence: float = field(
         default=0.3,
@@ -162,15 +163,16 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type = EstimatorConfig, 
             continue
         kind = _scalar_type(hints[f.name])
         default = None if f.default is MISSING else f.default
+        flag = f.metadata.get("flag") or _flag(f.name)
         if kind is bool:
             parser.add_argument(
-                _flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction, default=default,
+                flag, dest=f.name, action=argparse.BooleanOptionalAction, default=default,
                 help=f.metadata["help"],
             )  # fmt: skip
         else:
             shown = "" if default is None else f" (default: {default})"
             parser.add_argument(
-                _flag(f.name), dest=f.name, type=kind, default=default, metavar=f.name.upper(),
+                flag, dest=f.name, type=kind, default=default, metavar=f.name.upper(),
                 help=f.metadata["help"] + shown,
             )  # fmt: skip
 

@@ -11,6 +11,7 @@ __all__ = [
     "bins_to_depth_mm",
     "pixel_to_camera",
     "root_depth_from_bbox",
+    "root_from_skeleton",
     "decode_pose",
     "focal_from_fov",
     "box_iou",
@@ -65,6 +66,44 @@ def root_depth_from_bbox(
     """
     _, _, w, h = (float(v) for v in bbox_xywh)
     return float(np.sqrt(focal[0] * focal[1] * human_area_mm[0] * human_area_mm[1] / max(w * h, 1e-6)))
+
+
+def root_from_skeleton(
+    keypoints_2d: np.ndarray,
+    joints_rel_mm: np.ndarray,
+    focal: tuple[float, float],
+    principal_point: tuple[float, float],
+    weights: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """The root's camera position (3,) mm at which a metric skeleton projects onto its 2D joints.
+
+    Weighted least squares of the pinhole equations made linear in the root ``T``:
+    ``f (r + T)_x = (u - c)_x (r + T)_z`` for each joint, and the same in y. The depth then follows from
+    the skeleton's own size (BlazePose's world landmarks are metric) instead of an assumed box size.
+
+    Args:
+        keypoints_2d: (J, 2) pixels.
+        joints_rel_mm: (J, 3) the skeleton relative to its root, millimetres, camera axes.
+        weights: (J,) how much each joint counts (e.g. its confidence); default all alike.
+
+    Returns:
+        None where the fit is degenerate or puts the root behind the camera.
+    """
+    u = np.asarray(keypoints_2d, dtype=np.float64) - np.asarray(principal_point, dtype=np.float64)
+    rel = np.asarray(joints_rel_mm, dtype=np.float64)
+    w = np.ones(len(u)) if weights is None else np.clip(np.asarray(weights, dtype=np.float64), 0.0, None)
+    ok = np.isfinite(u).all(axis=1) & np.isfinite(rel).all(axis=1) & (w > 0)
+    if ok.sum() < 2:
+        return None
+    u, rel, w = u[ok], rel[ok], np.sqrt(np.repeat(w[ok], 2))
+    a = np.zeros((2 * len(u), 3))
+    b = np.zeros(2 * len(u))
+    for axis in (0, 1):
+        a[axis::2, axis] = focal[axis]
+        a[axis::2, 2] = -u[:, axis]
+        b[axis::2] = u[:, axis] * rel[:, 2] - focal[axis] * rel[:, axis]
+    root, *_ = np.linalg.lstsq(a * w[:, None], b * w, rcond=None)
+    return root if np.isfinite(root).all() and root[2] > 0 else None
 
 
 def focal_from_fov(image_size: tuple[int, int], horizontal_fov_deg: float) -> tuple[float, float]:

@@ -36,6 +36,12 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def realgt_dir() -> Path:
+    """shared/realgt: real photos with annotated people (boxes, 2D keypoints, 3D and cameras for some)."""
+    return _require(SHARED / "realgt" / "annotations.json").parent
+
+
+@pytest.fixture(scope="session")
 def moving_frames():
     """80 640x480 frames of a person gliding across; out of view for frames 30-44."""
     from pose.measure.samples import moving_person_frames

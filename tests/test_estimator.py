@@ -134,6 +134,19 @@ def test_bad_settings(xs_runner):
         PoseEstimator("L", runner=xs_runner)
     with pytest.raises(TypeError, match="unknown setting"):
         PoseEstimator(runner=xs_runner, detect_evry=3)
+    with pytest.raises(ValueError, match="focal_px"):
+        PoseEstimator(runner=xs_runner, focal_px=-5)
+
+
+def test_a_focal_length_is_the_field_of_view_it_makes(moving_frames, xs_runner):
+    frame = moving_frames[0]
+    by_fov = PoseEstimator(runner=xs_runner, static_image_mode=True, fov_deg=70).process(frame).people[0]
+    focal = frame.shape[1] / 2 / np.tan(np.radians(70) / 2)
+    by_focal = PoseEstimator(runner=xs_runner, static_image_mode=True, focal_px=focal).process(frame).people[0]
+    np.testing.assert_allclose(by_focal.keypoints_3d, by_fov.keypoints_3d, rtol=1e-6)
+    longer = PoseEstimator(runner=xs_runner, static_image_mode=True, focal_px=2 * focal).process(frame).people[0]
+    shift = longer.keypoints_3d[:, 2] - by_fov.keypoints_3d[:, 2]  # the root twice as far, the joints around it
+    assert shift.min() > 1000 and np.ptp(shift) < 1e-6
 
 
 def test_batch_equals_frame_by_frame(moving_frames, xs_runner):

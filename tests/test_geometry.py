@@ -7,6 +7,7 @@ from pose.geometry import (
     heatmap_to_image_px,
     pixel_to_camera,
     root_depth_from_bbox,
+    root_from_skeleton,
 )
 
 
@@ -35,3 +36,17 @@ def test_root_depth_prior_and_fov():
     assert abs(root_depth_from_bbox([0, 0, 200, 200], (1000.0, 1000.0)) - 10000.0) < 1e-6
     fx, fy = focal_from_fov((640, 480), 90.0)
     assert abs(fx - 320.0) < 1e-9 and fx == fy
+
+
+def test_root_from_skeleton_recovers_where_a_metric_skeleton_stands():
+    rng = np.random.default_rng(3)
+    rel = rng.uniform(-800, 800, (18, 3)) * [0.4, 1.0, 0.2]
+    rel -= rel[0]
+    root, focal, centre = np.array([-400.0, 150.0, 3800.0]), (1500.0, 1490.0), (1010.0, 1040.0)
+    cam = rel + root
+    px = cam[:, :2] / cam[:, 2:] * focal + centre
+    assert np.allclose(root_from_skeleton(px, rel, focal, centre), root, atol=1e-6)
+    # Twice the size on the same pixels stands twice as far; a degenerate fit is refused.
+    assert root_from_skeleton(px, rel * 2, focal, centre)[2] > 1.9 * root[2]
+    assert root_from_skeleton(px[:1], rel[:1], focal, centre) is None
+    assert root_from_skeleton(px, rel, focal, centre, weights=np.zeros(18)) is None

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 import pose
 from pose.draw import DEFAULT_MIN_CONFIDENCE, draw_person, skeleton_traces
 from pose.measure.compare import STAGES, Measurement, measure_gmacs, pareto_front
+from pose.measure.scoring import PCK_ALPHA
 from pose.skeleton import JOINT_NAMES
 
 from .controls import estimator_label
@@ -51,6 +52,34 @@ def comparison_table(measurements: dict[str, Measurement], agree: dict, measured
             }
         )
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def photo_accuracy_table(reports: dict[str, dict]) -> pd.DataFrame:
+    """One row per estimator: the paper's Human3.6M figures beside those measured on the annotated photos."""
+    rows = []
+    for name, report in reports.items():
+        v, s = pose.VARIANTS.get(name), report["summary"]
+        rows.append(
+            {
+                "estimator": estimator_label(name),
+                "MPJPE P2 mm (paper, Human3.6M)": v.mpjpe_mm if v else None,
+                "PA-MPJPE P1 mm (paper, Human3.6M)": v.pa_mpjpe_mm if v else None,
+                "people found (recall)": _round(s["recall"], 2),
+                "precision": _round(s["precision"], 2),
+                "part boxes": s["part_boxes"],
+                f"PCK@{PCK_ALPHA} (found people)": _round(s["pck"], 2),
+                "COCO AP": _round(s["ap"], 2),
+                "COCO AP50": _round(s["ap50"], 2),
+                "3D people": s["people_3d"],
+                "MPJPE mm (measured)": _round(s["mpjpe_mm"]),
+                "PA-MPJPE mm (measured)": _round(s["pa_mpjpe_mm"]),
+                "pelvis depth error % (median)": _round(s["root_depth_error_median_rel"] * 100, 0)
+                if np.isfinite(s["root_depth_error_median_rel"])
+                else None,
+                "ms per photo (median)": _round(s["median_ms_per_image"], 0),
+            }
+        )
     return pd.DataFrame(rows)
 
 

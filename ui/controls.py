@@ -146,9 +146,19 @@ def estimator_settings(
         key=f"{key}fov",
         help="Sets the focal length used for depth and 3D.",
     )
+    focal = sb.number_input(
+        "Or the focal length (pixels)",
+        min_value=0.0,
+        max_value=100000.0,
+        value=0.0,
+        step=10.0,
+        key=f"{key}focal",
+        help="The camera's focal length in pixels of the frames it sends (0: use the field of view). Depth "
+        "scales with it: a camera calibration, or the Live page's calibration from a person of known height.",
+    )
     config = replace(
         DEFAULTS, backend=backend, device=device, precision=precision, smoothing=smoothing, max_people=max_people,
-        detect_every=detect_every, flip_test=flip_test, fov_deg=float(fov),
+        detect_every=detect_every, flip_test=flip_test, fov_deg=float(fov), focal_px=float(focal) or None,
     )  # fmt: skip
     return EstimatorSettings(chosen, config)
 

@@ -97,7 +97,7 @@ def open_sources_policy() -> SourcePolicy:
     """Which typed files and URLs this visitor's session may open on the server.
 
     From ``$CONVNEXTPOSE_OPEN_SOURCES`` or ``st.secrets["open_sources"]`` (see
-    :func:`pose.capture.source_policy` and the README); unset, only a local visitor may.
+    :func:`pose.live.capture.source_policy` and the README); unset, only a local visitor may.
     A malformed setting allows nothing and says why.
     """
     setting = os.environ.get(OPEN_SOURCES_ENV)

@@ -72,7 +72,7 @@ class LiveSource:
 
     Args:
         source: camera index, file path or stream URL (check a typed one with
-            :func:`pose.capture.check_source` first).
+            :func:`pose.live.capture.check_source` first).
         process: called with each frame taken; its result is the update's ``frame_bgr``.
         loop: start a video file over when it ends.
         realtime: pace a video file at its frame rate.

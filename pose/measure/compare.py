@@ -20,6 +20,8 @@ from ..model.flops import measure_gmacs
 from ..model.topdown import infer_boxes
 from ..model.variants import VARIANTS
 from ..skeleton import NUM_JOINTS
+from .accuracy import accuracy_report, measure, predictor
+from .annotations import AnnotatedImage
 from .metrics import jitter, mean_distance
 
 __all__ = [
@@ -29,6 +31,8 @@ __all__ = [
     "compare",
     "agreement",
     "pareto_front",
+    "accuracy_on_photos",
+    "differing_images",
     "STAGES",
     "ASSUMED_FPS",
 ]
@@ -212,3 +216,47 @@ def pareto_front(points: dict[str, tuple[float, float]]) -> list[str]:
         if not beaten:
             front.append(name)
     return sorted(front, key=lambda n: points[n][0])
+
+
+def accuracy_on_photos(
+    images: Sequence[AnnotatedImage],
+    names: Sequence[str],
+    make_estimator: Callable[[str, float | None], PoseEstimator],
+    *,
+    camera: str = "default",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, dict]:
+    """Every estimator in ``names`` on annotated photos, each photo on its own (static-image mode).
+
+    Args:
+        make_estimator: builds a static-image-mode estimator for a name and a focal length in pixels
+            (None: its field of view).
+        camera: "true" gives each photo whose annotations have a camera its focal length.
+        progress: called with (name, photos done, photos).
+
+    Returns:
+        Per name, :func:`pose.measure.accuracy.accuracy_report` with the ``predictions`` (per photo, its people).
+    """
+    reports = {}
+    for name in names:
+        run, close = predictor(lambda focal, name=name: make_estimator(name, focal), camera=camera)
+        try:
+            done = (lambda n, total, name=name: progress(name, n, total)) if progress else None
+            predictions, ms = measure(images, run, done)
+        finally:
+            close()
+        reports[name] = {**accuracy_report(images, predictions, ms), "predictions": predictions}
+    return reports
+
+
+def differing_images(reports: dict[str, dict], count: int = 3) -> list[int]:
+    """The photos where the estimators' PCK over every clear person (missed people's joints wrong) differs
+    most (with one estimator: where it is lowest), most first; photos without a clear person are left out."""
+    rows = [[r["pck_all"] for r in report["images"]] for report in reports.values()]
+    if not rows:
+        return []
+    scores = np.array(rows, dtype=float)  # (estimators, photos)
+    usable = np.isfinite(scores).all(axis=0)
+    spread = 1.0 - scores[0] if len(scores) == 1 else scores.max(axis=0) - scores.min(axis=0)
+    order = [int(i) for i in np.argsort(-np.where(usable, spread, -np.inf), kind="stable") if usable[i]]
+    return order[:count]

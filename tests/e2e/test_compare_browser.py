@@ -66,7 +66,7 @@ def test_evaluation_results_files_bad_and_good(app_server, browser_page, tmp_pat
     page = browser_page
     page.goto(f"{app_server}/compare")
     page.get_by_role("heading", name="Compare sizes").wait_for()
-    page.get_by_text("Measured accuracy (Human3.6M ground truth)").click()
+    page.get_by_text("Measured accuracy (your annotated photos, or Human3.6M)").click()
     uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="Evaluation results")
     upload = uploader.locator("[data-testid='stFileUploaderDropzoneInput']")
     not_json = tmp_path / "notes.json"

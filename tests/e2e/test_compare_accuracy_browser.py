@@ -1,0 +1,52 @@
+"""Compare's measured accuracy on annotated photos in a real browser: a zip of realgt photos (one with 3D
+ground truth and its camera) measured by the trained estimators, and a zip with no annotations refused."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from .conftest import ARTIFACTS
+
+PHOTOS = ("mpii/005808361.jpg", "mpi_inf_3dhp/S8_Seq1_Cam8_002165.jpg")
+
+
+@pytest.fixture()
+def annotated_zip(realgt_dir, tmp_path):
+    data = json.loads((realgt_dir / "annotations.json").read_text())
+    data["images"] = [img for img in data["images"] if img["file"] in PHOTOS]
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("set/annotations.json", json.dumps(data))
+        for name in PHOTOS:
+            archive.write(realgt_dir / name, f"set/{name}")
+    return path
+
+
+def test_measured_accuracy_on_an_uploaded_zip(app_server, browser_page, annotated_zip, tmp_path):
+    page = browser_page
+    page.goto(f"{app_server}/compare")
+    page.get_by_role("heading", name="Compare sizes").wait_for()
+    page.get_by_text("Measured accuracy (your annotated photos, or Human3.6M)").click()
+    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="Annotated photos")
+    upload = uploader.locator("[data-testid='stFileUploaderDropzoneInput']")
+
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("photo.jpg", b"not really")
+    upload.set_input_files(str(empty))
+    page.get_by_text("These photos cannot be used: no annotations").wait_for()
+
+    upload.set_input_files(str(annotated_zip))
+    page.get_by_text("2 annotated photos, 2 clear people, 1 with 3D ground truth").wait_for()
+    page.get_by_text("Left out, untrained").wait_for()  # the test server has no trained ConvNeXtPose weights
+    page.get_by_role("button", name="Measure on these photos").click()
+    page.get_by_text("Measured on your photos").wait_for(timeout=300_000)
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    line = page.get_by_text("BlazePose (bundled): found").inner_text()
+    assert "found 2 of 2 clear people (recall 1.00)" in line, line
+    assert "1 in 3D: MPJPE" in line, line
+    page.get_by_text("Where it does worst").first.wait_for()  # one estimator measured
+    page.screenshot(path=str(ARTIFACTS / "compare-accuracy.png"), full_page=True)
