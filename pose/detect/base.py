@@ -23,7 +23,8 @@ class Detection:
         world_mm: (33, 3) BlazePose world landmarks, hip-centred millimetres, likewise.
         keypoints_px: (4, 2) the BlazePose detector's alignment keypoints in pixels (mid-hip, full-body
             scale point, mid-shoulder, upper-body scale point), when the detector has them; they place
-            the landmark model's rotated region (:func:`pose.detect.ssd.body_roi`).
+            the landmark model's rotated region (:func:`pose.detect.ssd.body_roi`); or (2, 2), the first two
+            alone, where the region came from the landmark model itself (a refined or a tracked region).
     """
 
     bbox_xywh: np.ndarray
