@@ -146,3 +146,19 @@ def test_one_person_seen_whole_and_cut_is_one_person_and_two_heads_are_two():
     assert not same_person(whole, behind, 0.5)
     face_as_body = Detection(np.array([185.0, 60.0, 30.0, 40.0]), 0.9, rng.uniform([185, 60], [215, 100], (33, 2)))
     assert same_person(whole, face_as_body, 0.5)  # a whole small skeleton on the face: the same person
+
+
+@needs_photos
+def test_the_second_run_is_placed_by_the_models_own_region_landmarks():
+    """``refine``: the region of the second run comes from the first answer's two auxiliary landmarks, the
+    mid-hip and the full-body scale point, which lie on the person's hips and beyond the head."""
+    frame = cv2.imread(str(IMAGES / "jump_suit.jpg"))
+    (found,) = BlazePoseLandmarker().landmarks(frame, BlazePoseDetector().detect(frame))
+    hip, reach = found.region_keypoints_px
+    height = np.ptp(found.landmarks_px[:, 1])
+    assert np.linalg.norm(hip - found.landmarks_px[23:25].mean(axis=0)) < 0.1 * height
+    assert reach[1] < found.landmarks_px[0, 1] and np.linalg.norm(reach - hip) > 0.4 * height
+    (refined,) = BlazePoseMultiPersonDetector().detect(frame)
+    (once,) = BlazePoseMultiPersonDetector(refine=False).detect(frame)
+    assert refined.keypoints_px.shape == (2, 2) and once.keypoints_px.shape == (4, 2)
+    assert box_iou([refined.bbox_xywh], [once.bbox_xywh])[0, 0] > 0.8  # a whole person: the same box

@@ -23,8 +23,8 @@ class Detection:
         world_mm: (33, 3) BlazePose world landmarks, hip-centred millimetres, likewise.
         keypoints_px: (K, 2) alignment keypoints in pixels that place the landmark model's rotated region
             (:func:`pose.detect.ssd.body_roi` reads the first two): the BlazePose detector's four (mid-hip,
-            full-body scale point, mid-shoulder, upper-body scale point), or a track's two (mid-hip, scale
-            point) from its last landmarks; None for other detectors.
+            full-body scale point, mid-shoulder, upper-body scale point), or the landmark model's own two (mid-hip,
+            scale point: a refined or tracked region); None for other detectors.
     """
 
     bbox_xywh: np.ndarray

@@ -185,9 +185,10 @@ class BlazePoseModel:
         self.needs_detection_every_frame = landmarker is None
 
     def _landmarks(self, requests: Sequence[PoseRequest]):
-        """Per request: the landmarks its detection brought, else the landmarker's on its box."""
+        """Per request: the landmarks its detection brought (and the region they were found in, where the next
+        frame looks), else the landmarker's on its box (and the region its own auxiliary landmarks place)."""
         found = [
-            (d.landmarks_px, d.visibility, d.world_mm, d.score, None)
+            (d.landmarks_px, d.visibility, d.world_mm, d.score, None if d.keypoints_px is None else d.keypoints_px[:2])
             if (d := r.detection) is not None and d.world_mm is not None
             else None
             for r in requests
@@ -196,7 +197,13 @@ class BlazePoseModel:
         if missing and self.landmarker is not None:
             for i, seen in zip(missing, self.landmarker([requests[i] for i in missing])):
                 if seen is not None:
-                    found[i] = (seen.landmarks_px, seen.visibility, seen.world_mm, seen.presence, seen.next_roi_px)
+                    found[i] = (
+                        seen.landmarks_px,
+                        seen.visibility,
+                        seen.world_mm,
+                        seen.presence,
+                        seen.region_keypoints_px,
+                    )
         return found
 
     def estimate(self, requests: Sequence[PoseRequest], timings_ms: dict[str, float]) -> list[PoseEstimate | None]:
@@ -260,7 +267,7 @@ class RegionConfirmer:
             nxt = (
                 None
                 if seen is None
-                else _next_region(seen.landmarks_px, seen.presence, (width, height), seen.next_roi_px)
+                else _next_region(seen.landmarks_px, seen.presence, (width, height), seen.region_keypoints_px)
             )
             found.append(
                 None
