@@ -23,12 +23,11 @@ from pathlib import Path
 
 import cv2
 import pytest
+from conftest import IN_CI  # a missing browser or Playwright fails in CI
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# In CI (.ci/run sets CI=1) a missing browser or Playwright is a failure, never a skip.
-IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 NO_NETWORK_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
