@@ -7,6 +7,11 @@ pages showed one fails at teardown, whatever it waited for.
 ``app_server`` is one server for the whole session, with an empty weights folder that no test may
 change (checked after each test). A test that stores weights (or changes any other server state) takes
 ``fresh_app_server`` instead: its own server, with its own weights folder (``fresh_app_server.weights``).
+On every server a Live source stops by itself after ``LIVE_MAX_FRAMES`` frames, so that a looping file a
+test left running does not load the tests after it.
+
+``fake_camera`` (Grace Hopper's portrait, moving) is every page's camera; a module may override it, e.g.
+with a real clip of ../shared/videos made into a camera by ``clip_camera``.
 """
 
 from __future__ import annotations
@@ -22,12 +27,20 @@ import urllib.request
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from conftest import IN_CI  # a missing browser or Playwright fails in CI
+
+from ui.resources import LIVE_MAX_FRAMES_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The most frames one run of a Live source processes on the test servers: more than any test needs (the
+# looping tests wait for 30 frames; the stalling stream sends 60), few enough to end within a minute.
+LIVE_MAX_FRAMES = 100
+# Real clips as fake cameras: 640x360 (letterboxed), their first frames at their own rate.
+CLIP_CAMERA_SIZE = (640, 360)
 NO_NETWORK_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -90,6 +103,26 @@ def write_y4m(path: Path, frames, fps: int = 30) -> Path:
     return path
 
 
+def letterbox(frame_bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``frame_bgr`` scaled to fit ``size`` (width, height), its aspect kept, on black."""
+    width, height = size
+    scale = min(width / frame_bgr.shape[1], height / frame_bgr.shape[0])
+    w, h = round(frame_bgr.shape[1] * scale), round(frame_bgr.shape[0] * scale)
+    out = np.zeros((height, width, 3), np.uint8)
+    x, y = (width - w) // 2, (height - h) // 2
+    out[y : y + h, x : x + w] = cv2.resize(frame_bgr, (w, h), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def clip_camera(clip: Path, folder: Path, frames: int = 120, size: tuple[int, int] = CLIP_CAMERA_SIZE) -> Path:
+    """The first ``frames`` frames of a real clip (upright, letterboxed to ``size``) as a fake-camera .y4m in
+    ``folder``, at the clip's own frame rate (Chromium loops it)."""
+    from pose.video import probe, read_frames
+
+    images = [letterbox(image, size) for _, _, image in read_frames(clip, stop=frames)]
+    return write_y4m(folder / f"{clip.stem}.y4m", images, fps=max(1, round(probe(clip).fps)))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,7 +152,7 @@ def start_app(weights: Path, cache: Path, log_path: Path, **env_extra: str) -> A
     env = {
         **os.environ,
         "CONVNEXTPOSE_WEIGHTS": str(weights),
-        "CONVNEXTPOSE_LIVE_MAX_FRAMES": "300",  # the OpenCV loop ends by itself
+        LIVE_MAX_FRAMES_ENV: str(LIVE_MAX_FRAMES),  # a looping OpenCV source ends by itself
         "CONVNEXTPOSE_CACHE": str(cache),
         **env_extra,
     }
