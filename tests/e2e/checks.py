@@ -60,9 +60,14 @@ def wait_for(predicate, timeout_s: float, interval_s: float = 0.5):
 
 def metric(page, label: str) -> float | None:
     """The number a st.metric with ``label`` shows, or None."""
+    return metrics(page, label)[label]
+
+
+def metrics(page, *labels: str) -> dict[str, float | None]:
+    """The numbers the st.metric readouts with ``labels`` show (None for one not shown), read at one moment."""
     text = page.inner_text("body")
-    found = re.search(rf"{re.escape(label)}\s*\n\s*([0-9]+(?:\.[0-9]+)?)", text)
-    return float(found.group(1)) if found else None
+    found = {label: re.search(rf"{re.escape(label)}\s*\n\s*([0-9]+(?:\.[0-9]+)?)", text) for label in labels}
+    return {label: float(match.group(1)) if match else None for label, match in found.items()}
 
 
 def scene_skeletons(page) -> list[dict[str, list[list[float]]]]:

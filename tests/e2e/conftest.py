@@ -27,9 +27,9 @@ import urllib.request
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 from conftest import IN_CI  # a missing browser or Playwright fails in CI
+from videos import clip_frames
 
 from ui.resources import LIVE_MAX_FRAMES_ENV
 
@@ -103,24 +103,12 @@ def write_y4m(path: Path, frames, fps: int = 30) -> Path:
     return path
 
 
-def letterbox(frame_bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``frame_bgr`` scaled to fit ``size`` (width, height), its aspect kept, on black."""
-    width, height = size
-    scale = min(width / frame_bgr.shape[1], height / frame_bgr.shape[0])
-    w, h = round(frame_bgr.shape[1] * scale), round(frame_bgr.shape[0] * scale)
-    out = np.zeros((height, width, 3), np.uint8)
-    x, y = (width - w) // 2, (height - h) // 2
-    out[y : y + h, x : x + w] = cv2.resize(frame_bgr, (w, h), interpolation=cv2.INTER_AREA)
-    return out
-
-
 def clip_camera(clip: Path, folder: Path, frames: int = 120, size: tuple[int, int] = CLIP_CAMERA_SIZE) -> Path:
     """The first ``frames`` frames of a real clip (upright, letterboxed to ``size``) as a fake-camera .y4m in
     ``folder``, at the clip's own frame rate (Chromium loops it)."""
-    from pose.video import probe, read_frames
+    from pose.video import probe
 
-    images = [letterbox(image, size) for _, _, image in read_frames(clip, stop=frames)]
-    return write_y4m(folder / f"{clip.stem}.y4m", images, fps=max(1, round(probe(clip).fps)))
+    return write_y4m(folder / f"{clip.stem}.y4m", clip_frames(clip, frames, size), fps=max(1, round(probe(clip).fps)))
 
 
 def _free_port() -> int:
