@@ -41,6 +41,14 @@ CHART_PEOPLE_JS = """
 })
 """
 
+# Whether the app's script is not running (no run, no rerun on its way); true where there is no app.
+SCRIPT_IDLE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !app || !['running', 'rerunRequested'].includes(app.dataset.testScriptState);
+}
+"""
+
 # the fewest joints a drawn skeleton has (a skeleton trace draws the 17 joints other than the thorax)
 MIN_JOINTS = 12
 # the smallest spread (mm) of a person's skeleton: a collapsed one has every joint in one place

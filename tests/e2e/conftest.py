@@ -33,6 +33,8 @@ from videos import clip_frames
 
 from ui.resources import LIVE_MAX_FRAMES_ENV
 
+from .checks import SCRIPT_IDLE_JS
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -241,13 +243,7 @@ def _wait_until_idle(page, timeout_ms: int = 30_000) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     with contextlib.suppress(PlaywrightTimeout):  # a page that never settles is still checked
-        page.wait_for_function(
-            """() => {
-                const app = document.querySelector('[data-testid="stApp"]');
-                return !app || !['running', 'rerunRequested'].includes(app.dataset.testScriptState);
-            }""",
-            timeout=timeout_ms,
-        )
+        page.wait_for_function(SCRIPT_IDLE_JS, timeout=timeout_ms)
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ from conftest import write_video
 from pose.measure.samples import moving_person_frames
 
 from .checks import (
+    SCRIPT_IDLE_JS,
     assert_video_plays,
     chart_people,
     metric,
@@ -36,7 +37,6 @@ NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
 ENDED = re.compile(r" ended\.$")  # "<source> ended."
 LOST = re.compile(r"stopped delivering frames \(the stream went away\?\)\. Press Start again\.$")
 STALLED = re.compile(r"^No frames from .* for \d+ seconds: is the source still there\?$")
-_metric, _wait_for = metric, wait_for  # the names tests/e2e/test_first_run_browser.py imports (use .checks)
 
 
 def _skeleton_changes(page, first, timeout_s: float = 30.0) -> list:
@@ -139,8 +139,8 @@ def test_stop_ends_the_opencv_source(app_server, browser_page, tmp_path):
     assert state == "running", f"the loop is not running before Stop (script state {state})"
     page.get_by_role("button", name="Stop").click()
     page.locator("[data-testid='stImage']").wait_for(state="detached", timeout=30_000)
-    assert metric(page, "Frames") is None  # the loop no longer runs: no readouts, no frame
-    time.sleep(1.0)  # nothing comes back once stopped
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)  # the loop no longer runs: the script has ended ...
+    assert metric(page, "Frames") is None  # ... leaving no readouts and no frame
     assert page.locator("[data-testid='stImage']").count() == 0
 
 
