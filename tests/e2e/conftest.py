@@ -38,9 +38,10 @@ from .checks import SCRIPT_IDLE_JS
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# The most frames one run of a Live source processes on the test servers: more than any test needs (the
-# looping tests wait for 30 frames; the stalling stream sends 60), few enough to end within a minute.
-LIVE_MAX_FRAMES = 100
+# The most frames one run of a Live source processes on the test servers: a safety net behind the Stop that
+# browser_page presses at teardown. At most 30 frames a second come from a file, so a looping file runs for
+# 30 s at least: long enough for any test that waits on a running source.
+LIVE_MAX_FRAMES = 900
 # Real clips as fake cameras: 640x360 (letterboxed), their first frames at their own rate.
 CLIP_CAMERA_SIZE = (640, 360)
 NO_NETWORK_FLAGS = [
@@ -246,6 +247,17 @@ def _wait_until_idle(page, timeout_ms: int = 30_000) -> None:
         page.wait_for_function(SCRIPT_IDLE_JS, timeout=timeout_ms)
 
 
+def _stop_live_source(page) -> None:
+    """Press the Live page's Stop where it shows one, so that an OpenCV source a test left running ends now
+    (the frame limit ends it otherwise)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    with contextlib.suppress(PlaywrightError):  # a page that went away or was never the Live page
+        if stop.count() == 1 and stop.is_visible():
+            stop.click(timeout=10_000)
+
+
 @pytest.fixture()
 def browser_page(chromium_path, fake_camera):
     """A Playwright page in headless Chromium whose camera streams the fake clip.
@@ -276,6 +288,7 @@ def browser_page(chromium_path, fake_camera):
         page.set_default_timeout(60_000)
         yield page
         if not page.is_closed():
+            _stop_live_source(page)
             _wait_until_idle(page)
             page.evaluate("() => 0")  # lets the last reports in
             if exceptions:
