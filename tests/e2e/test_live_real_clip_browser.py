@@ -37,7 +37,7 @@ def test_a_real_clip_as_the_browser_camera(app_server, browser_page, fake_camera
 
     # everybody is found at some point within a generous deadline ...
     found = watch_metric(page, "People in view", lambda n: n == people, timeout_s=120)
-    assert found and found[-1] == people, f"people in view read {found}; {people} in the clip"
+    assert found and found[-1] == people, f"people in view read {found[-20:]} (the last 20); {people} in the clip"
     # ... drawn in the 3D chart, each a whole skeleton (the clips show whole bodies) ...
     whole = wait_for(lambda: max(people_drawn(page, MIN_JOINTS), default=0) >= people, timeout_s=60)
     assert whole, f"the 3D chart draws {chart_people(page)} (finite joints per person); {people} in the clip"
