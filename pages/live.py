@@ -14,7 +14,7 @@ from ui.calibration import calibration_panel
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
 from ui.live_session import browser_camera, session_processor
 from ui.readouts import show_readouts, show_skeleton_3d
-from ui.resources import open_sources_policy
+from ui.resources import live_max_frames, open_sources_policy
 
 BROWSER, LOCAL_CAMERA, STREAM = "Browser camera", "Local camera", "Stream or video file"
 SHOW_STATE = {  # how each state of an OpenCV source is shown in its slot
@@ -94,7 +94,7 @@ else:
             chart_slot = st.empty()
         status_slot, readout_slot = st.empty(), st.empty()
         last_readout = last_chart = 0.0
-        with LiveSource(running, processor.process, loop=loop) as live:
+        with LiveSource(running, processor.process, loop=loop, max_frames=live_max_frames()) as live:
             for update in live.updates():
                 if update.frame_bgr is not None:
                     frame_slot.image(update.frame_bgr, channels="BGR", output_format="JPEG")

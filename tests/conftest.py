@@ -1,4 +1,8 @@
-"""Shared fixtures: the conformance data beside the checkout, and small helpers."""
+"""Shared fixtures: the data in ../shared beside the checkout (conformance outputs, photos, videos), and
+small helpers.
+
+Outside CI a test whose data is absent skips, saying which path it needs; in CI (``.ci/run`` sets ``CI=1``)
+it fails instead, naming the path, so that no test vanishes from a CI run unseen."""
 
 from __future__ import annotations
 
@@ -11,34 +15,52 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("POSE_SHARED_DIR", ROOT.parent / "shared"))
 CONFORMANCE = SHARED / "conformance"
+# In CI (.ci/run sets CI=1) missing test data or a missing browser is a failure, never a skip.
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
-def _require(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the conformance data lives in ../shared beside the checkout")
-    return path
+def require_shared(path: Path) -> Path:
+    """``path`` (inside ../shared) when it exists; else a skip saying so, or in CI a failure."""
+    if path.exists():
+        return path
+    reason = f"{path} is absent: the test data lives in ../shared beside the checkout (or $POSE_SHARED_DIR)"
+    if IN_CI:
+        pytest.fail(f"{reason}; in CI every test must run", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def golden() -> dict:
     """The reference outputs of shared/conformance/golden.json."""
-    return json.loads(_require(CONFORMANCE / "golden.json").read_text())
+    return json.loads(require_shared(CONFORMANCE / "golden.json").read_text())
 
 
 @pytest.fixture(scope="session")
 def conformance_dir() -> Path:
-    return _require(CONFORMANCE)
+    return require_shared(CONFORMANCE)
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    return _require(SHARED)
+    return require_shared(SHARED)
+
+
+@pytest.fixture(scope="session")
+def shared_images() -> Path:
+    """../shared/images: the development photos (see its README)."""
+    return require_shared(SHARED / "images")
+
+
+@pytest.fixture(scope="session")
+def shared_videos() -> Path:
+    """../shared/videos: real footage of people (see its README)."""
+    return require_shared(SHARED / "videos")
 
 
 @pytest.fixture(scope="session")
 def realgt_dir() -> Path:
     """shared/realgt: real photos with annotated people (boxes, 2D keypoints, 3D and cameras for some)."""
-    return _require(SHARED / "realgt" / "annotations.json").parent
+    return require_shared(SHARED / "realgt" / "annotations.json").parent
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from pose.detect import create_detector
 from pose.detect.blazepose import BlazePoseDetector, _first_views, _tile_answers, body_box, tile_regions
 from pose.measure.scenes import multi_person_clip, score_detector
 
-IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"
-needs_photos = pytest.mark.skipif(not IMAGES.is_dir(), reason="../shared/images (development photos) is absent")
+IMAGES = SHARED / "images"
+needs_photos = pytest.mark.usefixtures("shared_images")  # skips without ../shared/images; fails in CI
 
 
 @pytest.fixture(scope="module")

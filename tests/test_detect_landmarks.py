@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from pose.detect import Detection
 from pose.detect.blazepose import BlazePoseDetector
@@ -14,8 +13,8 @@ from pose.detect.landmarks import BlazePoseLandmarker, BlazePoseMultiPersonDetec
 from pose.engine.matching import box_iou
 from pose.measure.scenes import multi_person_clip, score_detector
 
-IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"
-needs_photos = pytest.mark.skipif(not IMAGES.is_dir(), reason="../shared/images (development photos) is absent")
+IMAGES = SHARED / "images"
+needs_photos = pytest.mark.usefixtures("shared_images")  # skips without ../shared/images; fails in CI
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ import json
 import cv2
 import numpy as np
 import pytest
-from pose.geometry import box_iou
 
 from pose.detect import create_detector
+from pose.geometry import box_iou
 
 MATCH_IOU = 0.5
 MOSTLY_INSIDE = 0.5  # of the detection's area, for an ignore region

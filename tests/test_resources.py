@@ -9,7 +9,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import pose
-from ui.resources import checkpoint_problems, estimator_table, is_local_client
+from ui.resources import LIVE_MAX_FRAMES_ENV, checkpoint_problems, estimator_table, is_local_client
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -118,3 +118,41 @@ def test_the_live_page_refuses_typed_sources_when_the_host_turned_them_off(app, 
     assert not app.exception
     assert any(e.value.startswith("refused: opening files and stream URLs typed here is turned off") for e in app.error)
     assert not any("cannot open" in e.value for e in app.error)  # nothing was opened
+
+
+NOBODY = "No person detected. Step into view; the video keeps playing."
+
+
+def test_the_live_page_stops_a_looping_file_at_the_host_frame_limit(app, monkeypatch, tmp_path):
+    """CONVNEXTPOSE_LIVE_MAX_FRAMES ends a looping source by itself (without it this run would never end)."""
+    from conftest import write_video
+
+    from pose.measure.samples import moving_person_frames
+
+    clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(10, (160, 120))))
+    monkeypatch.setenv(LIVE_MAX_FRAMES_ENV, "12")
+    app.run()
+    app.switch_page("pages/live.py").run()
+    app.radio(key="live_source").set_value("Stream or video file").run()
+    app.text_input[0].input(str(clip))
+    app.button[0].click().run()  # the form's Start; "Loop a video file" is on by default
+    assert not app.exception
+    # (the first detection, on a worker beside the tracking, may come after these few frames: then the page
+    # also says nobody is in view, which is what the video shows)
+    infos = [i.value for i in app.info]
+    assert "Stopped walk.avi after 12 frames, the limit here." in infos
+    assert set(infos) <= {"Stopped walk.avi after 12 frames, the limit here.", NOBODY}
+
+
+def test_a_malformed_frame_limit_is_said_and_ignored(app, monkeypatch, tmp_path):
+    monkeypatch.setenv(LIVE_MAX_FRAMES_ENV, "lots")
+    app.run()
+    app.switch_page("pages/live.py").run()
+    app.radio(key="live_source").set_value("Stream or video file").run()
+    app.text_input[0].input(str(tmp_path / "missing.mp4"))
+    app.button[0].click().run()
+    assert not app.exception
+    assert any(
+        f"{LIVE_MAX_FRAMES_ENV} must be a positive whole number of frames, not 'lots'" in w.value for w in app.warning
+    )
+    assert any("cannot open" in e.value for e in app.error)

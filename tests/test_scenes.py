@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import SHARED, require_shared
 
 from pose.measure import scenes
 
@@ -55,6 +56,7 @@ def test_cutouts_fall_back_to_grace_hopper():
     assert only.name == "grace_hopper.jpg" and not only.full_body
     assert only.alpha.shape == only.image_bgr.shape[:2] and 0.3 < only.alpha.mean() < 1.0
     if scenes.shared_images() is None:
-        pytest.skip("../shared/images absent: the full-body cut-outs are not available")
+        for name in scenes.FULL_BODY_PHOTOS:  # the full-body cut-outs: skip, or fail in CI
+            require_shared(SHARED / "images" / name)
     names = [c.name for c in scenes.cutouts()]
     assert names == [*scenes.FULL_BODY_PHOTOS, "grace_hopper.jpg"]

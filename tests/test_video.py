@@ -56,7 +56,8 @@ def test_containers_and_codecs_read_back(tmp_path, frames, name, codec):
     path = write_av(tmp_path / name, frames, codec, pix_fmt="yuvj420p" if codec == "mjpeg" else "yuv420p")
     info = probe(path)
     assert (info.width, info.height, info.rotation) == (*SIZE, 0)
-    assert abs(info.fps - 30) < 0.1 and info.frame_count in (0, 24) or info.frame_count == 24
+    assert abs(info.fps - 30) < 0.1, info.fps
+    assert info.frame_count in (0, 24), info.frame_count  # 0: a container that does not store its frame count
     got = list(read_frames(path))
     assert len(got) == 24
     assert got[3][1] == pytest.approx(3 / 30, abs=1e-3)
@@ -134,6 +135,10 @@ def test_exports_carry_every_person(tmp_path, shared_dir, xs_runner):
     run = process_video(path, tmp_path / "out", estimator=PoseEstimator(runner=xs_runner))
     payload = json.loads(run.json_path.read_text())
     per_frame = [len(f["people"]) for f in payload["frames"]]
+    # every skier on every frame; the first detection keeps one more for two frames (a known engine fault:
+    # tests/test_estimator_clips.py::test_nobody_else_is_found), gone by the third
+    assert min(per_frame) >= 5 and per_frame[-1] == 5, f"people per frame {per_frame}: the photo shows five skiers"
+    assert run.people >= 5
     rows = _rows(run.csv_path)
     assert len(rows) == sum(per_frame)
     for frame in payload["frames"]:

@@ -1,4 +1,5 @@
-"""Videos made by the tests: a person photo moving across, in several containers and codecs."""
+"""Videos made by the tests: a person photo moving across, in several containers and codecs; frames of the
+real clips in ../shared/videos as a camera would show them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 
@@ -54,3 +56,21 @@ def write_vfr(path: Path, frames, times_s, codec: str = "libx264", rate: int = 1
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def letterbox(frame_bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``frame_bgr`` scaled to fit ``size`` (width, height), its aspect kept, on black."""
+    width, height = size
+    scale = min(width / frame_bgr.shape[1], height / frame_bgr.shape[0])
+    w, h = round(frame_bgr.shape[1] * scale), round(frame_bgr.shape[0] * scale)
+    out = np.zeros((height, width, 3), np.uint8)
+    x, y = (width - w) // 2, (height - h) // 2
+    out[y : y + h, x : x + w] = cv2.resize(frame_bgr, (w, h), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def clip_frames(clip: Path, frames: int, size: tuple[int, int] = (640, 360)) -> list[np.ndarray]:
+    """The first ``frames`` frames of a real clip, upright and letterboxed to ``size`` (a camera's 640x360)."""
+    from pose.video import read_frames
+
+    return [letterbox(image, size) for _, _, image in read_frames(clip, stop=frames)]

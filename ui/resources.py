@@ -19,6 +19,7 @@ from pose.live.capture import OPEN_SOURCES_ENV, SourcePolicy, source_policy
 log = logging.getLogger(__name__)
 
 ICE_ENV = "CONVNEXTPOSE_ICE_SERVERS"
+LIVE_MAX_FRAMES_ENV = "CONVNEXTPOSE_LIVE_MAX_FRAMES"
 
 
 def device_label() -> str:
@@ -43,6 +44,21 @@ def ice_servers() -> list[dict]:
             return []
         return servers if isinstance(servers, list) else [servers]
     return list(_secret("ice_servers") or [])
+
+
+def live_max_frames() -> int | None:
+    """The most frames one run of a Live camera, file or stream processes, from ``$CONVNEXTPOSE_LIVE_MAX_FRAMES``
+    (a host's cap on a session's work; the browser tests set it so that a looping file ends by itself).
+
+    None (no limit) where it is unset; a value that is not a positive whole number is said and ignored.
+    """
+    raw = os.environ.get(LIVE_MAX_FRAMES_ENV, "").strip()
+    if not raw:
+        return None
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    st.warning(f"{LIVE_MAX_FRAMES_ENV} must be a positive whole number of frames, not {raw!r}: no limit.")
+    return None
 
 
 def _secret(key: str):

@@ -37,8 +37,10 @@ log = logging.getLogger(__name__)
 
 OPEN_TIMEOUT_S = 5.0
 """How long a stream may take to answer before opening it fails (OpenCV's own default is 30 s)."""
-READ_TIMEOUT_S = 5.0
-"""How long an open stream may go without a frame before reading fails."""
+READ_TIMEOUT_S = 30.0
+"""How long an open stream may go without a frame before reading fails and it counts as lost. Meanwhile
+the live loop says every few seconds that it stalled (:class:`pose.live.source.LiveSource`), so a stream
+that hiccups comes back, and a stream that went away is said to be gone within half a minute."""
 OPEN_SOURCES_ENV = "CONVNEXTPOSE_OPEN_SOURCES"
 
 
@@ -241,6 +243,7 @@ class LatestFrameReader:
         self.loops = 0
         self.error: str | None = None
         self.ended = False
+        self._opened_s = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"capture-{describe_source(source)}", daemon=True)
         self._thread.start()
@@ -289,6 +292,12 @@ class LatestFrameReader:
                 self.error = f"{describe_source(self.source)} stopped delivering frames (the stream went away?)"
             self.ended = True
             self._condition.notify_all()
+
+    @property
+    def last_frame_s(self) -> float:
+        """When (``time.monotonic``) the newest frame came from the source, or the source opened if none has."""
+        with self._condition:
+            return self._latest.timestamp_s if self._latest is not None else self._opened_s
 
     def read(self, timeout_s: float = 1.0) -> Frame | None:
         """The newest frame not yet taken; waits up to ``timeout_s``. None when none came.

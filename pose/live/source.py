@@ -13,6 +13,7 @@ arrives as an update with a message, never as an exception.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,7 +36,7 @@ class SourceState(StrEnum):
     CONNECTING = "connecting"
     PLAYING = "playing"
     STALLED = "stalled"  # open, but no frame for a while
-    ENDED = "ended"  # a video file reached its end (not looping)
+    ENDED = "ended"  # a video file reached its end (not looping), or the frame limit was reached
     LOST = "lost"  # a camera or stream stopped delivering frames
     FAILED = "failed"  # it never delivered a frame: not found, refused, no answer
 
@@ -76,9 +77,12 @@ class LiveSource:
         process: called with each frame taken; its result is the update's ``frame_bgr``.
         loop: start a video file over when it ends.
         realtime: pace a video file at its frame rate.
-        stall_after_s: a :attr:`SourceState.STALLED` update after this long without a frame (and again
-            after each further period).
+        stall_after_s: a :attr:`SourceState.STALLED` update after this long without a new frame from the
+            source (counted from the newest frame's arrival, however long processing took), and again after
+            each further period.
         open_timeout_s, read_timeout_s: how long a stream may take to answer, and to send a frame.
+        max_frames: stop after processing this many frames (a final :attr:`SourceState.ENDED` update
+            says so); None: run until the source ends or :meth:`stop`.
     """
 
     def __init__(
@@ -91,10 +95,14 @@ class LiveSource:
         stall_after_s: float = 3.0,
         open_timeout_s: float = OPEN_TIMEOUT_S,
         read_timeout_s: float = READ_TIMEOUT_S,
+        max_frames: int | None = None,
     ) -> None:
+        if max_frames is not None and max_frames < 1:
+            raise ValueError(f"max_frames must be at least 1, not {max_frames}")
         self.source, self.process = source, process
         self.loop, self.realtime, self.stall_after_s = loop, realtime, stall_after_s
         self.open_timeout_s, self.read_timeout_s = open_timeout_s, read_timeout_s
+        self.max_frames = max_frames
         self.name = describe_source(source)
         self._reader: LatestFrameReader | None = None
         self._stopped = False
@@ -117,20 +125,24 @@ class LiveSource:
         except SourceError as exc:
             yield LiveUpdate(SourceState.FAILED, f"{exc}.")
             return
-        frames = dropped_seen = 0
+        frames = dropped_seen = stalls = 0  # stalls: STALLED updates since the newest frame
         while not self._stopped:
-            frame = reader.read(timeout_s=self.stall_after_s)
+            due_s = reader.last_frame_s + (stalls + 1) * self.stall_after_s
+            frame = reader.read(timeout_s=max(0.0, due_s - time.monotonic()))
             if frame is None:
                 if reader.ended:
                     yield self._final(reader, frames)
                     return
+                stalls += 1
+                silent_s = time.monotonic() - reader.last_frame_s
                 yield LiveUpdate(
                     SourceState.STALLED,
-                    f"No frames from {self.name} for {self.stall_after_s:.0f} seconds: is the source still there?",
+                    f"No frames from {self.name} for {silent_s:.0f} seconds: is the source still there?",
                     frames=frames,
                     loops=reader.loops,
                 )
                 continue
+            stalls = 0
             dropped, dropped_seen = reader.frames_dropped - dropped_seen, reader.frames_dropped
             annotated = self.process(frame.image_bgr, frame.timestamp_s, dropped)
             frames += 1
@@ -139,6 +151,15 @@ class LiveSource:
                 f" (started over {loops} time{'s' if loops > 1 else ''})" if loops else ""
             )
             yield LiveUpdate(SourceState.PLAYING, message, annotated, frames, loops)
+            if frames == self.max_frames:
+                log.info("live source %s: stopped at the limit of %d frames", self.name, frames)
+                yield LiveUpdate(
+                    SourceState.ENDED,
+                    f"Stopped {self.name} after {frames} frames, the limit here.",
+                    frames=frames,
+                    loops=loops,
+                )
+                return
 
     def _final(self, reader: LatestFrameReader, frames: int) -> LiveUpdate:
         if reader.error and reader.frames_read == 0:

@@ -7,12 +7,13 @@ import re
 import time
 
 # Every 3D chart on the page: per scene (a chart may hold several), the finite (x, y, z) points of its
-# scatter3d traces (the skeleton's joints and bones; the floor is a mesh3d and is not counted). Plotly
-# may hold the arrays as typed arrays.
+# scatter3d traces (the skeleton's joints and bones; the floor is a mesh3d and is not counted). Read from
+# the traces plotly.js drew (``_fullData``): in ``data`` a numpy array stays encoded ({dtype, bdata}), so
+# the joints (numpy) would count as none and only the bones (lists) would be seen.
 SCENE_POINTS_JS = """
 () => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => {
   const scenes = {};
-  for (const trace of (el.data || [])) {
+  for (const trace of (el._fullData || el.data || [])) {
     if (trace.type !== 'scatter3d' || !trace.x || !trace.y || !trace.z) continue;
     const points = (scenes[trace.scene || 'scene'] ||= []);
     const xs = Array.from(trace.x), ys = Array.from(trace.y), zs = Array.from(trace.z);
@@ -23,6 +24,29 @@ SCENE_POINTS_JS = """
   }
   return scenes;
 })
+"""
+
+# Every chart's people: per chart, each "#<id> joints" trace (one per person drawn, see
+# pose.draw.people_figure) with its count of finite (x, y, z) joints (drawn traces, as above).
+CHART_PEOPLE_JS = """
+() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => {
+  const people = {};
+  for (const trace of (el._fullData || el.data || [])) {
+    if (trace.type !== 'scatter3d' || !/^#\\d+ joints$/.test(trace.name || '')) continue;
+    const xs = Array.from(trace.x || []), ys = Array.from(trace.y || []), zs = Array.from(trace.z || []);
+    const finite = v => typeof v === 'number' && Number.isFinite(v);
+    people[trace.name] = xs.filter((x, i) => finite(x) && finite(ys[i]) && finite(zs[i])).length;
+  }
+  return people;
+})
+"""
+
+# Whether the app's script is not running (no run, no rerun on its way); true where there is no app.
+SCRIPT_IDLE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !app || !['running', 'rerunRequested'].includes(app.dataset.testScriptState);
+}
 """
 
 # the fewest joints a drawn skeleton has (a skeleton trace draws the 17 joints other than the thorax)
@@ -44,9 +68,14 @@ def wait_for(predicate, timeout_s: float, interval_s: float = 0.5):
 
 def metric(page, label: str) -> float | None:
     """The number a st.metric with ``label`` shows, or None."""
+    return metrics(page, label)[label]
+
+
+def metrics(page, *labels: str) -> dict[str, float | None]:
+    """The numbers the st.metric readouts with ``labels`` show (None for one not shown), read at one moment."""
     text = page.inner_text("body")
-    found = re.search(rf"{re.escape(label)}\s*\n\s*([0-9]+(?:\.[0-9]+)?)", text)
-    return float(found.group(1)) if found else None
+    found = {label: re.search(rf"{re.escape(label)}\s*\n\s*([0-9]+(?:\.[0-9]+)?)", text) for label in labels}
+    return {label: float(match.group(1)) if match else None for label, match in found.items()}
 
 
 def scene_skeletons(page) -> list[dict[str, list[list[float]]]]:
@@ -57,6 +86,16 @@ def scene_skeletons(page) -> list[dict[str, list[list[float]]]]:
 def skeletons(page) -> list[list[list[float]]]:
     """Per 3D chart on the page, the finite points of its skeleton traces (all its scenes together)."""
     return [[p for points in chart.values() for p in points] for chart in scene_skeletons(page)]
+
+
+def chart_people(page) -> list[dict[str, int]]:
+    """Per 3D chart on the page, each person it draws ("#<track id> joints") with their finite joints."""
+    return page.evaluate(CHART_PEOPLE_JS)
+
+
+def people_drawn(page, min_joints: int = 1) -> list[int]:
+    """Per 3D chart on the page, how many people it draws with at least ``min_joints`` finite joints."""
+    return [sum(joints >= min_joints for joints in chart.values()) for chart in chart_people(page)]
 
 
 def _is_skeleton(points) -> bool:
@@ -127,6 +166,21 @@ def assert_video_plays(video, timeout_s: float = 30.0, advance_s: float = 0.3) -
         "v => ({t: v.currentTime, ready: v.readyState, net: v.networkState, err: v.error && v.error.message})"
     )
     assert moved, f"the video did not play: currentTime stayed at {start} -> {state}"
+
+
+def watch_metric(page, label: str, until, timeout_s: float, interval_s: float = 0.5) -> list[float]:
+    """Read the metric ``label`` until ``until(reading)`` holds or ``timeout_s`` passes; returns every reading
+    (a missing readout left out), so a test can check the last one and all those before it."""
+    readings: list[float] = []
+
+    def done():
+        value = metric(page, label)
+        if value is not None:
+            readings.append(value)
+        return value is not None and until(value)
+
+    wait_for(done, timeout_s, interval_s)
+    return readings
 
 
 def rising_counts(page, label: str, samples: int = 3, timeout_s: float = 60.0) -> list[float]:

@@ -7,6 +7,11 @@ pages showed one fails at teardown, whatever it waited for.
 ``app_server`` is one server for the whole session, with an empty weights folder that no test may
 change (checked after each test). A test that stores weights (or changes any other server state) takes
 ``fresh_app_server`` instead: its own server, with its own weights folder (``fresh_app_server.weights``).
+On every server a Live source stops by itself after ``LIVE_MAX_FRAMES`` frames, so that a looping file a
+test left running does not load the tests after it.
+
+``fake_camera`` (Grace Hopper's portrait, moving) is every page's camera; a module may override it, e.g.
+with a real clip of ../shared/videos made into a camera by ``clip_camera``.
 """
 
 from __future__ import annotations
@@ -23,12 +28,22 @@ from pathlib import Path
 
 import cv2
 import pytest
+from conftest import IN_CI  # a missing browser or Playwright fails in CI
+from videos import clip_frames
+
+from ui.resources import LIVE_MAX_FRAMES_ENV
+
+from .checks import SCRIPT_IDLE_JS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# In CI (.ci/run sets CI=1) a missing browser or Playwright is a failure, never a skip.
-IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+# The most frames one run of a Live source processes on the test servers: a safety net behind the Stop that
+# browser_page presses at teardown. At most 30 frames a second come from a file, so a looping file runs for
+# 30 s at least: long enough for any test that waits on a running source.
+LIVE_MAX_FRAMES = 900
+# Real clips as fake cameras: 640x360 (letterboxed), their first frames at their own rate.
+CLIP_CAMERA_SIZE = (640, 360)
 NO_NETWORK_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -91,6 +106,14 @@ def write_y4m(path: Path, frames, fps: int = 30) -> Path:
     return path
 
 
+def clip_camera(clip: Path, folder: Path, frames: int = 120, size: tuple[int, int] = CLIP_CAMERA_SIZE) -> Path:
+    """The first ``frames`` frames of a real clip (upright, letterboxed to ``size``) as a fake-camera .y4m in
+    ``folder``, at the clip's own frame rate (Chromium loops it)."""
+    from pose.video import probe
+
+    return write_y4m(folder / f"{clip.stem}.y4m", clip_frames(clip, frames, size), fps=max(1, round(probe(clip).fps)))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -120,7 +143,7 @@ def start_app(weights: Path, cache: Path, log_path: Path, **env_extra: str) -> A
     env = {
         **os.environ,
         "CONVNEXTPOSE_WEIGHTS": str(weights),
-        "CONVNEXTPOSE_LIVE_MAX_FRAMES": "300",  # the OpenCV loop ends by itself
+        LIVE_MAX_FRAMES_ENV: str(LIVE_MAX_FRAMES),  # a looping OpenCV source ends by itself
         "CONVNEXTPOSE_CACHE": str(cache),
         **env_extra,
     }
@@ -221,13 +244,18 @@ def _wait_until_idle(page, timeout_ms: int = 30_000) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     with contextlib.suppress(PlaywrightTimeout):  # a page that never settles is still checked
-        page.wait_for_function(
-            """() => {
-                const app = document.querySelector('[data-testid="stApp"]');
-                return !app || !['running', 'rerunRequested'].includes(app.dataset.testScriptState);
-            }""",
-            timeout=timeout_ms,
-        )
+        page.wait_for_function(SCRIPT_IDLE_JS, timeout=timeout_ms)
+
+
+def _stop_live_source(page) -> None:
+    """Press the Live page's Stop where it shows one, so that an OpenCV source a test left running ends now
+    (the frame limit ends it otherwise)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    with contextlib.suppress(PlaywrightError):  # a page that went away or was never the Live page
+        if stop.count() == 1 and stop.is_visible():
+            stop.click(timeout=10_000)
 
 
 @pytest.fixture()
@@ -260,6 +288,7 @@ def browser_page(chromium_path, fake_camera):
         page.set_default_timeout(60_000)
         yield page
         if not page.is_closed():
+            _stop_live_source(page)
             _wait_until_idle(page)
             page.evaluate("() => 0")  # lets the last reports in
             if exceptions:

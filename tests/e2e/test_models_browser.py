@@ -6,8 +6,8 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 import torch
+from conftest import CONFORMANCE, require_shared
 
 from .conftest import ARTIFACTS
 
@@ -23,11 +23,9 @@ class _System:
         return (os.system, ("echo never run",))
 
 
-def test_upload_a_bad_file_then_a_real_checkpoint(fresh_app_server, browser_page, tmp_path, request):
+def test_upload_a_bad_file_then_a_real_checkpoint(fresh_app_server, browser_page, tmp_path):
     """It stores weights, so it runs on a server of its own (the shared one must not change)."""
-    conformance = request.config.rootpath.parent / "shared" / "conformance" / "snapshot_XS_deterministic.pth.tar"
-    if not conformance.exists():
-        pytest.skip(f"{conformance} is absent (../shared beside the checkout)")
+    conformance = require_shared(CONFORMANCE / "snapshot_XS_deterministic.pth.tar")
     page = browser_page
     app_server = fresh_app_server
     page.goto(f"{app_server}/models")

@@ -12,9 +12,18 @@ import pytest
 from conftest import write_video
 
 from pose.measure.samples import moving_person_frames
+from ui.resources import LIVE_MAX_FRAMES_ENV
 
-from .checks import metric, open_live_source, wait_for
-from .conftest import ARTIFACTS
+from .checks import (
+    SCRIPT_IDLE_JS,
+    chart_people,
+    metric,
+    open_live_source,
+    people_drawn,
+    wait_for,
+    wait_for_skeleton_chart,
+)
+from .conftest import ARTIFACTS, start_app
 
 EXCEPTION = "[data-testid='stException']"
 
@@ -25,16 +34,35 @@ def test_a_video_file_plays_loops_and_stops(app_server, browser_page, tmp_path):
     open_live_source(page, app_server, str(clip))
     page.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
     assert wait_for(lambda: (metric(page, "Frames") or 0) >= 25, timeout_s=90), "no frames from the video file"
-    page.get_by_text(re.compile(r"Playing walk\.avi \(started over \d+ times?\)")).wait_for(timeout=30_000)
-    page.locator(".js-plotly-plot").first.wait_for()
+    page.get_by_text(re.compile(r"Playing walk\.avi \(started over \d+ times?\)")).wait_for(timeout=60_000)
+    wait_for_skeleton_chart(page)  # the person's 3D skeleton, not an empty stage
+    assert wait_for(lambda: people_drawn(page) == [1], timeout_s=60), f"the 3D chart draws {chart_people(page)}"
     page.screenshot(path=str(ARTIFACTS / "live-opencv-file.png"), full_page=True)
 
     page.get_by_role("button", name="Stop").click()
     page.locator("[data-testid='stImage']").first.wait_for(state="detached")  # the loop is gone
-    after_stop = page.inner_text("body")
-    time.sleep(2)
-    assert page.inner_text("body") == after_stop  # nothing runs on
+    # the script has ended (a loop still running would keep it "running"), and left no readouts behind
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)
+    assert metric(page, "Frames") is None and page.locator("[data-testid='stImage']").count() == 0
     assert page.locator(EXCEPTION).count() == 0
+
+
+@pytest.fixture()
+def limited_app_server(tmp_path, model_cache):
+    """A server of this test's own whose Live sources stop after 40 frames."""
+    server = start_app(tmp_path / "weights", model_cache, tmp_path / "streamlit.log", **{LIVE_MAX_FRAMES_ENV: "40"})
+    yield server
+    server.stop()
+
+
+def test_a_looping_file_stops_at_the_servers_frame_limit(limited_app_server, browser_page, tmp_path):
+    """A source left running ends by itself after CONVNEXTPOSE_LIVE_MAX_FRAMES frames."""
+    clip = write_video(tmp_path / "loop.avi", list(moving_person_frames(20, (320, 240))))
+    page = browser_page
+    open_live_source(page, limited_app_server, str(clip))
+    page.get_by_text("Stopped loop.avi after 40 frames, the limit here.").wait_for(timeout=300_000)
+    assert wait_for(lambda: metric(page, "Frames") == 40, timeout_s=30), metric(page, "Frames")
+    assert wait_for(lambda: page.evaluate(SCRIPT_IDLE_JS), timeout_s=60), "the script still runs"
 
 
 def test_a_file_that_ends(app_server, browser_page, tmp_path):
@@ -81,11 +109,13 @@ def silent_stream():
 def test_a_stream_that_never_answers(app_server, browser_page, silent_stream):
     page = browser_page
     open_live_source(page, app_server, silent_stream)
-    started = time.monotonic()
-    page.get_by_text(f"Connecting to {silent_stream}...").wait_for(timeout=10_000)
-    page.get_by_text("no video stream answered within 5 s").wait_for(timeout=10_000)
-    waited_s = time.monotonic() - started
-    assert waited_s < 10.0, f"the page said nothing for {waited_s:.1f} s"
+    page.get_by_text(f"Connecting to {silent_stream}...").wait_for()
+    connecting = time.monotonic()
+    page.get_by_text("no video stream answered within 5 s").wait_for(timeout=120_000)
+    waited_s = time.monotonic() - connecting
+    # OpenCV's own open timeout is 30 s; the app's is 5 s (timed in tests/test_capture.py); this only tells
+    # them apart, however loaded the machine
+    assert waited_s < 25.0, f"the page said nothing for {waited_s:.1f} s"
     assert "no other program" not in page.inner_text("body")
     assert page.locator(EXCEPTION).count() == 0
 
