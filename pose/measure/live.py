@@ -141,7 +141,8 @@ class OfflineRun:
     """The engine on the camera's frames in this process, frame after frame as fast as it goes.
 
     Attributes:
-        async_detection: detection on a worker beside the tracking (as the Live page runs it), or inline.
+        async_detection: detection on a worker beside the tracking (as the Live page runs it; frames then come
+            at the camera's pace, so ``fps`` is the engine's rate per frame, 1000 / mean ms), or inline.
         frames: frames processed.
         fps: frames per second over the run, the first frame (model loading) left out.
         ms_p50, ms_p95: time per frame, the first left out.
@@ -169,7 +170,10 @@ def run_offline(camera_y4m: Path, estimator: str, *, async_detection: bool, limi
     config = EstimatorConfig(variant=estimator, async_detection=async_detection)
     times_ms, people = [], []
     with PoseEstimator(config=config) as engine:
+        began = time.perf_counter()
         for i, frame in enumerate(read_y4m(camera_y4m, limit)):
+            if async_detection:  # a camera's pace: run flat out, the worker's detection would never land
+                time.sleep(max(0.0, began + i / CAMERA_FPS - time.perf_counter()))
             start = time.perf_counter()
             result = engine.process(frame, i / CAMERA_FPS)
             times_ms.append((time.perf_counter() - start) * 1e3)
