@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +18,10 @@ from pose.live import LiveProcessor
 
 from .controls import EstimatorSettings
 from .resources import ice_servers
+
+# Opt-in, for `python -m pose.measure.live`: a file that gets one JSON line per WebRTC frame (wall time, ms in the
+# callback, people found, frame size). Unset (the default), nothing is written.
+TIMING_ENV = "CONVNEXTPOSE_LIVE_TIMING"
 
 
 class ProcessorHolder:
@@ -42,11 +48,17 @@ def process_webrtc_frame(live: LiveProcessor | None, frame: av.VideoFrame, dropp
     """Estimate and draw on one WebRTC frame; its timestamp drives the smoothing."""
     if live is None:
         return frame
+    start = time.perf_counter()
     image = frame.to_ndarray(format="bgr24")
     timestamp = float(frame.time) if frame.time is not None else time.monotonic()
     annotated = live.process(image, timestamp, dropped_before=dropped_before)
     out = av.VideoFrame.from_ndarray(annotated, format="bgr24")
     out.pts, out.time_base = frame.pts, frame.time_base
+    if timing_path := os.environ.get(TIMING_ENV):
+        latest, (h, w) = live.stats().latest, image.shape[:2]
+        line = {"t": time.time(), "ms": (time.perf_counter() - start) * 1e3, "w": w, "h": h}
+        with open(timing_path, "a") as fh:
+            fh.write(json.dumps({**line, "people": len(latest.people) if latest else 0}) + "\n")
     return out
 
 

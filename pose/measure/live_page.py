@@ -1,0 +1,301 @@
+"""The Live page as a user sees it: a clip as a fake camera, the app served, headless Chromium reading the page.
+
+Used by ``python -m pose.measure.live`` (see there). :func:`clip_to_y4m` turns a clip into the .y4m file
+Chromium streams as its camera; :class:`AppServer` runs ``streamlit run app.py`` on a free local port;
+:func:`sample_page` opens the Live page in Debian's Chromium with Playwright (imported here only, a dev
+dependency), picks the estimator in the sidebar, presses START and reads the readouts every ~0.5 s.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "TIMING_ENV",
+    "MeasureError",
+    "PageSample",
+    "AppServer",
+    "clip_to_y4m",
+    "read_y4m",
+    "sample_page",
+    "read_timing",
+]
+
+TIMING_ENV = "CONVNEXTPOSE_LIVE_TIMING"  # the variable ui/live_session.py reads (a test holds the two equal)
+APP = Path(__file__).resolve().parents[2] / "app.py"
+CHROMIUM = "/usr/bin/chromium"
+# Chromium reaching for nothing off this machine (as the browser tests run it)
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+]  # fmt: skip
+MAX_CLIP_S = 60  # at most this much of the clip becomes the camera (Chromium loops it): 640x360 is ~0.35 MB a frame
+WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
+NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
+STAGES = ("detect", "crop", "pose", "draw", "total")  # the stage readouts ui/readouts.py shows ("<stage> ms")
+
+# Every st.metric's label and value, and the finite x values of the 3D charts' scatter3d traces (joints, bones
+# and id labels; the floor is a mesh3d), in one round trip.
+READ_PAGE_JS = """
+() => {
+  const metrics = {};
+  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    const label = m.querySelector('[data-testid="stMetricLabel"]');
+    const value = m.querySelector('[data-testid="stMetricValue"]');
+    if (label && value) metrics[label.innerText.trim()] = value.innerText.trim();
+  }
+  let points = 0;
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    for (const trace of (el.data || [])) {
+      if (trace.type !== 'scatter3d' || !trace.x) continue;
+      for (const v of Array.from(trace.x)) if (typeof v === 'number' && Number.isFinite(v)) points++;
+    }
+  }
+  return {metrics, points};
+}
+"""
+
+
+class MeasureError(RuntimeError):
+    """Something the measurement needs is missing or did not start; the message says what."""
+
+
+@dataclass(frozen=True)
+class PageSample:
+    """What the Live page showed at wall time ``t`` (seconds since the epoch); None: not shown."""
+
+    t: float
+    fps: float | None
+    frames: float | None
+    dropped: float | None
+    people: float | None
+    stage_ms: dict[str, float] = field(default_factory=dict)
+    points_3d: int = 0
+
+
+def _number(text: str | None) -> float | None:
+    found = re.search(r"-?[0-9]+(?:\.[0-9]+)?", text or "")
+    return float(found.group()) if found else None
+
+
+def parse_sample(t: float, shown: Mapping) -> PageSample:
+    """A :class:`PageSample` from what :data:`READ_PAGE_JS` returns."""
+    metrics = shown.get("metrics", {})
+    stage_ms = {s: v for s in STAGES if (v := _number(metrics.get(f"{s} ms"))) is not None}
+    return PageSample(
+        t, _number(metrics.get("FPS (end to end)")), _number(metrics.get("Frames")), _number(metrics.get("Dropped")),
+        _number(metrics.get("People in view")), stage_ms, int(shown.get("points", 0)),
+    )  # fmt: skip
+
+
+def clip_to_y4m(clip: Path, out: Path, width: int = 640, fps: int = 25) -> tuple[int, int, int]:
+    """``clip`` scaled to ``width`` (height even, aspect kept) at ``fps`` as an uncompressed .y4m (4:2:0).
+
+    Returns (width, height, frames). Raises:
+        MeasureError: no ffmpeg, or a clip it cannot read.
+    """
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise MeasureError("ffmpeg is missing (apt-get install ffmpeg): it turns the clip into the fake camera")
+    if not Path(clip).is_file():
+        raise MeasureError(f"{clip}: no such file")
+    command = [
+        ffmpeg, "-v", "error", "-nostdin", "-y", "-i", str(clip), "-t", str(MAX_CLIP_S), "-an",
+        "-vf", f"scale={width}:-2:flags=area,fps={fps}", "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or not Path(out).is_file():
+        raise MeasureError(f"ffmpeg could not convert {clip}: {done.stderr.strip()[-500:]}")
+    frames = sum(1 for _ in read_y4m(out, decode=False))
+    if frames == 0:
+        raise MeasureError(f"{clip}: no frame could be decoded")
+    w, h = _y4m_size(out)
+    return w, h, frames
+
+
+def _y4m_size(path: Path) -> tuple[int, int]:
+    with open(path, "rb") as fh:
+        header = fh.readline().decode("ascii", "replace").split()
+    if not header or header[0] != "YUV4MPEG2":
+        raise MeasureError(f"{path}: not a .y4m file")
+    tags = {t[0]: t[1:] for t in header[1:]}
+    if not tags.get("C", "420").startswith("420"):
+        raise MeasureError(f"{path}: only 4:2:0 .y4m is read, this one is C{tags['C']}")
+    return int(tags["W"]), int(tags["H"])
+
+
+def read_y4m(path: Path, limit: int | None = None, *, decode: bool = True) -> Iterator[np.ndarray | None]:
+    """The frames of a 4:2:0 .y4m file as BGR (H, W, 3) (None each where ``decode`` is False), up to ``limit``."""
+    width, height = _y4m_size(path)
+    size = width * height * 3 // 2
+    with open(path, "rb") as fh:
+        fh.readline()
+        count = 0
+        while limit is None or count < limit:
+            if not fh.readline().startswith(b"FRAME"):
+                return
+            data = fh.read(size)
+            if len(data) < size:
+                return
+            count += 1
+            if decode:
+                yuv = np.frombuffer(data, np.uint8).reshape(height * 3 // 2, width)
+                yield cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420)
+            else:
+                yield None
+
+
+def read_timing(path: Path) -> list[dict]:
+    """The server's per-frame lines (``{t, ms, people, w, h}``); a line cut off mid-write is skipped."""
+    import json
+
+    lines = []
+    if Path(path).is_file():
+        for line in Path(path).read_text().splitlines():
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                continue
+    return lines
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """``streamlit run app.py`` headless on a free 127.0.0.1 port, its output in ``log_path``; a context manager.
+
+    Raises (on entry):
+        MeasureError: no app.py beside the library (a source checkout is needed), or a server that exits or
+            does not answer its health check within ``start_timeout_s``.
+    """
+
+    def __init__(self, env: Mapping[str, str], log_path: Path, start_timeout_s: float = 180.0) -> None:
+        self.env, self.log_path, self.start_timeout_s = dict(env), Path(log_path), start_timeout_s
+        self.url = ""
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> AppServer:
+        if not APP.is_file():
+            raise MeasureError(f"no app at {APP}: run this from a source checkout of the project")
+        port = _free_port()
+        command = [
+            sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
+            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(command, cwd=APP.parent, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + self.start_timeout_s
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                self.__exit__()
+                raise MeasureError(f"streamlit exited with {self.process.returncode}: {self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        self.__exit__()
+        raise MeasureError(f"streamlit did not answer within {self.start_timeout_s:.0f} s: {self.log_tail()}")
+
+    def log_tail(self, chars: int = 1500) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.is_file() else ""
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _option_name(estimator: str) -> re.Pattern:
+    """The sidebar's option for ``estimator`` (ui/controls.py: "BlazePose (bundled)", "ConvNeXtPose-XS",
+    either maybe followed by " (untrained: speed only)")."""
+    name = "BlazePose" if estimator == "BlazePose" else f"ConvNeXtPose-{estimator}"
+    return re.compile(rf"^{re.escape(name)}( \(.*\))?$")
+
+
+def sample_page(
+    url: str, camera_y4m: Path, estimator: str, seconds: float, *, interval_s: float = 0.5,
+    chromium: str = CHROMIUM, start_timeout_s: float = 240.0, on_sampling: Callable[[], None] | None = None,
+) -> list[PageSample]:  # fmt: skip
+    """Open the Live page with ``camera_y4m`` as the camera, choose ``estimator``, press START, wait until frames
+    are processed, then read the page every ``interval_s`` for ``seconds`` (``on_sampling`` is called first).
+
+    Raises:
+        MeasureError: no Playwright, no Chromium, or a page that never got to play.
+    """
+    if not (Path(chromium).exists() or shutil.which(chromium)):
+        raise MeasureError(f"{chromium} is missing (apt-get install chromium): the page is read in a real browser")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise MeasureError(
+            "playwright is not installed (pip install -r requirements-dev.txt); it drives the system's Chromium, "
+            "no browser download is needed"
+        ) from None
+    flags = [*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={camera_y4m}"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
+        try:
+            page = browser.new_context(viewport={"width": 1400, "height": 2600}, permissions=["camera"]).new_page()
+            page.set_default_timeout(start_timeout_s * 1000)
+            try:
+                _start_camera(page, url, estimator, start_timeout_s)
+            except PlaywrightError as exc:
+                body = page.inner_text("body")[-800:] if not page.is_closed() else ""
+                raise MeasureError(
+                    f"the Live page did not start playing: {exc.message.splitlines()[0]}; page: {body}"
+                ) from None
+            if on_sampling is not None:
+                on_sampling()
+            samples, end = [], time.time() + seconds
+            while time.time() < end:
+                tick = time.time()
+                samples.append(parse_sample(tick, page.evaluate(READ_PAGE_JS)))
+                time.sleep(max(0.0, interval_s - (time.time() - tick)))
+            return samples
+        finally:
+            browser.close()
+
+
+def _start_camera(page, url: str, estimator: str, timeout_s: float) -> None:
+    page.goto(f"{url}/live")
+    page.get_by_text(NOT_RUNNING).wait_for()
+    selector = page.get_by_role("combobox", name="Estimator")
+    if not _option_name(estimator).match(selector.input_value() or ""):
+        selector.click()
+        page.get_by_role("option", name=_option_name(estimator)).click()
+        page.wait_for_function(
+            """() => !['running', 'rerunRequested'].includes(
+                   document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState)"""
+        )
+        page.get_by_text(NOT_RUNNING).wait_for()
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START").click()
+    page.wait_for_function(  # the server has processed frames: the readouts are up and counting
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
+               m.innerText.startsWith('Frames') && parseFloat(m.innerText.split('\\n').pop()) >= 3)""",
+        timeout=timeout_s * 1000,
+    )
