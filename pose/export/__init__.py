@@ -7,6 +7,7 @@ chosen formats of every person as ``person-<id>.<format>``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def write_c3d(path, motion):
     return _write(path, motion)
 
 
+log = logging.getLogger(__name__)
+
 FORMATS = {"bvh": write_bvh, "trc": write_trc, "c3d": write_c3d}
 
 
@@ -71,7 +74,8 @@ def motion_file_name(person: int, fmt: str) -> str:
 def write_motion_files(motions: Iterable[PersonMotion], out_dir: str | Path, formats: Sequence[str]) -> list[Path]:
     """Write each format of each person into ``out_dir`` (``person-<id>.bvh`` ...); returns the paths.
 
-    Each file is written under a ``.partial`` name and renamed when complete.
+    Each file is written under a ``.partial`` name and renamed when complete. A person a file cannot be
+    made for (a joint never found: BVH needs every joint) is left out of that format, with a warning logged.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -80,6 +84,11 @@ def write_motion_files(motions: Iterable[PersonMotion], out_dir: str | Path, for
         for fmt in formats:
             final = out_dir / motion_file_name(motion.person, fmt)
             partial = final.with_name(final.name + ".partial")
-            FORMATS[fmt](partial, motion)
+            try:
+                FORMATS[fmt](partial, motion)
+            except ValueError as exc:
+                partial.unlink(missing_ok=True)
+                log.warning("no %s for person %s: %s", final.name, motion.person, exc)
+                continue
             written.append(partial.replace(final))
     return written

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,7 +146,7 @@ class MotionSpool:
         self.rate_hz = rate_hz
         self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed in close())
         self._position = 0
-        self._frames: list[tuple[int, float]] = []
+        self._frame_indices, self._times = array("q"), array("d")  # 16 bytes per frame
 
     def add(self, frame_index: int, time_s: float, people: Sequence) -> None:
         """One processed frame and the people in it (anything with ``track_id`` and ``keypoints_3d``)."""
@@ -154,7 +155,8 @@ class MotionSpool:
             row["position"], row["frame"], row["time"] = self._position, frame_index, time_s
             row["person"], row["joints"] = person.track_id, np.asarray(person.keypoints_3d, np.float32).ravel()
         self._file.write(rows.tobytes())
-        self._frames.append((frame_index, time_s))  # 16 bytes per frame
+        self._frame_indices.append(int(frame_index))
+        self._times.append(float(time_s))
         self._position += 1
 
     def motions(self) -> Iterable[PersonMotion]:
@@ -163,8 +165,7 @@ class MotionSpool:
         if not self._file.tell():
             return
         table = np.memmap(self._file, dtype=_ROW, mode="r")
-        frames = np.array([f for f, _ in self._frames], dtype=int)
-        times = np.array([t for _, t in self._frames], dtype=float)
+        frames, times = np.array(self._frame_indices, dtype=int), np.array(self._times, dtype=float)
         for person in np.unique(table["person"]):
             mine = table[table["person"] == person]
             rows = {int(person): [(int(r["position"]), r["joints"].reshape(NUM_JOINTS, 3)) for r in mine]}

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ..estimator import ESTIMATORS, PoseEstimator
+from ..export import FORMATS, parse_formats
 
 __all__ = ["VideoSettings", "add_settings_arguments", "settings_from_arguments"]
 
@@ -39,6 +40,9 @@ class VideoSettings:
     stride: int = field(default=1, metadata=_help("process every Nth frame"))
     batch_size: int = field(default=4, metadata=_help("frames per inference call"))
     draw: bool = field(default=True, metadata=_help("draw the skeletons on the annotated video", "--no-draw"))
+    formats: str = field(
+        default="all", metadata=_help(f"motion files per person: {','.join(FORMATS)} (comma-separated), all or none")
+    )
 
     def __post_init__(self) -> None:
         if self.start < 0:
@@ -49,6 +53,12 @@ class VideoSettings:
             raise ValueError(f"stride must be at least 1, got {self.stride}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        parse_formats(self.formats)  # a clear error for an unknown name
+
+    @property
+    def motion_formats(self) -> tuple[str, ...]:
+        """The motion files written per person (``formats`` parsed)."""
+        return parse_formats(self.formats)
 
     def build(self, runner: Any = None) -> PoseEstimator:
         """A new estimator for these settings (around ``runner`` when one is shared).
