@@ -12,14 +12,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .bvh import BvhSolution, bvh_text, forward_kinematics, solve_bvh, write_bvh
-from .motion import AXES, LAB_FROM_CAMERA, MotionSpool, PersonMotion, fill_gaps, motions_from_json, to_lab
+from .motion import AXES, LAB_FROM_CAMERA, MotionSpool, PersonMotion, fill_gaps, motions_from_json, resample, to_lab
+from .recorder import DEFAULT_MAX_FRAMES, MotionRecorder, RecordingEstimator
 from .trc import trc_text, write_trc
 
 __all__ = [
     "AXES",
     "FORMATS",
     "LAB_FROM_CAMERA",
+    "DEFAULT_MAX_FRAMES",
     "BvhSolution",
+    "MotionRecorder",
+    "RecordingEstimator",
     "bvh_text",
     "MotionSpool",
     "PersonMotion",
@@ -28,6 +32,7 @@ __all__ = [
     "motion_file_name",
     "motions_from_json",
     "parse_formats",
+    "resample",
     "solve_bvh",
     "to_lab",
     "trc_text",

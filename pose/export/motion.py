@@ -24,7 +24,16 @@ import numpy as np
 
 from ..skeleton import NUM_JOINTS
 
-__all__ = ["AXES", "LAB_FROM_CAMERA", "PersonMotion", "MotionSpool", "motions_from_json", "to_lab", "fill_gaps"]
+__all__ = [
+    "AXES",
+    "LAB_FROM_CAMERA",
+    "PersonMotion",
+    "MotionSpool",
+    "motions_from_json",
+    "resample",
+    "to_lab",
+    "fill_gaps",
+]
 
 # lab = camera @ LAB_FROM_CAMERA.T: a 180-degree turn about x (right-handed both, so no mirror)
 LAB_FROM_CAMERA = np.diag([1.0, -1.0, -1.0])
@@ -97,6 +106,30 @@ def fill_gaps(joints: np.ndarray) -> np.ndarray:
         if not known.all():
             flat[:, column] = np.interp(rows, rows[known], flat[known, column])
     return flat.reshape(joints.shape)
+
+
+def resample(times_s: np.ndarray, joints: np.ndarray, grid_s: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """Joints sampled at irregular times (T,) -> the regular ``grid_s`` (G,), linearly between the two samples
+    around each grid time; NaN where those are more than ``max_gap_s`` apart (a gap stays a gap) or outside
+    the samples. (T, J, 3) in, (G, J, 3) out; samples with NaN are not used.
+    """
+    times_s = np.asarray(times_s, dtype=np.float64)
+    joints = np.asarray(joints, dtype=np.float64)
+    out = np.full((len(grid_s), *joints.shape[1:]), np.nan)
+    known = np.isfinite(joints).all(axis=(1, 2))
+    t, values = times_s[known], joints[known]
+    if not len(t):
+        return out
+    after = np.clip(np.searchsorted(t, grid_s, side="left"), 0, len(t) - 1)
+    before = np.clip(after - 1, 0, len(t) - 1)
+    exact = np.isclose(t[after], grid_s, rtol=0.0, atol=1e-9)
+    before = np.where(exact, after, before)
+    span = t[after] - t[before]
+    usable = exact | ((t[before] <= grid_s) & (grid_s <= t[after]) & (span <= max_gap_s) & (span > 0))
+    w = np.where(span > 0, (grid_s - t[before]) / np.where(span > 0, span, 1.0), 0.0)[:, None, None]
+    mixed = values[before] * (1 - w) + values[after] * w
+    out[usable] = mixed[usable]
+    return out
 
 
 def _motions(frames: np.ndarray, times: np.ndarray, rate_hz: float, rows: dict[int, list]) -> list[PersonMotion]:
