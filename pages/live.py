@@ -12,6 +12,7 @@ from pose.live_source import LiveSource, SourceState
 from ui import require_app_entry
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
 from ui.live_session import browser_camera, session_processor
+from ui.motion_files import recording_panel, recording_processor, session_recorder
 from ui.readouts import show_readouts, show_skeleton_3d
 from ui.resources import open_sources_policy
 
@@ -35,7 +36,8 @@ source = st.radio("Source", [BROWSER, LOCAL_CAMERA, STREAM], horizontal=True, ke
 if not settings.estimators:
     st.info("Choose at least one estimator in the sidebar.")
     st.stop()
-holder = session_processor(settings, draw)
+recorder = session_recorder()
+holder = session_processor(settings, draw, make=recording_processor(recorder, draw))
 if holder is None:
     st.stop()
 processor = holder.get()
@@ -49,6 +51,11 @@ def readouts_panel() -> None:
     show_readouts(processor.stats(), first.backend, first.device)
     if holder.ended:
         st.warning("The camera stopped sending video (unplugged, or taken by another app?). Press START again.")
+
+
+@st.fragment(run_every=1.0)  # the take's length while recording; its files once it ends
+def record_panel(playing: bool) -> None:
+    recording_panel(recorder, playing)
 
 
 @st.fragment(run_every=1.0)  # a 3D chart redraws slowly in the browser: a bounded rate never starves the video
@@ -65,6 +72,7 @@ if source == BROWSER:
         readouts_panel()
     else:
         side_col.info("The 3D skeleton appears here once the camera is running.")
+    record_panel(ctx.state.playing)
 else:
     policy = open_sources_policy()
     with st.form("opencv-source"):
@@ -90,6 +98,7 @@ else:
         with side_col:
             chart_slot = st.empty()
         status_slot, readout_slot = st.empty(), st.empty()
+        recording_panel(recorder, True, key="live_source")  # a click reruns the page, and the source with it
         last_readout = last_chart = 0.0
         with LiveSource(running, processor.process, loop=loop) as live:
             for update in live.updates():
@@ -106,3 +115,6 @@ else:
                     with chart_slot.container():
                         show_skeleton_3d(processor.stats(), key=None)
         st.session_state.pop("live_running", None)
+        recording_panel(recorder, False, key="live_source_end")  # the source ended: the take's files
+    else:
+        recording_panel(recorder, False, key="live_source_idle")  # stopped: the take's files

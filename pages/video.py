@@ -12,6 +12,7 @@ from pose.angles import joint_angles
 from pose.render import skeleton_animation
 from ui import require_app_entry
 from ui.controls import estimator_label, estimator_settings
+from ui.motion_files import motion_downloads
 from ui.video_job import VIDEO_TYPES, ItemState, Upload, VideoJob, load_track, probe_upload, session_upload_dir
 
 require_app_entry("video")
@@ -174,6 +175,7 @@ def show_run(item: ItemState) -> None:
     d3.download_button(
         "Keypoints JSON", run.json_path.read_bytes(), f"{stem}.json", "application/json", key=f"json-{key}"
     )
+    motion_downloads(run.motion_paths, stem, key)
 
 
 shown = [i.file for i in outcomes if i.outcome.run is not None]

@@ -45,11 +45,13 @@ class MotionRecorder:
         self._recording = False
         self._offset_s = 0.0  # added to timestamps after a source restarted its clock
         self.full = False  # the cap was reached: the recording stopped by itself
+        self.take = 0  # counts the takes started (a new one names new files)
 
     def start(self) -> None:
         """Begin a new take (what an earlier one held is dropped)."""
         with self._lock:
             self._frames, self._recording, self.full = [], True, False
+            self.take += 1
             self._offset_s = 0.0
 
     def stop(self) -> None:
