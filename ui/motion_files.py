@@ -72,19 +72,30 @@ def _zip(paths: Sequence[Path]) -> bytes:
     return buffer.getvalue()
 
 
+def _start(recorder: MotionRecorder, take: int) -> None:
+    """Start the take after ``take``: a click delivered twice (a fragment rerun racing it) starts one take."""
+    if not recorder.recording and recorder.take == take:
+        recorder.start()
+
+
+def _stop(recorder: MotionRecorder, take: int) -> None:
+    if recorder.take == take:
+        recorder.stop()
+
+
 def recording_panel(recorder: MotionRecorder, playing: bool, key: str = "live") -> None:
     """Record / Stop recording while the source plays; the take's files once it has ended."""
     if recorder.recording and not playing:
         recorder.stop()  # the stream ended: the take is kept
     left, right = st.columns([1, 4])
     if recorder.recording:
-        left.button("Stop recording", key=f"{key}_record_stop", on_click=recorder.stop)
+        left.button("Stop recording", key=f"{key}_record_stop", on_click=_stop, args=(recorder, recorder.take))
         right.caption(
             f"Recording: {recorder.frames} frames, {recorder.duration_s:.1f} s (stops by itself at "
             f"{recorder.max_frames} frames)."
         )
         return
-    left.button("Record", key=f"{key}_record", on_click=recorder.start, disabled=not playing)
+    left.button("Record", key=f"{key}_record", on_click=_start, args=(recorder, recorder.take), disabled=not playing)
     if not recorder.frames:
         right.caption("Record the people in view, then download their motion as BVH, TRC and C3D.")
         return
