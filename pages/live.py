@@ -54,7 +54,7 @@ def readouts_panel() -> None:
 
 
 @st.fragment(run_every=1.0)  # the take's length while recording; its files once it ends
-def record_panel(playing: bool) -> None:
+def record_panel(playing: bool) -> None:  # only while the camera plays
     recording_panel(recorder, playing)
 
 
@@ -70,9 +70,10 @@ if source == BROWSER:
         with side_col:
             skeleton_panel()
         readouts_panel()
+        record_panel(True)
     else:
         side_col.info("The 3D skeleton appears here once the camera is running.")
-    record_panel(ctx.state.playing)
+        recording_panel(recorder, False)  # no timer here: one left running would rerun another source's loop
 else:
     policy = open_sources_policy()
     with st.form("opencv-source"):
