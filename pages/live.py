@@ -13,6 +13,7 @@ from ui import require_app_entry
 from ui.calibration import calibration_panel
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
 from ui.live_session import browser_camera, session_processor
+from ui.motion_files import recording_panel, recording_processor, session_recorder
 from ui.readouts import show_readouts, show_skeleton_3d
 from ui.resources import live_max_frames, open_sources_policy
 
@@ -36,7 +37,8 @@ source = st.radio("Source", [BROWSER, LOCAL_CAMERA, STREAM], horizontal=True, ke
 if not settings.estimators:
     st.info("Choose at least one estimator in the sidebar.")
     st.stop()
-holder = session_processor(settings, draw)
+recorder = session_recorder()
+holder = session_processor(settings, draw, make=recording_processor(recorder, draw))
 if holder is None:
     st.stop()
 processor = holder.get()
@@ -54,6 +56,11 @@ def readouts_panel() -> None:
         st.warning("The camera stopped sending video (unplugged, or taken by another app?). Press START again.")
 
 
+@st.fragment(run_every=1.0)  # the take's length while recording; its files once it ends
+def record_panel(playing: bool) -> None:  # only while the camera plays
+    recording_panel(recorder, playing)
+
+
 @st.fragment(run_every=1.0)  # a 3D chart redraws slowly in the browser: a bounded rate never starves the video
 def skeleton_panel() -> None:
     show_skeleton_3d(processor.stats())
@@ -66,8 +73,10 @@ if source == BROWSER:
         with side_col:
             skeleton_panel()
         readouts_panel()
+        record_panel(True)
     else:
         side_col.info("The 3D skeleton appears here once the camera is running.")
+        recording_panel(recorder, False)  # no timer here: one left running would rerun another source's loop
 else:
     policy = open_sources_policy()
     with st.form("opencv-source"):
@@ -93,6 +102,7 @@ else:
         with side_col:
             chart_slot = st.empty()
         status_slot, readout_slot = st.empty(), st.empty()
+        recording_panel(recorder, True, key="live_source")  # a click reruns the page, and the source with it
         last_readout = last_chart = 0.0
         with LiveSource(running, processor.process, loop=loop, max_frames=live_max_frames()) as live:
             for update in live.updates():
@@ -109,3 +119,6 @@ else:
                     with chart_slot.container():
                         show_skeleton_3d(processor.stats(), key=None)
         st.session_state.pop("live_running", None)
+        recording_panel(recorder, False, key="live_source_end")  # the source ended: the take's files
+    else:
+        recording_panel(recorder, False, key="live_source_idle")  # stopped: the take's files

@@ -8,10 +8,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import pose
-from pose.angles import joint_angles
+from pose.angles import flexion_angles
 from pose.draw import skeleton_animation
 from ui import require_app_entry
 from ui.controls import estimator_label, estimator_settings
+from ui.motion_files import motion_downloads
 from ui.video_job import VIDEO_TYPES, ItemState, Upload, VideoJob, load_track, probe_upload, session_upload_dir
 
 require_app_entry("video")
@@ -159,9 +160,9 @@ def show_run(item: ItemState) -> None:
     video_col, anim_col = st.columns(2)
     video_col.video(str(run.video_path))
     anim_col.plotly_chart(skeleton_animation(track.keypoints_rel, track.frame_indices), key=f"anim-{key}")
-    table = pd.DataFrame(joint_angles(track.keypoints_3d), index=pd.Index(track.frame_indices, name="frame"))
+    table = pd.DataFrame(flexion_angles(track.keypoints_3d), index=pd.Index(track.frame_indices, name="frame"))
     angle_col, time_col = st.columns(2)
-    angle_col.markdown(f"**Joint angles (degrees)**, person {track.person}")
+    angle_col.markdown(f"**Joint flexion (degrees, 0 = straight)**, person {track.person}")
     angle_col.line_chart(table, height=260)
     figure = go.Figure(go.Scatter(x=track.frame_indices, y=track.process_ms, mode="lines"))
     figure.update_layout(height=260, margin=dict(l=0, r=0, t=10, b=0), xaxis_title="frame", yaxis_title="ms per frame")
@@ -174,6 +175,7 @@ def show_run(item: ItemState) -> None:
     d3.download_button(
         "Keypoints JSON", run.json_path.read_bytes(), f"{stem}.json", "application/json", key=f"json-{key}"
     )
+    motion_downloads(run.motion_paths, stem, key)
 
 
 shown = [i.file for i in outcomes if i.outcome.run is not None]

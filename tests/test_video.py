@@ -104,7 +104,7 @@ def test_process_writes_browser_playable_mp4_csv_and_json(tmp_path, frames, esti
         assert sum(1 for _ in container.decode(stream)) == 24
     rows = _rows(run.csv_path)
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 24  # one row per person per frame
-    assert len(CSV_COLUMNS) == 7 + 18 * 6 and all(r["person"] == rows[0]["person"] for r in rows)
+    assert len(CSV_COLUMNS) == 7 + 18 * 6 + 8 and all(r["person"] == rows[0]["person"] for r in rows)
     payload = json.loads(run.json_path.read_text())
     assert payload["estimator"] == "XS" and payload["trained"] is False
     assert payload["video"]["width"] == 320 and payload["settings"]["stride"] == 1
@@ -237,7 +237,9 @@ def test_cli(tmp_path, frames):
     )
     assert done.returncode == 0, done.stderr
     assert "8/8 frames" in done.stderr and "untrained" in done.stderr and "\r" not in done.stderr
-    assert {p.name for p in out.iterdir()} == {"annotated.mp4", "keypoints.csv", "keypoints.json"}
+    names = {p.name for p in out.iterdir()}
+    assert {"annotated.mp4", "keypoints.csv", "keypoints.json"} < names  # and the motion files, per person
+    assert {n.rsplit(".", 1)[1] for n in names if n.startswith("person-")} == {"bvh", "trc", "c3d"}
     bad = tmp_path / "bad.mp4"
     bad.write_text("nope")
     failed = subprocess.run([sys.executable, "-m", "pose.video", str(bad)], capture_output=True, text=True, timeout=300)

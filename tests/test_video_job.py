@@ -149,7 +149,13 @@ def test_a_job_over_two_files_snapshots_zips_and_reuses(tmp_path, uploads):
     assert [i.outcome.frames for i in state.items] == [12, 8]
     with zipfile.ZipFile(state.zip_path) as archive:
         names = set(archive.namelist())
-    assert names == {f"{stem}-BlazePose/{f}" for stem in ("walk", "jump") for f in OUTPUTS}
+    motion = {
+        f"{stem}-BlazePose/{p.name}"
+        for stem, i in zip(("walk", "jump"), state.items)
+        for p in i.outcome.run.motion_paths
+    }
+    assert {p.rsplit(".", 1)[1] for p in motion} == {"bvh", "trc", "c3d"}  # each person's motion files, too
+    assert names == {f"{stem}-BlazePose/{f}" for stem in ("walk", "jump") for f in OUTPUTS} | motion
     again = VideoJob(uploads, settings, tmp_path)
     again.launch()
     _wait(again)

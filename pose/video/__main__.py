@@ -1,4 +1,5 @@
-"""``python -m pose.video INPUT --variant XS --out DIR``: one video file in; annotated MP4, CSV and JSON out.
+"""``python -m pose.video INPUT --variant XS --out DIR``: one video file in; annotated MP4, CSV and JSON out,
+and per person the motion files of ``--formats`` (BVH, TRC, C3D; default all).
 
 Exit status: 0 done, 2 the file, the settings or the person detector cannot be used, 3 the outputs
 were written but the input breaks off before its end (a truncated file).
@@ -25,11 +26,16 @@ EXIT_OK, EXIT_ERROR, EXIT_INCOMPLETE = 0, 2, 3
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pose.video",
-        description="Pose estimation over a video file: annotated MP4, keypoints CSV and JSON.",
+        description="Pose estimation over a video file: annotated MP4, keypoints CSV and JSON, and per person "
+        "BVH, TRC and C3D motion files (--formats).",
         epilog="Exit status: 0 done; 2 unusable file, settings or detector; 3 outputs written, the file ends early.",
     )
     parser.add_argument("input", help="a video file (mp4, mov, avi, mkv, webm)")
-    parser.add_argument("--out", default="pose-output", help="folder for annotated.mp4, keypoints.csv, keypoints.json")
+    parser.add_argument(
+        "--out",
+        default="pose-output",
+        help="folder for annotated.mp4, keypoints.csv, keypoints.json, person-<id>.bvh ...",
+    )
     add_settings_arguments(parser)
     return parser
 
@@ -65,6 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{run.frames_done} frames ({run.frames_with_person} with a person, {run.people} people) in {run.wall_s:.1f} s "
         f"({run.fps:.1f} frames/s) -> {run.video_path}, {run.csv_path}, {run.json_path}"
+        + (
+            f", {len(run.motion_paths)} motion files ({', '.join(p.name for p in run.motion_paths[:3])} ...)"
+            if run.motion_paths
+            else ""
+        )
     )
     return EXIT_INCOMPLETE if run.stopped_early else EXIT_OK
 

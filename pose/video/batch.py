@@ -209,6 +209,7 @@ class PoseWorker:
             video_path=final / run.video_path.name,
             csv_path=final / run.csv_path.name,
             json_path=final / run.json_path.name,
+            motion_paths=tuple(final / p.name for p in run.motion_paths),
         )
         return replace(outcome, run=moved)
 

@@ -1,7 +1,9 @@
 """Keypoint exports that stream: each frame's rows go out as the frame is done, so memory stays flat.
 
 CSV: one row per person per frame (the person's ``track_id``), with every
-joint's pixels, camera millimetres and confidence. JSON: the video, the
+joint's pixels, camera millimetres and confidence, then the flexion of knees,
+hips, elbows and shoulders (:data:`pose.angles.FLEXION`), worked out from the
+keypoints as exported, so smoothed as they are. JSON: the video, the
 estimator, the settings, then every frame's people, written frame by frame;
 the closing summary (frames processed, cancelled, where the file broke off)
 comes last. Both are written under a ``.partial`` name and renamed when
@@ -20,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..angles import FLEXION_COLUMNS, flexion_angles
 from ..engine.estimator import Person
 from ..skeleton import JOINT_NAMES
 from .io import replace_atomically
@@ -38,8 +41,8 @@ JOINT_FIELDS: tuple[tuple[str, str, int, int], ...] = (
     ("confidence", "confidence", None, 4),
 )
 FRAME_COLUMNS = ("frame", "time_s", "person", "bbox_x_px", "bbox_y_px", "bbox_w_px", "bbox_h_px")
-CSV_COLUMNS: tuple[str, ...] = FRAME_COLUMNS + tuple(
-    f"{joint}_{suffix}" for joint in JOINT_NAMES for suffix, *_ in JOINT_FIELDS
+CSV_COLUMNS: tuple[str, ...] = (
+    FRAME_COLUMNS + tuple(f"{joint}_{suffix}" for joint in JOINT_NAMES for suffix, *_ in JOINT_FIELDS) + FLEXION_COLUMNS
 )
 
 
@@ -67,6 +70,7 @@ class KeypointsCsv:
                 for _, attribute, axis, decimals in JOINT_FIELDS:
                     values = getattr(person, attribute)[j]
                     row.append(_number(float(values if axis is None else values[axis]), decimals))
+            row.extend(_number(float(v), 1) for v in flexion_angles(person.keypoints_3d).values())
             self._writer.writerow(row)
 
     def close(self) -> Path:

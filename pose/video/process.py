@@ -2,7 +2,10 @@
 
 Memory stays flat whatever the video's length: a frame is read, estimated,
 drawn, encoded and exported, then dropped; only counters are kept (measured:
-see docs/batch.md). Progress goes to the caller as immutable snapshots.
+see docs/batch.md). The people of each frame also go to a spool on disk, from
+which the motion files (BVH, TRC, C3D per person: :mod:`pose.export`) are
+written at the end, one person at a time. Progress goes to the caller as
+immutable snapshots.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from ..draw import draw_message, draw_people
 from ..engine.estimator import PoseEstimator
+from ..export import MotionSpool, write_motion_files
 from ..skeleton import JOINT_NAMES
 from .export import KeypointsCsv, KeypointsJson
 from .io import Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames, replace_atomically
@@ -69,6 +73,7 @@ class VideoRun:
     video_path: Path | None = None
     csv_path: Path | None = None
     json_path: Path | None = None
+    motion_paths: tuple[Path, ...] = ()  # person-<id>.bvh, .trc, .c3d for each person
 
     @property
     def fps(self) -> float:
@@ -76,7 +81,7 @@ class VideoRun:
 
     @property
     def outputs(self) -> tuple[Path, ...]:
-        return tuple(p for p in (self.video_path, self.csv_path, self.json_path) if p is not None)
+        return tuple(p for p in (self.video_path, self.csv_path, self.json_path) if p is not None) + self.motion_paths
 
 
 def _expected_frames(info: VideoInfo, settings: VideoSettings) -> int:
@@ -93,7 +98,8 @@ def process_video(
     progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> VideoRun:
-    """Run pose estimation over a video file; write annotated.mp4, keypoints.csv and keypoints.json to ``out_dir``.
+    """Run pose estimation over a video file; write annotated.mp4, keypoints.csv, keypoints.json and the motion
+    files of ``settings.formats`` (``person-<id>.bvh`` ...) to ``out_dir``.
 
     Frames are read, estimated ``settings.batch_size`` at a time, drawn,
     encoded and exported as they go. Each output is written under a
@@ -144,6 +150,8 @@ def _process(path, out_dir, info, settings, estimator, progress, cancel) -> Vide
     started = time.perf_counter()
     csv_out, json_out = KeypointsCsv(csv_path), KeypointsJson(json_path, header)
     writer = Mp4Writer(partial_video, info.fps, (info.width, info.height))
+    spool = MotionSpool(info.fps / settings.stride, out_dir) if settings.motion_formats else None
+    exports = (csv_out, json_out, spool)
     try:
         batch: list[tuple[int, float, np.ndarray]] = []
         frames = read_frames(path, start=settings.start, stop=settings.stop, stride=settings.stride, report=report)
@@ -151,7 +159,7 @@ def _process(path, out_dir, info, settings, estimator, progress, cancel) -> Vide
             batch.append(item)
             if len(batch) < settings.batch_size:
                 continue
-            with_person += _estimate_batch(batch, estimator, settings, writer, csv_out, json_out, track_ids)
+            with_person += _estimate_batch(batch, estimator, settings, writer, exports, track_ids)
             batch.clear()
             if progress:
                 wall_s = time.perf_counter() - started
@@ -161,7 +169,7 @@ def _process(path, out_dir, info, settings, estimator, progress, cancel) -> Vide
                 frames.close()
                 break
         if batch:
-            with_person += _estimate_batch(batch, estimator, settings, writer, csv_out, json_out, track_ids)
+            with_person += _estimate_batch(batch, estimator, settings, writer, exports, track_ids)
             if progress:
                 wall_s = time.perf_counter() - started
                 progress(Progress(estimator.variant, writer.frames, total, exact, with_person, wall_s))
@@ -171,10 +179,17 @@ def _process(path, out_dir, info, settings, estimator, progress, cancel) -> Vide
             out.discard()
         writer.close()
         partial_video.unlink(missing_ok=True)
+        if spool is not None:
+            spool.close()
         raise
     stopped_early = incompleteness(info, report)
     if stopped_early and report.error:
         log.warning("%s: %s (%s)", path.name, stopped_early, report.error)
+    motion_paths: tuple[Path, ...] = ()
+    if spool is not None:
+        with spool:
+            if writer.frames:
+                motion_paths = tuple(write_motion_files(spool.motions(), out_dir, settings.motion_formats))
     if writer.frames == 0:
         csv_out.discard()
         json_out.discard()
@@ -207,11 +222,13 @@ def _process(path, out_dir, info, settings, estimator, progress, cancel) -> Vide
         video_path,
         csv_path,
         json_path,
+        motion_paths,
     )
 
 
-def _estimate_batch(batch, estimator, settings, writer, csv_out, json_out, track_ids) -> int:
+def _estimate_batch(batch, estimator, settings, writer, exports, track_ids) -> int:
     """Estimate, draw, encode and export one batch of (index, seconds, frame); returns how many had someone."""
+    csv_out, json_out, spool = exports
     t0 = time.perf_counter()
     results = estimator.process_batch([f for _, _, f in batch], [s for _, s, _ in batch])
     ms = (time.perf_counter() - t0) * 1e3 / len(batch)
@@ -220,6 +237,8 @@ def _estimate_batch(batch, estimator, settings, writer, csv_out, json_out, track
         track_ids.update(p.track_id for p in people)
         csv_out.write(index, seconds, people)
         json_out.write(index, seconds, ms, people)
+        if spool is not None:
+            spool.add(index, seconds, people)
         if settings.draw:
             draw_people(frame, people)
             draw_message(frame, f"{estimator.variant} | frame {index}" + ("" if people else " | no person detected"))

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..config import EstimatorConfig, add_arguments, from_arguments
 from ..engine.estimator import PoseEstimator
+from ..export import FORMATS, parse_formats
 
 __all__ = ["VideoSettings", "add_settings_arguments", "settings_from_arguments"]
 
@@ -37,6 +38,9 @@ class VideoSettings:
     stride: int = field(default=1, metadata=_help("process every Nth frame"))
     batch_size: int = field(default=4, metadata=_help("frames read per step (the results do not depend on it)"))
     draw: bool = field(default=True, metadata=_help("draw the skeletons on the annotated video"))
+    formats: str = field(
+        default="all", metadata=_help(f"motion files per person: {','.join(FORMATS)} (comma-separated), all or none")
+    )
 
     def __post_init__(self) -> None:
         if self.start < 0:
@@ -47,6 +51,12 @@ class VideoSettings:
             raise ValueError(f"stride must be at least 1, got {self.stride}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        parse_formats(self.formats)  # a clear error for an unknown name
+
+    @property
+    def motion_formats(self) -> tuple[str, ...]:
+        """The motion files written per person (``formats`` parsed)."""
+        return parse_formats(self.formats)
 
     def build(self, runner: Any = None) -> PoseEstimator:
         """A new estimator for these settings (around ``runner`` when one is shared).

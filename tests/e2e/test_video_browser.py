@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from test_export_bvh import parsed_positions
 from videos import write_av
 
 from pose.config import default_estimator
@@ -35,6 +38,12 @@ def test_upload_process_and_results(app_server, browser_page, tmp_path):
         page.get_by_role("button", name="Keypoints CSV").click()
     # the page runs the default estimator for the server's (empty) weights folder
     assert download.value.suggested_filename == f"workout-{default_estimator(app_server.weights)}.csv"
+    with page.expect_download() as download:  # the person's motion, as a BVH that parses
+        page.get_by_role("button", name="BVH (animation)").click()
+    assert re.fullmatch(r"workout-.+-person-\d+\.bvh", download.value.suggested_filename)
+    download.value.save_as(tmp_path / "person.bvh")
+    mocap, positions = parsed_positions((tmp_path / "person.bvh").read_text())
+    assert mocap.nframes >= 200 and len(positions) == 18
 
 
 def test_a_text_file_renamed_mp4_is_refused(app_server, browser_page, tmp_path):
