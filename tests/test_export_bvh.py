@@ -106,12 +106,13 @@ def test_a_joint_never_found_is_refused():
 
 def test_on_real_clips_the_joints_stay_within_the_bone_length_variation(shared_dir, tmp_path):
     """A short real clip through the engine (bundled BlazePose): the BVH's joints against keypoints.json."""
+    from pose import EstimatorConfig
     from pose.video import VideoSettings, process_video
 
     clip = shared_dir / "videos" / "walk_side.mp4"
     if not clip.exists():
         pytest.skip(f"{clip} is missing")
-    run = process_video(clip, tmp_path, VideoSettings("BlazePose", stop=45, draw=False))
+    run = process_video(clip, tmp_path, VideoSettings(EstimatorConfig("BlazePose"), stop=45, draw=False))
     motions = motions_from_json(run.json_path)
     assert motions, "nobody found in the clip"
     for motion in motions:

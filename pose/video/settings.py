@@ -43,6 +43,8 @@ class VideoSettings:
     )
 
     def __post_init__(self) -> None:
+        if not isinstance(self.estimator, EstimatorConfig):
+            raise TypeError(f"estimator must be an EstimatorConfig, got {self.estimator!r}")
         if self.start < 0:
             raise ValueError(f"start must be 0 or more, got {self.start}")
         if self.stop is not None and self.stop <= self.start:
