@@ -35,8 +35,8 @@ def test_two_files_give_two_results_and_one_zip(app_server, browser_page, tmp_pa
     expected = {
         f"{stem}-BlazePose/{f}"
         for stem in ("squat", "lunge")
-        for f in ("annotated.mp4", "keypoints.csv", "keypoints.json")
-    }
+        for f in ("annotated.mp4", "keypoints.csv", "keypoints.json", "person-1.bvh", "person-1.trc", "person-1.c3d")
+    }  # one person in each clip: one motion file set
     assert names == expected
     # the second file's results are one choice away, and show without an exception
     page.get_by_text("Show the results of").wait_for()
