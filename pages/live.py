@@ -104,6 +104,7 @@ else:
         status_slot, readout_slot = st.empty(), st.empty()
         recording_panel(recorder, True, key="live_source")  # a click reruns the page, and the source with it
         last_readout = last_chart = 0.0
+        charts = 0  # each redraw in this run is a new element: identical figures (nobody yet) must not clash
         with LiveSource(running, processor.process, loop=loop, max_frames=live_max_frames()) as live:
             for update in live.updates():
                 if update.frame_bgr is not None:
@@ -115,9 +116,9 @@ else:
                     with readout_slot.container():
                         show_readouts(processor.stats(), first.backend, first.device)
                 if update.frame_bgr is not None and now - last_chart >= 1.0:
-                    last_chart = now
+                    last_chart, charts = now, charts + 1
                     with chart_slot.container():
-                        show_skeleton_3d(processor.stats(), key=None)
+                        show_skeleton_3d(processor.stats(), key=f"live-3d-source-{charts}")
         st.session_state.pop("live_running", None)
         recording_panel(recorder, False, key="live_source_end")  # the source ended: the take's files
     else:
