@@ -176,12 +176,10 @@ class PoseEstimator:
         detect_ms = (time.perf_counter() - t0) * 1e3
         model_ms = dict.fromkeys(MODEL_STAGES, 0.0)
         estimates = self.model.estimate(self._requests(frame_bgr, candidates), model_ms) if candidates else []
-        people = self.tracker.update(
-            candidates, estimates, detected=detections is not None, t_s=t_s, image_size=image_size
-        )
+        detected = detections is not None
+        people = self.tracker.update(candidates, estimates, detected=detected, t_s=t_s, image_size=image_size)
         timings = {"detect": detect_ms, **model_ms}
         timings["total"] = sum(timings.values())
-        detected = detections is not None
         self._frame_index += 1
         return PoseResult(
             People.from_persons(people), MappingProxyType(timings), self.trained, self.variant, self.backend,
