@@ -147,6 +147,17 @@ def test_one_person_seen_whole_and_cut_is_one_person_and_two_heads_are_two():
     assert same_person(whole, face_as_body, 0.5)  # a whole small skeleton on the face: the same person
 
 
+def test_a_whole_body_takes_the_place_of_its_legs_whichever_came_first():
+    from pose.detect.landmarks import _one_per_person
+
+    rng = np.random.default_rng(1)
+    whole = Detection(np.array([491.0, 3.0, 162.0, 534.0]), 1.0, rng.uniform([491, 3], [653, 537], (33, 2)))
+    legs = Detection(np.array([537.0, 180.0, 62.0, 318.0]), 1.0, rng.uniform([537, 180], [599, 498], (33, 2)))
+    other = Detection(np.array([20.0, 100.0, 300.0, 440.0]), 1.0, rng.uniform([20, 100], [320, 540], (33, 2)))
+    kept = _one_per_person([legs, other, whole], 0.5)  # a tile's view of his legs came first (an AIC photo)
+    assert [d.bbox_xywh.tolist() for d in kept] == [other.bbox_xywh.tolist(), whole.bbox_xywh.tolist()]
+
+
 @needs_photos
 def test_the_second_run_is_placed_by_the_models_own_region_landmarks():
     """``refine``: the region of the second run comes from the first answer's two auxiliary landmarks, the

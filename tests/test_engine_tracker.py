@@ -19,9 +19,9 @@ def _estimate(box, presence: float) -> PoseEstimate:
     return PoseEstimate(keypoints_2d, keypoints_3d, np.full(18, presence), presence)
 
 
-def _step(tracker, boxes, presence, *, detected, t_s, confirm=None):
+def _step(tracker, boxes, presence, *, detected, t_s, confirm=None, seen_on=None):
     detections = [Detection(np.array(b, float), 0.9) for b in boxes] if detected else None
-    candidates = tracker.candidates(detections, confirm)
+    candidates = tracker.candidates(detections, confirm, seen_on)
     estimates = [_estimate(c.bbox_xywh, presence) for c in candidates]
     return tracker.update(candidates, estimates, detected=detected, t_s=t_s, image_size=(640, 480))
 
@@ -73,3 +73,28 @@ def test_people_are_arrays_with_person_views():
     assert len(people) == 2 and people and people[1].track_id == 2 and [p.track_id for p in people] == [1, 2]
     np.testing.assert_allclose(people.keypoints_rel[:, 0], 0.0)
     assert People.empty() == () and not People.empty() and len(People.empty()) == 0
+
+
+def test_an_earlier_frames_detection_vouches_for_the_track_that_has_moved_on():
+    """A worker's detection of frame 0 comes back on frame 10, when the person has walked 150 px on: it is
+    their track's, not a new person where they were."""
+    tracker = Tracker(max_people=10, min_track_confidence=0.95, max_missed_detections=3, smoothing=False)
+    _step(tracker, [(10, 10, 100, 200)], 0.9, detected=True, t_s=0.0)
+    for i in range(1, 10):
+        tracker.tracks[0].bbox_xywh = tracker.tracks[0].bbox_xywh + [15, 0, 0, 0]
+        _step(tracker, [], 0.9, detected=False, t_s=i / 30)
+    people = _step(tracker, [(10, 10, 100, 200), (400, 10, 100, 200)], 0.5, detected=True, t_s=10 / 30, seen_on=0)
+    assert [p.track_id for p in people] == [1, 2]  # the walker, still vouched for, and a new person
+    assert people[0].bbox_xywh[0] == 10 + 15 * 9  # where the track is now, not where it was on frame 0
+    assert tracker.tracks[0].vouched
+    # Taken as this frame's, the same detections would have made the walker a new person where they were.
+    again = Tracker(max_people=10, min_track_confidence=0.95, max_missed_detections=3, smoothing=False)
+    _step(again, [(145, 10, 100, 200)], 0.9, detected=True, t_s=0.0)
+    assert len(_step(again, [(10, 10, 100, 200)], 0.5, detected=True, t_s=0.1)) == 2
+
+
+def test_a_track_on_another_ones_legs_is_dropped_whichever_is_older():
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    _step(tracker, [(300, 180, 80, 170)], 0.9, detected=True, t_s=0.0)  # the legs came first
+    people = _step(tracker, [(300, 180, 80, 170), (280, 30, 110, 330)], 0.9, detected=True, t_s=0.1)
+    assert [p.track_id for p in people] == [2] and len(tracker.tracks) == 1

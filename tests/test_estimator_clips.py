@@ -27,12 +27,6 @@ def test_everyone_in_view_is_found_on_every_frame(counts):
     assert min(found) >= people, f"people found per frame: {found}; {people} in the clip"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the first detection of a whole body (frame 0, and again when the clip starts over) also keeps its "
-    "legs (lateral_raise: a box over the lower half) or a lower body (two_people_courtyard) as one more person, "
-    "for 2-3 frames, until the landmark model no longer confirms it",
-)
 def test_nobody_else_is_found(counts):
     people, found = counts
     assert max(found) <= people, f"people found per frame: {found}; {people} in the clip"

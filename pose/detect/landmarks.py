@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..geometry import box_iou
+from ..geometry import box_iou, lower_body_of
 from . import ssd
 from .base import Detection, landmarks_box
 from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
@@ -241,17 +241,15 @@ class BlazePoseMultiPersonDetector:
         return _one_per_person(people, self.same_person_iou)
 
     def _distinct(self, answers: list[PoseLandmarks | None], image_size: tuple[int, int]) -> list[int]:
-        """The answers worth a second run: those with a person, less those that are an earlier answer's person
-        (:func:`same_person`), which the final merge would drop (each person is seen by 2-3 regions)."""
-        kept: list[tuple[int, Detection]] = []
-        for i, found in enumerate(answers):
-            box = found.box(image_size) if found is not None else None
-            if box is None:
-                continue
-            person = Detection(box, found.presence, found.landmarks_px)
-            if not any(same_person(person, k, self.same_person_iou) for _, k in kept):
-                kept.append((i, person))
-        return [i for i, _ in kept]
+        """The answers worth a second run: those with a person, less those that are another answer's person
+        (:func:`_one_each`), which the final merge would drop (each person is seen by 2-3 regions)."""
+        people = [
+            Detection(box, found.presence, found.landmarks_px)
+            for found in answers
+            if found is not None and (box := found.box(image_size)) is not None
+        ]
+        indices = [i for i, found in enumerate(answers) if found is not None and found.box(image_size) is not None]
+        return [indices[k] for k in _one_each(people, self.same_person_iou)]
 
     def reset(self) -> None:
         self.detector.reset()
@@ -280,23 +278,36 @@ def same_person(a: Detection, b: Detection, iou: float) -> bool:
 
 
 def _part_of(small: Detection, large: Detection) -> bool:
-    """Whether ``small`` is a part of ``large`` (a face, a foot) that a small tile took for a whole small
-    person: its box lies within ``large``'s (:data:`PART_INSIDE` of its area) and is under
-    :data:`PART_HEIGHT` of its height. Measured on the scenes with 4 x 4 tiles: skeletons 36 px tall on a
-    man's shoe and 90 px tall on his spread arms (his box 282 px tall: 0.13 and 0.32), 36 px on Grace
-    Hopper's face (166 px: 0.22); the skier behind another on skiers.jpg, whose box lies within his, is 0.47
-    of his height."""
+    """Whether ``small`` is a part of ``large`` that a tile took for a whole person: its lower body
+    (:func:`pose.geometry.lower_body_of`), or a small part whose box lies within ``large``'s
+    (:data:`PART_INSIDE` of its area) and is under :data:`PART_HEIGHT` of its height.
+
+    Measured on the scenes with 4 x 4 tiles: skeletons 36 px tall on a man's shoe and 90 px tall on his spread
+    arms (his box 282 px tall: 0.13 and 0.32), 36 px on Grace Hopper's face (166 px: 0.22); the skier behind
+    another on skiers.jpg, whose box lies within his, is 0.47 of his height.
+    """
+    if lower_body_of(small.bbox_xywh, large.bbox_xywh):
+        return True
     x, y, w, h = small.bbox_xywh
     lx, ly, lw, lh = large.bbox_xywh
     inside = max(0.0, min(x + w, lx + lw) - max(x, lx)) * max(0.0, min(y + h, ly + lh) - max(y, ly))
     return bool(inside >= PART_INSIDE * w * h and h < PART_HEIGHT * lh)
 
 
+def _one_each(people: list[Detection], iou: float) -> list[int]:
+    """Indices of one skeleton per person (:func:`same_person`), in order: the earlier of two stays, except that
+    a whole body takes the place of its parts (:func:`_part_of`), whichever came first (on an AI Challenger
+    photo a tile's view of a man's legs came before the whole frame's view of him)."""
+    kept: list[int] = []
+    for i, person in enumerate(people):
+        kept = [k for k in kept if not _part_of(people[k], person)]
+        if not any(same_person(person, people[k], iou) for k in kept):
+            kept.append(i)
+    return sorted(kept)
+
+
 def _one_per_person(people: list[Detection], iou: float) -> list[Detection]:
-    """Drop skeletons that are an earlier one's person (:func:`same_person`); the rest largest first."""
-    kept: list[Detection] = []
-    for person in people:
-        if not any(same_person(person, k, iou) for k in kept):
-            kept.append(person)
+    """One skeleton per person (:func:`_one_each`), largest first."""
+    kept = [people[i] for i in _one_each(people, iou)]
     kept.sort(key=lambda d: -d.bbox_xywh[2] * d.bbox_xywh[3])
     return kept

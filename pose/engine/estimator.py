@@ -126,7 +126,6 @@ class PoseEstimator:
         )  # fmt: skip
         self.confirmer = self._build_confirmer() if cfg.confirm_tracks and not cfg.static_image_mode else None
         self.worker = DetectionWorker(self._detect) if cfg.async_detection and not cfg.static_image_mode else None
-        self._frame_index = 0
 
     def _build_model(self, runner, checkpoint, weights_folder) -> PoseModel:
         cfg = self.config
@@ -170,9 +169,9 @@ class PoseEstimator:
         if self.config.static_image_mode:
             self.tracker.reset()
         t0 = time.perf_counter()
-        detections = self._worker_step(frame_bgr) if self.worker else self._sync_step(frame_bgr)
+        detections, seen_on = self._worker_step(frame_bgr) if self.worker else (self._sync_step(frame_bgr), None)
         confirm = None if self.confirmer is None else (lambda regions: self.confirmer(frame_bgr, regions))
-        candidates = self.tracker.candidates(detections, None if self.worker else confirm)
+        candidates = self.tracker.candidates(detections, None if self.worker else confirm, seen_on)
         detect_ms = (time.perf_counter() - t0) * 1e3
         model_ms = dict.fromkeys(MODEL_STAGES, 0.0)
         estimates = self.model.estimate(self._requests(frame_bgr, candidates), model_ms) if candidates else []
@@ -180,7 +179,6 @@ class PoseEstimator:
         people = self.tracker.update(candidates, estimates, detected=detected, t_s=t_s, image_size=image_size)
         timings = {"detect": detect_ms, **model_ms}
         timings["total"] = sum(timings.values())
-        self._frame_index += 1
         return PoseResult(
             People.from_persons(people), MappingProxyType(timings), self.trained, self.variant, self.backend,
             self.device, detected, image_size,
@@ -207,19 +205,21 @@ class PoseEstimator:
         self.scheduler.tick(due)
         return self._detect(frame_bgr) if due else None
 
-    def _worker_step(self, frame_bgr: np.ndarray) -> list[Detection] | None:
+    def _worker_step(self, frame_bgr: np.ndarray) -> tuple[list[Detection] | None, int | None]:
         """Hand this frame to the worker when it is free and a look is due; the people of the newest finished
-        detection (found on an earlier frame: their landmarks are left behind), or None."""
+        detection (found on an earlier frame: their landmarks are left behind) and the frame they were found
+        on (the tracker's count), or (None, None)."""
         finished = self.worker.poll()
         due = self.scheduler.worker_due(
             shown=self.tracker.shown, lost_sight=self.tracker.lost_sight, unsure=not self.tracker.all_sure
         )
-        self.scheduler.tick(due and self.worker.submit(frame_bgr, self._frame_index))
+        self.scheduler.tick(due and self.worker.submit(frame_bgr, self.tracker.frame))
         if finished is None:
-            return None
+            return None, None
         if finished.error is not None:
             raise RuntimeError(f"person detection failed: {finished.error}") from finished.error
-        return [Detection(d.bbox_xywh, d.score, keypoints_px=d.keypoints_px) for d in finished.detections]
+        people = [Detection(d.bbox_xywh, d.score, keypoints_px=d.keypoints_px) for d in finished.detections]
+        return people, finished.frame_index
 
     def _detect(self, frame_bgr: np.ndarray) -> list[Detection]:
         """The people in the frame, largest first, at most ``max_people``."""

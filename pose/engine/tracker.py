@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..detect import Detection, landmarks_box
-from ..geometry import box_iou
+from ..geometry import box_iou, lower_body_of
 from ..skeleton import ROOT
 from .matching import MIN_IOU, assign
 from .people import Person
@@ -34,6 +35,9 @@ __all__ = ["Candidate", "Track", "Tracker", "SAME_PERSON_IOU"]
 log = logging.getLogger(__name__)
 
 SAME_PERSON_IOU = 0.7  # two tracks whose boxes overlap this much are one person: the older id stays
+# Frames of box history a track keeps, so that a detection of an earlier frame (a worker's) is matched to the
+# tracks as they were on that frame: 2 s at 30 fps, longer than a detection takes on a loaded 2-core machine.
+BOX_HISTORY = 60
 
 # Regions -> per region the confirmer's finding (a Detection with landmarks), or None where nobody is there.
 Confirm = Callable[[Sequence[Detection]], Sequence[Detection | None]]
@@ -52,6 +56,15 @@ class Track:
     missed: int = 0
     region: Detection | None = None  # where the pose model looks for the person next
     smoother: KeypointSmoother = field(default_factory=KeypointSmoother)
+    history: deque = field(default_factory=lambda: deque(maxlen=BOX_HISTORY))  # (frame, box) of recent frames
+
+    def box_on(self, frame: int) -> np.ndarray:
+        """Where the track's person was on ``frame``: its box of that frame, or of the nearest later one it
+        has (its first, for a track started since), or its box now."""
+        for seen, box in self.history:
+            if seen >= frame:
+                return box
+        return self.bbox_xywh
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class Tracker:
         """Forget every track; ids start again at 1."""
         self.tracks: list[Track] = []
         self._ids = itertools.count(1)
+        self.frame = 0  # the coming frame's index: frames updated since the reset
         self.lost_sight = False  # a shown track went unseen on the last frame: the detector should look
 
     @property
@@ -117,9 +131,20 @@ class Tracker:
 
     # --- before estimation -----------------------------------------------------------------------
 
-    def candidates(self, detections: Sequence[Detection] | None, confirm: Confirm | None) -> list[Candidate]:
+    def candidates(
+        self, detections: Sequence[Detection] | None, confirm: Confirm | None, seen_on: int | None = None
+    ) -> list[Candidate]:
         """The boxes to estimate: the detector's people (when it ran: ``detections``) and the tracks it did
-        not find; a track the model is unsure of is confirmed by ``confirm`` where given."""
+        not find; a track the model is unsure of is confirmed by ``confirm`` where given.
+
+        ``seen_on``: the frame the detections were found on, where it is an earlier one (a worker's). They
+        are then matched to the tracks as they were on that frame (:func:`.matching.assign` on boxes), and a
+        person found vouches for their track, which stays where it is now; only people who match no track
+        are new. Taken as this frame's, a person who had since moved was a new person beside their own track
+        (two people for a frame or more: the generated clip on the Live page, detection 0.2-0.3 s behind).
+        """
+        if detections is not None and seen_on is not None and seen_on < self.frame:
+            return self._vouched(detections, seen_on)
         if detections is None:
             tracks = self.tracks
             found = []
@@ -134,6 +159,22 @@ class Tracker:
         if confirm is not None:
             return found + self._confirmed(tracks, confirm)
         return found + [Candidate(t.bbox_xywh, t.region, t.vouched and detections is None) for t in tracks]
+
+    def _vouched(self, detections: Sequence[Detection], seen_on: int) -> list[Candidate]:
+        """An earlier frame's people (see :meth:`candidates`): the tracks, each found where a person matched
+        it on that frame, and the people who matched no track."""
+        boxes = np.array([d.bbox_xywh for d in detections], dtype=np.float64).reshape(-1, 4)
+        then = np.array([t.box_on(seen_on) for t in self.tracks]).reshape(-1, 4)
+        pairs = assign(then, [None] * len(self.tracks), boxes, [None] * len(boxes))
+        found_tracks = {i for i, _ in pairs}
+        matched = {j for _, j in pairs}
+        kept = [
+            Candidate(t.bbox_xywh, t.region, i in found_tracks)
+            for i, t in enumerate(self.tracks)
+            if i in found_tracks or t.confident or t.missed == 0
+        ]
+        new = [Candidate(boxes[j], d, True) for j, d in enumerate(detections) if j not in matched]
+        return kept + new
 
     def _confirmed(self, tracks: Sequence[Track], confirm: Confirm) -> list[Candidate]:
         """Sure tracks stay where they are; unsure ones shown on the last frame are looked for in their region
@@ -219,6 +260,10 @@ class Tracker:
         )
         duplicates = self._duplicates(people)
         self.tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
+        for track in self.tracks:
+            if track.shown:
+                track.history.append((self.frame, track.bbox_xywh))
+        self.frame += 1
         return [p for p in people if p.track_id not in duplicates]
 
     def _advance(
@@ -253,13 +298,20 @@ class Tracker:
 
     @staticmethod
     def _duplicates(people: Sequence[Person]) -> set[int]:
-        """Ids of later tracks on an earlier one's person (a detection beside a track it did not quite
-        overlap, both then following the same body)."""
+        """Ids of tracks on another one's person: a later track whose box overlaps an earlier one's by
+        :data:`SAME_PERSON_IOU` (a detection beside a track it did not quite overlap, both then following the
+        same body), and a track on another's lower body (:func:`pose.geometry.lower_body_of`), whichever is
+        older: a region that held only a person's legs, which BlazePose's landmark model then follows as a
+        whole short person."""
         duplicates: set[int] = set()
         for i, later in enumerate(people):
             for earlier in people[:i]:
-                if earlier.track_id not in duplicates and box_iou(earlier.bbox_xywh, later.bbox_xywh)[0, 0] >= (
-                    SAME_PERSON_IOU
+                if earlier.track_id in duplicates:
+                    continue
+                if lower_body_of(earlier.bbox_xywh, later.bbox_xywh):
+                    duplicates.add(earlier.track_id)
+                elif lower_body_of(later.bbox_xywh, earlier.bbox_xywh) or (
+                    box_iou(earlier.bbox_xywh, later.bbox_xywh)[0, 0] >= SAME_PERSON_IOU
                 ):
                     duplicates.add(later.track_id)
                     break
