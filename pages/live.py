@@ -14,7 +14,7 @@ from ui.calibration import calibration_panel
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
 from ui.live_session import browser_camera, session_processor
 from ui.motion_files import recording_panel, recording_processor, session_recorder
-from ui.readouts import show_readouts, show_skeleton_3d
+from ui.readouts import FPS_CHART_EVERY_S, show_fps_history, show_readouts, show_skeleton_3d
 from ui.resources import live_max_frames, open_sources_policy
 
 BROWSER, LOCAL_CAMERA, STREAM = "Browser camera", "Local camera", "Stream or video file"
@@ -56,6 +56,11 @@ def readouts_panel() -> None:
         st.warning("The camera stopped sending video (unplugged, or taken by another app?). Press START again.")
 
 
+@st.fragment(run_every=FPS_CHART_EVERY_S)
+def fps_chart_panel() -> None:
+    show_fps_history(processor.stats())
+
+
 @st.fragment(run_every=1.0)  # the take's length while recording; its files once it ends
 def record_panel(playing: bool) -> None:  # only while the camera plays
     recording_panel(recorder, playing)
@@ -73,6 +78,7 @@ if source == BROWSER:
         with side_col:
             skeleton_panel()
         readouts_panel()
+        fps_chart_panel()
         record_panel(True)
     else:
         side_col.info("The 3D skeleton appears here once the camera is running.")
@@ -101,9 +107,9 @@ else:
         frame_slot = video_col.empty()
         with side_col:
             chart_slot = st.empty()
-        status_slot, readout_slot = st.empty(), st.empty()
+        status_slot, readout_slot, fps_chart_slot = st.empty(), st.empty(), st.empty()
         recording_panel(recorder, True, key="live_source")  # a click reruns the page, and the source with it
-        last_readout = last_chart = 0.0
+        last_readout = last_chart = last_fps_chart = 0.0
         charts = 0  # each redraw in this run is a new element: identical figures (nobody yet) must not clash
         with LiveSource(running, processor.process, loop=loop, max_frames=live_max_frames()) as live:
             for update in live.updates():
@@ -115,6 +121,10 @@ else:
                     last_readout = now
                     with readout_slot.container():
                         show_readouts(processor.stats(), first.backend, first.device)
+                if update.finished or now - last_fps_chart >= FPS_CHART_EVERY_S:
+                    last_fps_chart = now
+                    with fps_chart_slot.container():
+                        show_fps_history(processor.stats())
                 if update.frame_bgr is not None and now - last_chart >= 1.0:
                     last_chart, charts = now, charts + 1
                     with chart_slot.container():

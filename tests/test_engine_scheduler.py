@@ -14,7 +14,7 @@ GENEROUS_S = 60.0  # a bound for a loaded machine, never a measurement
 
 
 def test_it_looks_every_frame_while_nobody_is_in_view_and_on_schedule_otherwise():
-    scheduler = DetectionScheduler(detect_every=5, max_people=10)
+    scheduler = DetectionScheduler(detect_every=5)
     looks = []
     for frame in range(12):
         shown = 0 if frame <= 3 else 1  # somebody appears on frame 3, and is in view from then on
@@ -26,19 +26,23 @@ def test_it_looks_every_frame_while_nobody_is_in_view_and_on_schedule_otherwise(
 
 
 def test_a_person_lost_from_sight_or_an_unconfirmed_track_brings_the_detector_next_frame():
-    scheduler = DetectionScheduler(detect_every=30, max_people=10)
+    scheduler = DetectionScheduler(detect_every=30)
     scheduler.tick(True)
     assert not scheduler.due(shown=2, lost_sight=False, unconfirmed=False)
     assert scheduler.due(shown=2, lost_sight=True, unconfirmed=False)
     assert scheduler.due(shown=2, lost_sight=False, unconfirmed=True)
 
 
-def test_a_worker_looks_back_to_back_until_max_people_are_in_view():
-    scheduler = DetectionScheduler(detect_every=30, max_people=2)
+def test_a_worker_looks_back_to_back_only_while_it_is_needed():
+    scheduler = DetectionScheduler(detect_every=30)
     scheduler.tick(True)
-    assert scheduler.worker_due(shown=1, lost_sight=False, unsure=False)
-    assert not scheduler.worker_due(shown=2, lost_sight=False, unsure=False)
+    assert scheduler.worker_due(shown=0, lost_sight=False, unsure=False)  # nobody in view: look on and on
+    assert not scheduler.worker_due(shown=1, lost_sight=False, unsure=False)  # one sure person: for newcomers only
+    assert scheduler.worker_due(shown=1, lost_sight=True, unsure=False)
     assert scheduler.worker_due(shown=2, lost_sight=False, unsure=True)  # an unsure track waits to be vouched for
+    for _ in range(29):
+        scheduler.tick(False)
+    assert scheduler.worker_due(shown=1, lost_sight=False, unsure=False)  # every detect_every frames
 
 
 class GatedDetector:

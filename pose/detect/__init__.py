@@ -36,12 +36,13 @@ DETECTOR_ENV = "CONVNEXTPOSE_DETECTOR"
 BUNDLED_DETECTOR = "blazepose"
 
 
-def create_detector(spec: str | Path | None = None) -> PersonDetector:
+def create_detector(spec: str | Path | None = None, threads: int | None = None) -> PersonDetector:
     """The person detector that ``spec`` names.
 
     Args:
         spec: "blazepose" (bundled, every person), the path of an .onnx detector, or None for the
             environment variable ``CONVNEXTPOSE_DETECTOR``, else "blazepose".
+        threads: threads per inference (None: the runtime's choice, every core).
 
     Raises:
         ValueError: for a spec that is neither (with what is accepted; saying when it came from the environment).
@@ -56,13 +57,13 @@ def create_detector(spec: str | Path | None = None) -> PersonDetector:
     if str(spec).lower() == BUNDLED_DETECTOR:
         from .landmarks import BlazePoseMultiPersonDetector
 
-        return BlazePoseMultiPersonDetector()
+        return BlazePoseMultiPersonDetector(threads=threads)
     path = Path(spec).expanduser()
     if path.suffix.lower() == ".onnx":
         from .onnx import DetectorFileError, OnnxPersonDetector
 
         try:
-            return OnnxPersonDetector(path)
+            return OnnxPersonDetector(path, threads=threads)
         except DetectorFileError as error:  # and its not-found kind: say where the path came from
             raise type(error)(f"{error}{source}") from error
     raise ValueError(

@@ -153,6 +153,7 @@ class BlazePoseDetector:
         tile_tolerance: a tile keeps a person whose body sticks out of it by at most this fraction of the
             body's size as seen whole (a person cut by the tile's edge is whole in a neighbour or in the
             whole frame, or answered for as a cut view: :func:`_tile_answers`).
+        threads: threads per inference (None: OpenVINO's choice, every core).
 
     Raises:
         FileNotFoundError: mediapipe's wheel lacks the model.
@@ -165,6 +166,7 @@ class BlazePoseDetector:
         tile_px: int = 192,
         max_people: int | None = None,
         tile_tolerance: float = 0.15,
+        threads: int | None = None,
     ) -> None:
         if tiles != "auto" and (not isinstance(tiles, int) or tiles < 0):
             raise ValueError(f"tiles must be 'auto' or a grid size >= 0, got {tiles!r}")
@@ -173,6 +175,7 @@ class BlazePoseDetector:
         self.tile_px = tile_px
         self.max_people = max_people
         self.tile_tolerance = tile_tolerance
+        self.threads = threads
         self._requests: dict[int, ThreadRequests] = {}  # by batch: one per number of regions
         self._requests_lock = threading.Lock()
 
@@ -201,7 +204,7 @@ class BlazePoseDetector:
         tensor = np.stack([square for square, _, _ in squares]).astype(np.float32) / 127.5 - 1.0
         with self._requests_lock:
             if len(squares) not in self._requests:
-                self._requests[len(squares)] = ThreadRequests(POSE_DETECTION, batch=len(squares))
+                self._requests[len(squares)] = ThreadRequests(POSE_DETECTION, len(squares), self.threads)
             requests = self._requests[len(squares)]
         request = requests.get()
         request.infer({0: tensor})

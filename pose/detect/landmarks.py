@@ -97,14 +97,15 @@ class BlazePoseLandmarker:
 
     Args:
         min_presence: people whose pose flag is below this come back as None (MediaPipe's 0.5).
+        threads: threads per inference (None: OpenVINO's choice, every core).
 
     Raises:
         FileNotFoundError: mediapipe's wheel lacks the model.
     """
 
-    def __init__(self, min_presence: float = 0.5) -> None:
+    def __init__(self, min_presence: float = 0.5, threads: int | None = None) -> None:
         self.min_presence = min_presence
-        self._requests = ThreadRequests(POSE_LANDMARK_FULL)
+        self._requests = ThreadRequests(POSE_LANDMARK_FULL, threads=threads)
 
     def landmarks(self, frame_bgr: np.ndarray, detections: Sequence[Detection]) -> list[PoseLandmarks | None]:
         """One :class:`PoseLandmarks` per detection (None where the model finds no person in its region).
@@ -186,6 +187,7 @@ class BlazePoseMultiPersonDetector:
             duplicate from a tile and the whole frame); the detector's better view stays. Measured on the
             scenes: without it, 0.5 false people per frame on 4-person 768x576 clips, with it 0. Two skeletons
             whose heads coincide are one person too (:func:`same_person`).
+        threads: threads per inference of the default detector and landmarker (None: OpenVINO's choice).
     """
 
     def __init__(
@@ -195,14 +197,15 @@ class BlazePoseMultiPersonDetector:
         same_person_iou: float = 0.5,
         min_presence: float = NEW_PERSON_PRESENCE,
         refine: bool = True,
+        threads: int | None = None,
     ) -> None:
         from .blazepose import BlazePoseDetector
 
         self.same_person_iou = same_person_iou
         self.min_presence = min_presence
         self.refine = refine
-        self.detector = detector or BlazePoseDetector()
-        self.landmarker = landmarker or BlazePoseLandmarker()
+        self.detector = detector or BlazePoseDetector(threads=threads)
+        self.landmarker = landmarker or BlazePoseLandmarker(threads=threads)
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
         """Every person in ``frame_bgr`` (H, W, 3) uint8 with landmarks, largest first.

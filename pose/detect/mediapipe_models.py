@@ -42,9 +42,10 @@ def model_path(relative: str) -> Path:
 
 
 @functools.lru_cache(maxsize=16)
-def compile_model(relative: str, batch: int = 1):
+def compile_model(relative: str, batch: int = 1, threads: int | None = None):
     """The model compiled by OpenVINO for CPU in fp32 (see :data:`PRECISION`) with a static batch of ``batch``
-    (cached; compiled models are thread-safe, their infer requests are not).
+    (cached; compiled models are thread-safe, their infer requests are not), on ``threads`` threads per
+    inference (None: OpenVINO's choice, every core).
 
     Raises:
         FileNotFoundError: see :func:`model_path`.
@@ -58,14 +59,16 @@ def compile_model(relative: str, batch: int = 1):
             shape = list(model.inputs[0].get_partial_shape().to_shape())
             model.reshape({model.inputs[0]: ov.PartialShape([batch, *shape[1:]])})
         log.debug("compiling %s for batch %d", relative, batch)
-        return core.compile_model(model, "CPU", PRECISION)
+        config = PRECISION if threads is None else {**PRECISION, "INFERENCE_NUM_THREADS": int(threads)}
+        return core.compile_model(model, "CPU", config)
 
 
 class ThreadRequests:
-    """One infer request per calling thread on a shared compiled model (requests are not thread-safe)."""
+    """One infer request per calling thread on a shared compiled model (requests are not thread-safe);
+    ``threads``: see :func:`compile_model`."""
 
-    def __init__(self, relative: str, batch: int = 1) -> None:
-        self.compiled = compile_model(relative, batch)
+    def __init__(self, relative: str, batch: int = 1, threads: int | None = None) -> None:
+        self.compiled = compile_model(relative, batch, threads)
         self._local = threading.local()
 
     def get(self):

@@ -94,6 +94,7 @@ class OnnxPersonDetector:
         min_score: detections scoring less are dropped.
         nms_iou: overlap above which the weaker of two boxes is dropped (families whose graph does not).
         max_people: keep at most this many, largest first (None: all).
+        threads: ONNX Runtime's threads per inference (None: its choice, every core).
 
     Attributes:
         layout: the family read from the file, and how it is fed.
@@ -106,7 +107,12 @@ class OnnxPersonDetector:
     """
 
     def __init__(
-        self, path: str | Path, min_score: float = MIN_SCORE, nms_iou: float = NMS_IOU, max_people: int | None = None
+        self,
+        path: str | Path,
+        min_score: float = MIN_SCORE,
+        nms_iou: float = NMS_IOU,
+        max_people: int | None = None,
+        threads: int | None = None,
     ) -> None:
         import onnxruntime as ort
 
@@ -114,7 +120,10 @@ class OnnxPersonDetector:
         if not self.path.is_file():
             raise DetectorNotFoundError(f"person detector {self.path} does not exist")
         try:
-            self._session = ort.InferenceSession(str(self.path), providers=["CPUExecutionProvider"])
+            options = ort.SessionOptions()
+            if threads is not None:
+                options.intra_op_num_threads = int(threads)
+            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for unreadable files
             raise DetectorFileError(f"{self.path.name} is not a readable ONNX model: {error}") from error
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()

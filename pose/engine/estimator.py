@@ -38,6 +38,12 @@ from .tracker import Candidate, Tracker
 __all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "People", "Person", "PoseResult", "PoseEstimator"]
 
 STAGES: tuple[str, ...] = ("detect", *MODEL_STAGES, "total")
+# With detection on a worker, BlazePose's models (the detector on the worker, the landmark model on the frame
+# path) run on one thread each, so the two streams take a core each instead of both fighting for both. On the
+# Live page (2 cores, the browser beside it; python -m pose.measure.live): 7.1 -> 13.6 FPS on the two-person
+# courtyard clip, 13.0 -> 15.4 on lateral_raise. Alone and offline one thread is slower (the landmark model
+# 14.0 instead of 9.7 ms), so files keep every core.
+WORKER_MODEL_THREADS = 1
 _CONFIG_FIELDS = frozenset(f.name for f in fields(EstimatorConfig))
 
 
@@ -113,24 +119,26 @@ class PoseEstimator:
                 raise ValueError(f"variant {named!r} disagrees with the given {type(given).__name__} ({own})")
             named = own
         self.config = replace(config, variant=_canonical(named)).resolved(weights_folder)
+        cfg = self.config
+        on_worker = cfg.async_detection and not cfg.static_image_mode
+        self._threads = WORKER_MODEL_THREADS if on_worker else None
         self.model: PoseModel = model or self._build_model(runner, checkpoint, weights_folder)
         self.variant, self.trained = self.model.variant, self.model.trained
         self.backend, self.device, self.precision = self.model.backend, self.model.device, self.model.precision
-        cfg = self.config
-        self.detector = detector or create_detector()
+        self.detector = detector or create_detector(threads=self._threads)
         every = 1 if cfg.static_image_mode or self.model.needs_detection_every_frame else cfg.detect_every
-        self.scheduler = DetectionScheduler(every, cfg.max_people)
+        self.scheduler = DetectionScheduler(every)
         self.tracker = Tracker(
             cfg.max_people, cfg.min_track_confidence, cfg.max_missed_detections,
             cfg.smoothing and not cfg.static_image_mode,
         )  # fmt: skip
         self.confirmer = self._build_confirmer() if cfg.confirm_tracks and not cfg.static_image_mode else None
-        self.worker = DetectionWorker(self._detect) if cfg.async_detection and not cfg.static_image_mode else None
+        self.worker = DetectionWorker(self._detect) if on_worker else None
 
     def _build_model(self, runner, checkpoint, weights_folder) -> PoseModel:
         cfg = self.config
         if runner is None and cfg.variant == BLAZEPOSE:
-            return BlazePoseModel(landmarker=BlazePoseLandmarker())
+            return BlazePoseModel(landmarker=BlazePoseLandmarker(threads=self._threads))
         runner = runner or load_runner(
             cfg.variant, cfg.backend, cfg.device, cfg.precision, checkpoint=checkpoint, weights_folder=weights_folder
         )
@@ -142,7 +150,7 @@ class PoseEstimator:
         floor where one had just left (pose.measure.tracking_eval, XS colour: 0.04 false people a frame at
         0.5, none at 0.75, recall 0.97 either way)."""
         own = getattr(self.model, "landmarker", None)
-        return RegionConfirmer(own or BlazePoseLandmarker(min_presence=NEW_PERSON_PRESENCE))
+        return RegionConfirmer(own or BlazePoseLandmarker(min_presence=NEW_PERSON_PRESENCE, threads=self._threads))
 
     @property
     def runner(self) -> Runner | None:
