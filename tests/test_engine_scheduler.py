@@ -14,7 +14,7 @@ GENEROUS_S = 60.0  # a bound for a loaded machine, never a measurement
 
 
 def test_it_looks_every_frame_while_nobody_is_in_view_and_on_schedule_otherwise():
-    scheduler = DetectionScheduler(detect_every=5)
+    scheduler = DetectionScheduler(detect_every=5, max_people=10)
     looks = []
     for frame in range(12):
         shown = 0 if frame <= 3 else 1  # somebody appears on frame 3, and is in view from then on
@@ -26,23 +26,27 @@ def test_it_looks_every_frame_while_nobody_is_in_view_and_on_schedule_otherwise(
 
 
 def test_a_person_lost_from_sight_or_an_unconfirmed_track_brings_the_detector_next_frame():
-    scheduler = DetectionScheduler(detect_every=30)
+    scheduler = DetectionScheduler(detect_every=30, max_people=10)
     scheduler.tick(True)
     assert not scheduler.due(shown=2, lost_sight=False, unconfirmed=False)
     assert scheduler.due(shown=2, lost_sight=True, unconfirmed=False)
     assert scheduler.due(shown=2, lost_sight=False, unconfirmed=True)
 
 
-def test_a_worker_looks_back_to_back_only_while_it_is_needed():
-    scheduler = DetectionScheduler(detect_every=30)
-    scheduler.tick(True)
-    assert scheduler.worker_due(shown=0, lost_sight=False, unsure=False)  # nobody in view: look on and on
-    assert not scheduler.worker_due(shown=1, lost_sight=False, unsure=False)  # one sure person: for newcomers only
-    assert scheduler.worker_due(shown=1, lost_sight=True, unsure=False)
-    assert scheduler.worker_due(shown=2, lost_sight=False, unsure=True)  # an unsure track waits to be vouched for
+def test_a_worker_looks_back_to_back_while_it_is_needed_and_for_newcomers_where_the_cores_allow():
+    two_cores = DetectionScheduler(detect_every=30, max_people=2, cores=2)
+    two_cores.tick(True)
+    assert two_cores.worker_due(shown=0, lost_sight=False, unsure=False)  # nobody in view: look on and on
+    assert not two_cores.worker_due(shown=1, lost_sight=False, unsure=False)  # one sure person: for newcomers only
+    assert two_cores.worker_due(shown=1, lost_sight=True, unsure=False)
+    assert two_cores.worker_due(shown=2, lost_sight=False, unsure=True)  # an unsure track waits to be vouched for
     for _ in range(29):
-        scheduler.tick(False)
-    assert scheduler.worker_due(shown=1, lost_sight=False, unsure=False)  # every detect_every frames
+        two_cores.tick(False)
+    assert two_cores.worker_due(shown=1, lost_sight=False, unsure=False)  # every detect_every frames
+    eight_cores = DetectionScheduler(detect_every=30, max_people=2, cores=8)
+    eight_cores.tick(True)
+    assert eight_cores.worker_due(shown=1, lost_sight=False, unsure=False)  # fewer than max_people: search on
+    assert not eight_cores.worker_due(shown=2, lost_sight=False, unsure=False)
 
 
 class GatedDetector:

@@ -127,7 +127,7 @@ class PoseEstimator:
         self.backend, self.device, self.precision = self.model.backend, self.model.device, self.model.precision
         self.detector = detector or create_detector(threads=self._threads)
         every = 1 if cfg.static_image_mode or self.model.needs_detection_every_frame else cfg.detect_every
-        self.scheduler = DetectionScheduler(every)
+        self.scheduler = DetectionScheduler(every, cfg.max_people)
         self.tracker = Tracker(
             cfg.max_people, cfg.min_track_confidence, cfg.max_missed_detections,
             cfg.smoothing and not cfg.static_image_mode,

@@ -48,7 +48,8 @@ NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
 STAGES = ("detect", "crop", "pose", "draw", "total")  # the stage readouts ui/readouts.py shows ("<stage> ms")
 
 # Every st.metric's label and value, and the finite x values of the 3D charts' scatter3d traces (joints, bones
-# and id labels; the floor is a mesh3d), in one round trip.
+# and id labels; the floor is a mesh3d), in one round trip. Read from the traces plotly.js drew (``_fullData``):
+# in ``data`` a numpy array stays encoded ({dtype, bdata}) and would count as no points.
 READ_PAGE_JS = """
 () => {
   const metrics = {};
@@ -59,7 +60,7 @@ READ_PAGE_JS = """
   }
   let points = 0;
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
-    for (const trace of (el.data || [])) {
+    for (const trace of (el._fullData || el.data || [])) {
       if (trace.type !== 'scatter3d' || !trace.x) continue;
       for (const v of Array.from(trace.x)) if (typeof v === 'number' && Number.isFinite(v)) points++;
     }
