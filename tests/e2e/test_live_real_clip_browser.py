@@ -56,11 +56,12 @@ def test_a_real_clip_as_the_browser_camera(app_server, browser_page, fake_camera
     print(f"{fake_camera.stem}: people in view {found} then {seen}, drawn {drawn}, FPS {fps}, {counted:.1f} frames/s")
     # Legs taken for one more person (a tile's view of them, a region the worker left on them) are dropped
     # (pose.geometry.lower_body_of): none on these clips offline, with detection 0-0.8 s behind. A part of a
-    # body (a torso seen alone, 4 of lateral_raise's first 120 frames) may still show for a moment, never often.
+    # body (a torso seen alone, 4 of lateral_raise's first 120 frames) may still show for a moment, never often:
+    # one reading, or a sixth of them (a loaded machine reads the page only 5-25 times in the window).
     over = [v for v in seen if v is not None and v > people]
-    assert len(over) <= len(seen) // 6, f"people in view read {found} then {seen}"
+    assert len(over) <= max(1, len(seen) // 6), f"people in view read {found} then {seen}"
     assert max(v for v in found + seen if v is not None) <= people + 1, f"people in view read {found} then {seen}"
-    assert sum(d > people for d in drawn) <= len(drawn) // 6, f"the 3D chart drew {drawn} people; {people} there"
+    assert sum(d > people for d in drawn) <= max(1, len(drawn) // 6), f"the 3D chart drew {drawn} people; {people} there"
     assert statistics.median(fps) > FPS_FLOOR, f"FPS {fps} (the floor: {FPS_FLOOR}; {counted:.1f} frames/s counted)"
     page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
     page.get_by_text(NOT_RUNNING).wait_for()
