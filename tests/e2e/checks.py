@@ -183,6 +183,19 @@ def watch_metric(page, label: str, until, timeout_s: float, interval_s: float = 
     return readings
 
 
+def assert_people_read(readings: list[float], people: int) -> None:
+    """People-in-view ``readings`` (:func:`watch_metric`'s, up to the one that showed ``people``) end at
+    ``people``, and at most one of them, at most one person over, came before it.
+
+    The one: BlazePose's detector now and then takes a part of a body for one more person (the generated
+    person's torso and legs on 4 of its 90 frames, a box starting 0.15 of the height down: not a lower body
+    by pose.geometry.lower_body_of), and the first detection may be one of those frames.
+    """
+    assert readings and readings[-1] == people, f"people in view read {readings}; {people} in view"
+    over = [r for r in readings if r > people]
+    assert len(over) <= 1 and max(readings) <= people + 1, f"people in view read {readings}; {people} in view"
+
+
 def rising_counts(page, label: str, samples: int = 3, timeout_s: float = 60.0) -> list[float]:
     """Read the metric ``label`` until it has grown ``samples - 1`` times in a row; returns the readings."""
     readings = [metric(page, label) or 0.0]

@@ -17,6 +17,7 @@ from pose.measure.samples import moving_person_frames
 
 from .checks import (
     SCRIPT_IDLE_JS,
+    assert_people_read,
     assert_video_plays,
     chart_people,
     metric,
@@ -72,12 +73,11 @@ def _check_fps(page, frames_readings, started, ended) -> list[float]:
 
 
 def _one_person_found(page) -> None:
-    """The fake camera's one person: the readout says 1 (at some point, and never more), and the 3D chart
-    draws one person."""
-    seen = watch_metric(page, "People in view", lambda people: people == 1, timeout_s=60)
-    assert seen and seen[-1] == 1 and max(seen) == 1, f"people in view read {seen} with one person in view"
-    drawn = wait_for(lambda: [n for n in people_drawn(page) if n], timeout_s=60)
-    assert drawn == [1], f"the 3D chart draws {chart_people(page)} (joints per person)"
+    """The fake camera's one person: the readout says 1 (at some point; see :func:`assert_people_read`), and
+    the 3D chart draws one person."""
+    assert_people_read(watch_metric(page, "People in view", lambda people: people == 1, timeout_s=60), 1)
+    drawn = wait_for(lambda: [n for n in people_drawn(page) if n] == [1], timeout_s=60)
+    assert drawn, f"the 3D chart draws {chart_people(page)} (joints per person)"
 
 
 def test_browser_camera_streams_skeletons_with_fps(app_server, browser_page):
