@@ -33,20 +33,12 @@ def test_a_person_lost_from_sight_or_an_unconfirmed_track_brings_the_detector_ne
     assert scheduler.due(shown=2, lost_sight=False, unconfirmed=True)
 
 
-def test_a_worker_looks_back_to_back_while_it_is_needed_and_for_newcomers_where_the_cores_allow():
-    two_cores = DetectionScheduler(detect_every=30, max_people=2, cores=2)
-    two_cores.tick(True)
-    assert two_cores.worker_due(shown=0, lost_sight=False, unsure=False)  # nobody in view: look on and on
-    assert not two_cores.worker_due(shown=1, lost_sight=False, unsure=False)  # one sure person: for newcomers only
-    assert two_cores.worker_due(shown=1, lost_sight=True, unsure=False)
-    assert two_cores.worker_due(shown=2, lost_sight=False, unsure=True)  # an unsure track waits to be vouched for
-    for _ in range(29):
-        two_cores.tick(False)
-    assert two_cores.worker_due(shown=1, lost_sight=False, unsure=False)  # every detect_every frames
-    eight_cores = DetectionScheduler(detect_every=30, max_people=2, cores=8)
-    eight_cores.tick(True)
-    assert eight_cores.worker_due(shown=1, lost_sight=False, unsure=False)  # fewer than max_people: search on
-    assert not eight_cores.worker_due(shown=2, lost_sight=False, unsure=False)
+def test_a_worker_looks_back_to_back_until_max_people_are_in_view():
+    scheduler = DetectionScheduler(detect_every=30, max_people=2)
+    scheduler.tick(True)
+    assert scheduler.worker_due(shown=1, lost_sight=False, unsure=False)
+    assert not scheduler.worker_due(shown=2, lost_sight=False, unsure=False)
+    assert scheduler.worker_due(shown=2, lost_sight=False, unsure=True)  # an unsure track waits to be vouched for
 
 
 class GatedDetector:

@@ -6,7 +6,6 @@ parallel streams, so a detection slower than a frame never stalls the video.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,12 +19,6 @@ __all__ = ["DetectionScheduler", "DetectionWorker", "FinishedDetection"]
 
 log = logging.getLogger(__name__)
 
-# A worker searches for newcomers back to back (while fewer than max_people are in view) only on a machine with
-# at least this many cores: the frame path, the worker and a browser beside them then each have one. On 2 cores
-# it took the frame path's: the Live page on the two-person courtyard clip ran at 9.3 and 11.4 FPS searching back
-# to back, 14.2 and 12.2 searching every detect_every frames (python -m pose.measure.live, runs alternated).
-SEARCH_CORES = 4
-
 
 class DetectionScheduler:
     """Whether the detector should look at the coming frame.
@@ -36,14 +29,11 @@ class DetectionScheduler:
 
     Args:
         detect_every: the longest run of frames without a detection while people are in view.
-        max_people: the most people followed; while fewer are in view, a worker on a machine of at least
-            :data:`SEARCH_CORES` cores looks as often as it can.
-        cores: the machine's cores (default :func:`os.cpu_count`).
+        max_people: while fewer people than this are in view, a worker looks as often as it can.
     """
 
-    def __init__(self, detect_every: int, max_people: int, cores: int | None = None) -> None:
+    def __init__(self, detect_every: int, max_people: int) -> None:
         self.detect_every, self.max_people = detect_every, max_people
-        self.search_back_to_back = (cores or os.cpu_count() or 1) >= SEARCH_CORES
         self.reset()
 
     def reset(self) -> None:
@@ -60,12 +50,9 @@ class DetectionScheduler:
         return not shown or lost_sight or unconfirmed or self.frames_since_detection >= self.detect_every
 
     def worker_due(self, *, shown: int, lost_sight: bool, unsure: bool) -> bool:
-        """For a detection on a worker: whether to hand it the coming frame once it is free. It looks back to
-        back while nobody is in view, a person in view went unseen or a track waits to be vouched for, and,
-        for newcomers, while fewer than ``max_people`` are in view where the cores allow it
-        (:data:`SEARCH_CORES`), else every ``detect_every`` frames, as on the frame path."""
-        searching = self.search_back_to_back and shown < self.max_people
-        return not shown or lost_sight or unsure or searching or self.frames_since_detection >= self.detect_every
+        """For a detection on a worker: whether to hand it the coming frame once it is free. It looks
+        back to back while fewer than ``max_people`` are in view or a track waits to be vouched for."""
+        return shown < self.max_people or lost_sight or unsure or self.frames_since_detection >= self.detect_every
 
     def tick(self, detected: bool) -> None:
         """Count a frame (``detected``: the detector looked at it, or a worker took it)."""
