@@ -185,15 +185,16 @@ def watch_metric(page, label: str, until, timeout_s: float, interval_s: float = 
 
 def assert_people_read(readings: list[float], people: int) -> None:
     """People-in-view ``readings`` (:func:`watch_metric`'s, up to the one that showed ``people``) end at
-    ``people``, and at most one of them, at most one person over, came before it.
+    ``people``, and at most two of them (about a second), at most one person over, came before it.
 
-    The one: BlazePose's detector now and then takes a part of a body for one more person (the generated
-    person's torso and legs on 4 of its 90 frames, a box starting 0.15 of the height down: not a lower body
-    by pose.geometry.lower_body_of), and the first detection may be one of those frames.
+    BlazePose's detector now and then takes a part of a body for one more person (the generated person's
+    torso and legs on 4 of its 90 frames, a box starting 0.15 of the height down: not a lower body by
+    pose.geometry.lower_body_of); when the first detection is one of those frames, the part is followed
+    until the landmark model loses it (2 readings in one full run of the suite).
     """
     assert readings and readings[-1] == people, f"people in view read {readings}; {people} in view"
     over = [r for r in readings if r > people]
-    assert len(over) <= 1 and max(readings) <= people + 1, f"people in view read {readings}; {people} in view"
+    assert len(over) <= 2 and max(readings) <= people + 1, f"people in view read {readings}; {people} in view"
 
 
 def rising_counts(page, label: str, samples: int = 3, timeout_s: float = 60.0) -> list[float]:
