@@ -246,13 +246,9 @@ class BlazePoseMultiPersonDetector:
     def _distinct(self, answers: list[PoseLandmarks | None], image_size: tuple[int, int]) -> list[int]:
         """The answers worth a second run: those with a person, less those that are another answer's person
         (:func:`_one_each`), which the final merge would drop (each person is seen by 2-3 regions)."""
-        people = [
-            Detection(box, found.presence, found.landmarks_px)
-            for found in answers
-            if found is not None and (box := found.box(image_size)) is not None
-        ]
-        indices = [i for i, found in enumerate(answers) if found is not None and found.box(image_size) is not None]
-        return [indices[k] for k in _one_each(people, self.same_person_iou)]
+        boxed = [(i, found, found.box(image_size)) for i, found in enumerate(answers) if found is not None]
+        boxed = [(i, Detection(box, found.presence, found.landmarks_px)) for i, found, box in boxed if box is not None]
+        return [boxed[k][0] for k in _one_each([person for _, person in boxed], self.same_person_iou)]
 
     def reset(self) -> None:
         self.detector.reset()

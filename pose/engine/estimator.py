@@ -38,8 +38,8 @@ from .tracker import Candidate, Tracker
 __all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "People", "Person", "PoseResult", "PoseEstimator"]
 
 STAGES: tuple[str, ...] = ("detect", *MODEL_STAGES, "total")
-# With detection on a worker, BlazePose's models (the detector on the worker, the landmark model on the frame
-# path) run on one thread each, so the two streams take a core each instead of both fighting for both. On the
+# With detection on a worker, the detector (on the worker) and BlazePose's landmark model (on the frame path) run
+# on one thread each, so the two streams take a core each instead of both fighting for both. On the
 # Live page (2 cores, the browser beside it; python -m pose.measure.live): 7.1 -> 13.6 FPS on the two-person
 # courtyard clip, 13.0 -> 15.4 on lateral_raise. Alone and offline one thread is slower (the landmark model
 # 14.0 instead of 9.7 ms), so files keep every core.
@@ -150,7 +150,7 @@ class PoseEstimator:
         floor where one had just left (pose.measure.tracking_eval, XS colour: 0.04 false people a frame at
         0.5, none at 0.75, recall 0.97 either way)."""
         own = getattr(self.model, "landmarker", None)
-        return RegionConfirmer(own or BlazePoseLandmarker(min_presence=NEW_PERSON_PRESENCE, threads=self._threads))
+        return RegionConfirmer(own or BlazePoseLandmarker(min_presence=NEW_PERSON_PRESENCE))
 
     @property
     def runner(self) -> Runner | None:

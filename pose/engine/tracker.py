@@ -56,11 +56,12 @@ class Track:
     missed: int = 0
     region: Detection | None = None  # where the pose model looks for the person next
     smoother: KeypointSmoother = field(default_factory=KeypointSmoother)
-    history: deque = field(default_factory=lambda: deque(maxlen=BOX_HISTORY))  # (frame, box) of recent frames
+    # (frame, box placed after it) of recent frames on which the track was shown
+    history: deque = field(default_factory=lambda: deque(maxlen=BOX_HISTORY))
 
     def box_on(self, frame: int) -> np.ndarray:
-        """Where the track's person was on ``frame``: its box of that frame, or of the nearest later one it
-        has (its first, for a track started since), or its box now."""
+        """Where the track's person was about ``frame``: the box placed after that frame, or after the nearest
+        later one it has (its first, for a track started since), or its box now."""
         for seen, box in self.history:
             if seen >= frame:
                 return box
