@@ -94,10 +94,10 @@ with st.expander("Measured accuracy (your annotated photos, or Human3.6M)"):
                 runner = settings.runner(name)
                 if not runner.trained:
                     continue
-                with st.spinner(f"Evaluating ConvNeXtPose-{name}..."):
+                with st.spinner(f"Evaluating {pose.estimator_title(name)}..."):
                     measured[name] = evaluate_folder(data_dir, runner)
             except (pose.CheckpointError, FileNotFoundError, ValueError, KeyError) as exc:
-                st.error(f"Evaluation of ConvNeXtPose-{name} failed: {exc}")
+                st.error(f"Evaluation of {pose.estimator_title(name)} failed: {exc}")
                 break
     if measured:
         st.json(measured, expanded=False)

@@ -29,15 +29,16 @@ if uploaded is not None:
     except pose.CheckpointError as exc:
         st.error(f"**{uploaded.name}** was refused: {exc.reason}")
         st.stop()
-    st.success(f"**{uploaded.name}** is a valid ConvNeXtPose-{variant} checkpoint ({len(state)} tensors).")
+    st.success(f"**{uploaded.name}** is a valid {pose.variant_title(variant)} checkpoint ({len(state)} tensors).")
     existing = find_checkpoint(variant)
     replace = True
     if existing is not None and variant not in problems:
-        st.warning(f"`{existing}` already holds ConvNeXtPose-{variant} weights.")
+        st.warning(f"`{existing}` already holds {pose.variant_title(variant)} weights.")
         replace = st.checkbox(f"Replace the existing {variant} checkpoint", key=f"replace-{variant}")
-    if st.button(f"Save as ConvNeXtPose-{variant}", disabled=not replace, type="primary"):
+    if st.button(f"Save as {pose.variant_title(variant)}", disabled=not replace, type="primary"):
         target = pose.store_checkpoint(state, variant)
-        st.session_state.models_saved = f"Saved to `{target}`. Every page now runs ConvNeXtPose-{variant} with it."
+        title = pose.variant_title(variant)
+        st.session_state.models_saved = f"Saved to `{target}`. Every page now runs {title} with it."
         st.rerun()  # the table above shows the new weights
 else:
     st.caption(f"Weights folder: `{weights_dir().resolve()}`")

@@ -147,7 +147,7 @@ def show_run(item: ItemState) -> None:
     if run.stopped_early:
         st.warning(f"The file breaks off: {run.stopped_early}. Everything before it was processed.")
     if not run.trained:
-        st.warning(f"ConvNeXtPose-{run.estimator} ran untrained weights: the skeleton is meaningless.")
+        st.warning(f"{pose.estimator_title(run.estimator)} ran untrained weights: the skeleton is meaningless.")
     if run.frames_with_person == 0:
         st.info("No person was found in any frame.")
     ran_on = run.settings.get("ran_on", {})

@@ -20,7 +20,14 @@ arrows.
 import importlib
 
 from .camera import calibrate_focal, fov_from_focal
-from .config import BLAZEPOSE, ESTIMATORS, EstimatorConfig, default_estimator, has_trained_weights
+from .config import (
+    BLAZEPOSE,
+    ESTIMATORS,
+    EstimatorConfig,
+    default_estimator,
+    estimator_title,
+    has_trained_weights,
+)
 from .engine.estimator import People, Person, PoseEstimator, PoseResult
 from .model import (
     BACKEND_LABELS,
@@ -51,6 +58,7 @@ from .model import (
     read_state_dict,
     soft_argmax,
     store_checkpoint,
+    variant_title,
     weights_dir,
 )
 from .skeleton import BONES, FLIP_PAIRS, JOINT_NAMES, NUM_JOINTS
@@ -83,6 +91,7 @@ __all__ = [
     "checkpoint_path",
     "cuda_available",
     "default_estimator",
+    "estimator_title",
     "detect_variant",
     "deterministic_state_dict",
     "estimate",
@@ -99,6 +108,7 @@ __all__ = [
     "read_state_dict",
     "soft_argmax",
     "store_checkpoint",
+    "variant_title",
     "weights_dir",
 ]
 

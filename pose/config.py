@@ -17,7 +17,7 @@ from typing import Any
 from .geometry import focal_from_fov
 from .model.backends import BACKENDS, PRECISIONS
 from .model.device import DEVICES
-from .model.variants import VARIANTS
+from .model.variants import VARIANTS, variant_title
 from .model.weights import find_checkpoint
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ESTIMATORS",
     "EstimatorConfig",
     "default_estimator",
+    "estimator_title",
     "has_trained_weights",
     "add_arguments",
     "from_arguments",
@@ -119,6 +120,11 @@ class EstimatorConfig:
         if self.focal_px is not None:
             return float(self.focal_px), float(self.focal_px)
         return focal_from_fov(image_size, self.fov_deg)
+
+
+def estimator_title(name: str) -> str:
+    """An estimator's name as people read it: "ConvNeXtPose-XS" for a size, "BlazePose" for BlazePose."""
+    return BLAZEPOSE if name == BLAZEPOSE else variant_title(name)
 
 
 def has_trained_weights(name: str, weights_folder: Path | None = None) -> bool:

@@ -10,6 +10,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+import pose
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SIZES = ["XS", "S", "M", "L"]
 
@@ -49,7 +51,7 @@ def test_home_page_lists_the_five_estimators(app, trained_xs):
     assert not app.exception
     assert app.title[0].value == "ConvNeXtPose Live"
     table = app.dataframe[0].value
-    assert list(table["estimator"]) == [f"ConvNeXtPose-{v}" for v in SIZES] + ["BlazePose (bundled)"]
+    assert list(table["estimator"]) == [pose.variant_title(v) for v in SIZES] + ["BlazePose (bundled)"]
     assert table["weights"].tolist() == ["trained (ConvNeXtPose_XS.pth.tar)"] + ["missing: untrained"] * 3 + [
         "bundled with mediapipe 0.10.21"
     ]

@@ -41,3 +41,11 @@ def test_config_matches_conformance(golden):
         assert v.head_channels == cfg["depth"] and v.depth_bins == cfg["depth_dim"]
         assert list(v.head_upsample) == cfg["upsample"] and list(v.heatmap_size) == cfg["output_shape"]
         assert v.params == ref["params"]
+
+
+def test_every_estimator_has_one_title():
+    from pose import BLAZEPOSE, ESTIMATORS, estimator_title
+
+    assert [estimator_title(name) for name in ESTIMATORS] == [
+        "ConvNeXtPose-XS", "ConvNeXtPose-S", "ConvNeXtPose-M", "ConvNeXtPose-L", BLAZEPOSE,
+    ]  # fmt: skip

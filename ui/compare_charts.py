@@ -160,7 +160,7 @@ def agreement_heatmap(agree: dict) -> go.Figure:
             colorbar=dict(title="mm"),
         )
     fig.update_layout(
-        title=f"Agreement with ConvNeXtPose-{agree['reference']} (not accuracy): mean 3D distance per joint",
+        title=f"Agreement with {pose.variant_title(agree['reference'])} (not accuracy): mean 3D distance per joint",
         height=120 + 40 * max(len(rows), 1),
         margin=dict(t=40, b=0),
     )

@@ -50,7 +50,7 @@ class EstimatorSettings:
 
 
 def estimator_label(name: str) -> str:
-    return "BlazePose (bundled)" if name == pose.BLAZEPOSE else f"ConvNeXtPose-{name}"
+    return "BlazePose (bundled)" if name == pose.BLAZEPOSE else pose.variant_title(name)
 
 
 def selector_label(name: str) -> str:
@@ -192,7 +192,7 @@ def draw_options(key: str = "") -> DrawOptions:
 def auto_choices(runners) -> list[str]:
     """One line per runner that ``auto`` chose: which backend, and the milliseconds measured."""
     return [
-        f"ConvNeXtPose-{r.variant.name} on {r.device}, {r.auto.precision}: auto chose {r.auto.describe()}"
+        f"{pose.variant_title(r.variant.name)} on {r.device}, {r.auto.precision}: auto chose {r.auto.describe()}"
         for r in runners
         if r is not None and r.auto is not None
     ]

@@ -152,7 +152,7 @@ def runner_for(variant: str, backend: str, device: str, precision: str) -> Runne
 
 def _fix_advice(variant: str) -> str:
     return (
-        f"Upload a ConvNeXtPose-{variant} checkpoint on the Models page to replace it, or remove it from "
+        f"Upload a {pose.variant_title(variant)} checkpoint on the Models page to replace it, or remove it from "
         f"`{weights_dir()}/` to run untrained weights"
     )
 
@@ -163,7 +163,7 @@ def _checkpoint_problem(path: str, variant: str, checkpoint_key) -> str | None:
         found = pose.detect_variant(pose.read_state_dict(path)).name
     except pose.CheckpointError as exc:
         return exc.reason
-    return None if found == variant else f"it holds ConvNeXtPose-{found} weights, not {variant}"
+    return None if found == variant else f"it holds {pose.variant_title(found)} weights, not {variant}"
 
 
 def checkpoint_problems() -> dict[str, str]:
@@ -202,7 +202,7 @@ def estimator_table(problems: dict[str, str] | None = None) -> pd.DataFrame:
             weights = f"trained ({path.name})"
         rows.append(
             {
-                "estimator": f"ConvNeXtPose-{v.name}",
+                "estimator": pose.variant_title(v.name),
                 "params (M)": v.params / 1e6,
                 "MPJPE P2 (mm, paper)": v.mpjpe_mm,
                 "PA-MPJPE P1 (mm, paper)": v.pa_mpjpe_mm,

@@ -22,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..config import estimator_title
+
 __all__ = [
     "TIMING_ENV",
     "MeasureError",
@@ -233,7 +235,7 @@ class AppServer:
 def _option_name(estimator: str) -> re.Pattern:
     """The sidebar's option for ``estimator`` (ui/controls.py: "BlazePose (bundled)", "ConvNeXtPose-XS",
     either maybe followed by " (untrained: speed only)")."""
-    name = "BlazePose" if estimator == "BlazePose" else f"ConvNeXtPose-{estimator}"
+    name = estimator_title(estimator)
     return re.compile(rf"^{re.escape(name)}( \(.*\))?$")
 
 

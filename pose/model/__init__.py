@@ -19,7 +19,7 @@ from .load import load_model, load_runner
 from .network import ConvNeXtPose, build_model, soft_argmax
 from .pipeline import Estimate, estimate
 from .topdown import CropOutput, infer_boxes
-from .variants import VARIANTS, Variant, get_variant
+from .variants import VARIANTS, Variant, get_variant, variant_title
 from .weights import (
     checkpoint_path,
     deterministic_state_dict,
@@ -52,6 +52,7 @@ __all__ = [
     "filter_state_dict",
     "find_checkpoint",
     "get_variant",
+    "variant_title",
     "gpu_name",
     "infer_boxes",
     "init_deterministic",

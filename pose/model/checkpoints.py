@@ -22,7 +22,7 @@ from typing import IO
 import torch
 
 from .network import ConvNeXtPose
-from .variants import VARIANTS, Variant
+from .variants import VARIANTS, Variant, variant_title
 
 __all__ = [
     "CHECKPOINT_SUFFIXES",
@@ -134,7 +134,7 @@ def detect_variant(state_dict: Mapping[str, torch.Tensor]) -> Variant:
             parts.append(f"{len(unexpected)} unexpected key(s): {_few(unexpected)}")
         raise CheckpointError(f"not a ConvNeXtPose state dict (closest: {closest}); " + "; ".join(parts))
     wrong = [
-        f"{k} {list(shapes[k])} (ConvNeXtPose-{closest}: {list(s)})" for k, s in expected.items() if shapes[k] != s
+        f"{k} {list(shapes[k])} ({variant_title(closest)}: {list(s)})" for k, s in expected.items() if shapes[k] != s
     ]
     raise CheckpointError(f"shapes of no known variant (XS, S, M, L): {_few(wrong)}")
 

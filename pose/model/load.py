@@ -8,7 +8,7 @@ from pathlib import Path
 from .backends import Runner, create_runner
 from .checkpoints import CheckpointError, load_checkpoint
 from .network import ConvNeXtPose, build_model
-from .variants import get_variant
+from .variants import get_variant, variant_title
 from .weights import find_checkpoint, init_deterministic
 
 __all__ = ["load_model", "load_runner"]
@@ -35,7 +35,7 @@ def load_model(
         return init_deterministic(build_model(v)), None
     model = load_checkpoint(path)
     if model.variant != v:
-        raise CheckpointError(f"{path.name} holds ConvNeXtPose-{model.variant.name} weights, not {v.name}")
+        raise CheckpointError(f"{path.name} holds {variant_title(model.variant.name)} weights, not {v.name}")
     return model, path
 
 

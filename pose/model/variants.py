@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Variant", "VARIANTS", "get_variant"]
+__all__ = ["Variant", "VARIANTS", "get_variant", "variant_title"]
 
 
 @dataclass(frozen=True)
@@ -80,3 +80,8 @@ def get_variant(name: str | Variant) -> Variant:
     if key not in VARIANTS:
         raise ValueError(f"unknown ConvNeXtPose variant {name!r}; choose one of {', '.join(VARIANTS)}")
     return VARIANTS[key]
+
+
+def variant_title(name: str) -> str:
+    """A size's name as the paper writes it: "ConvNeXtPose-XS"."""
+    return f"ConvNeXtPose-{name}"

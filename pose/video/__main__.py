@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..config import estimator_title
 from ..detect import check_detector
 from ..model import CheckpointError
 from .io import VideoError, probe
@@ -63,9 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if not run.trained:
-        print(
-            f"warning: ConvNeXtPose-{run.estimator} ran untrained weights: the skeleton is meaningless", file=sys.stderr
-        )
+        title = estimator_title(run.estimator)
+        print(f"warning: {title} ran untrained weights: the skeleton is meaningless", file=sys.stderr)
     if run.stopped_early:
         print(f"warning: {run.stopped_early}; the frames before it were processed", file=sys.stderr)
     print(
