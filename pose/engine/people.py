@@ -1,4 +1,5 @@
-"""Everyone in a frame as arrays (:class:`People`), and one person's view of them (:class:`Person`).
+"""Everyone in a frame as arrays (:class:`People`), one person's view of them (:class:`Person`), and what the
+estimator answers for a frame (:class:`PoseResult`).
 
 As supervision's ``KeyPoints``: the storage is a few stacked arrays, (N, 18, 2) pixels, (N, 18, 3) camera
 millimetres, (N, 18) confidences, (N,) track ids, so exports and batch operations stay simple; indexing or
@@ -8,13 +9,14 @@ iterating gives :class:`Person` views, ordered by track id.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
 from ..skeleton import NUM_JOINTS, ROOT
 
-__all__ = ["Person", "People"]
+__all__ = ["Person", "People", "PoseResult"]
 
 
 @dataclass(frozen=True)
@@ -118,3 +120,28 @@ class People:
 
     def __repr__(self) -> str:
         return f"People({len(self)}: ids {self.track_id.tolist()})"
+
+
+@dataclass(frozen=True)
+class PoseResult:
+    """What :meth:`pose.PoseEstimator.process` returns; ``people`` is empty when nobody is in view.
+
+    Attributes:
+        people: everyone found, as arrays; indexing or iterating gives :class:`Person` views by track id.
+        timings_ms: milliseconds per stage (:data:`pose.engine.STAGES`) spent on this frame's path.
+        trained: False when the variant ran on untrained (deterministic) weights.
+        variant: "XS", "S", "M", "L" or "BlazePose".
+        backend: "torch", "onnxruntime", "openvino" (ConvNeXtPose) or "openvino" (BlazePose's models).
+        device: "cpu" or "cuda".
+        detected: whether a detection's people were merged on this frame.
+        frame_size: (width, height).
+    """
+
+    people: People
+    timings_ms: MappingProxyType
+    trained: bool
+    variant: str
+    backend: str
+    device: str
+    detected: bool = False
+    frame_size: tuple[int, int] = field(default=(0, 0))

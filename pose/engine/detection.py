@@ -1,0 +1,82 @@
+"""The detection stage of the frame path: the person detector, asked when a :class:`~.scheduler.DetectionScheduler`
+says so, either on the frame itself (files: deterministic) or on a :class:`~.scheduler.DetectionWorker` beside
+the tracking (live: a slow detection never stalls the video).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..detect import Detection, PersonDetector
+from .scheduler import DetectionScheduler, DetectionWorker
+from .tracker import Tracker
+
+__all__ = ["DetectionStage"]
+
+
+class DetectionStage:
+    """Which people the detector found for this frame, or None where it did not look.
+
+    Args:
+        detector: the person detector.
+        scheduler: when to look.
+        max_people: at most this many people, the largest, are kept from a detection.
+        on_worker: detect beside the tracking, on a thread of its own.
+        confirmed: a confirmer looks for unsure tracks in their regions (else the detector must, on the frame
+            path).
+    """
+
+    def __init__(
+        self, detector: PersonDetector, scheduler: DetectionScheduler, max_people: int, *, on_worker: bool,
+        confirmed: bool,
+    ) -> None:  # fmt: skip
+        self.detector, self.scheduler, self.max_people, self.confirmed = detector, scheduler, max_people, confirmed
+        self.worker = DetectionWorker(self.detect) if on_worker else None
+
+    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+        """The people in the frame, largest first, at most ``max_people``."""
+        found = sorted(self.detector.detect(frame_bgr), key=lambda d: -float(d.bbox_xywh[2] * d.bbox_xywh[3]))
+        return found[: self.max_people]
+
+    def step(self, frame_bgr: np.ndarray, tracker: Tracker) -> tuple[list[Detection] | None, int | None]:
+        """This frame's detection: the people and the tracker frame they were found on (None: this one), or
+        (None, None) where nobody looked or no worker's answer is ready.
+
+        Raises:
+            RuntimeError: where the worker's detection failed (its error is the cause).
+        """
+        return self._on_worker(frame_bgr, tracker) if self.worker else (self._here(frame_bgr, tracker), None)
+
+    def _here(self, frame_bgr: np.ndarray, tracker: Tracker) -> list[Detection] | None:
+        due = self.scheduler.due(
+            shown=tracker.shown, lost_sight=tracker.lost_sight, unconfirmed=not self.confirmed and not tracker.all_sure
+        )
+        self.scheduler.tick(due)
+        return self.detect(frame_bgr) if due else None
+
+    def _on_worker(self, frame_bgr: np.ndarray, tracker: Tracker) -> tuple[list[Detection] | None, int | None]:
+        """Hand this frame to the worker when it is free and a look is due; the newest finished answer (found on
+        an earlier frame: its landmarks are left behind, they belong to that frame)."""
+        finished = self.worker.poll()
+        due = self.scheduler.worker_due(shown=tracker.shown, lost_sight=tracker.lost_sight, unsure=not tracker.all_sure)
+        self.scheduler.tick(due and self.worker.submit(frame_bgr, tracker.frame))
+        if finished is None:
+            return None, None
+        if finished.error is not None:
+            raise RuntimeError(f"person detection failed: {finished.error}") from finished.error
+        people = [Detection(d.bbox_xywh, d.score, keypoints_px=d.keypoints_px) for d in finished.detections]
+        return people, finished.frame_index
+
+    def reset(self) -> None:
+        """Forget the schedule and the detector's state; an answer about the old sequence is dropped."""
+        if self.worker is not None:
+            self.worker.wait_idle(timeout_s=10.0)
+            self.worker.poll()
+        self.detector.reset()
+        self.scheduler.reset()
+
+    def close(self) -> None:
+        """Stop the worker and release the detector."""
+        if self.worker is not None:
+            self.worker.close()
+        self.detector.close()
