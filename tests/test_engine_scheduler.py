@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import numpy as np
@@ -113,3 +115,18 @@ def test_close_stops_the_thread(busy):
     worker.close()
     assert not worker._thread.is_alive()
     assert not worker.submit(_frame(1), 1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_the_worker_runs_nicer_than_the_frame_path_so_the_frame_path_wins_short_cores():
+    def own_nice():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen = []
+    worker = DetectionWorker(lambda frame: seen.append(own_nice()) or [], nice=5)
+    try:
+        assert worker.submit(np.zeros((4, 4, 3), np.uint8), 0)
+        assert worker.wait_idle(GENEROUS_S)
+    finally:
+        worker.close()
+    assert seen == [min(own_nice() + 5, 19)]

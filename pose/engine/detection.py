@@ -11,7 +11,14 @@ from ..detect import Detection, PersonDetector
 from .scheduler import DetectionScheduler, DetectionWorker
 from .tracker import Tracker
 
-__all__ = ["DetectionStage"]
+__all__ = ["WORKER_NICE", "DetectionStage"]
+
+# The worker's thread runs this much nicer than the frame path, so that where the cores are short the frame path
+# wins them and the worker looks with what is left ("as often as the cores allow"). On 2 cores (AVX-512 EPYC),
+# nice 0 -> 10, one run each: python -m pose.bench, L ONNX Runtime live 24.2 -> 36.1 frames/s (0.55 -> 0.41 of the
+# eager model's time), XS 94 -> 119; the Live page on two_people_courtyard (BlazePose, python -m pose.measure.live)
+# 9.4 -> 16.4 and 14.0 -> 17.3 FPS in two pairs of runs.
+WORKER_NICE = 10
 
 
 class DetectionStage:
@@ -31,7 +38,7 @@ class DetectionStage:
         confirmed: bool,
     ) -> None:  # fmt: skip
         self.detector, self.scheduler, self.max_people, self.confirmed = detector, scheduler, max_people, confirmed
-        self.worker = DetectionWorker(self.detect) if on_worker else None
+        self.worker = DetectionWorker(self.detect, nice=WORKER_NICE) if on_worker else None
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
         """The people in the frame, largest first, at most ``max_people``."""

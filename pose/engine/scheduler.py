@@ -6,6 +6,7 @@ parallel streams, so a detection slower than a frame never stalls the video.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -85,10 +86,13 @@ class DetectionWorker:
     Args:
         detect: frame (H, W, 3) uint8 BGR -> people, largest first.
         name: the thread's name.
+        nice: how much lower than the caller's the thread's CPU priority is (Linux; elsewhere it is ignored).
     """
 
-    def __init__(self, detect: Callable[[np.ndarray], Sequence[Detection]], name: str = "pose-detection") -> None:
-        self._detect = detect
+    def __init__(
+        self, detect: Callable[[np.ndarray], Sequence[Detection]], name: str = "pose-detection", nice: int = 0
+    ) -> None:
+        self._detect, self.nice = detect, nice
         self._lock = threading.Condition()
         self._job: tuple[int, np.ndarray] | None = None
         self._busy = False
@@ -131,6 +135,7 @@ class DetectionWorker:
         self._thread.join(timeout=5.0)
 
     def _run(self) -> None:
+        _lower_priority(self.nice)
         while True:
             with self._lock:
                 self._lock.wait_for(lambda: self._job is not None or self._closed)
@@ -150,3 +155,15 @@ class DetectionWorker:
             with self._lock:
                 self._done, self._busy = done, False
                 self._lock.notify_all()
+
+
+def _lower_priority(nice: int) -> None:
+    """Lower the calling thread's CPU priority by ``nice`` (Linux: a thread's own nice value); where the system
+    cannot, it runs as it is."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+    except OSError as exc:
+        log.debug("the detection worker keeps its priority: %s", exc)
