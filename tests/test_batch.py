@@ -17,7 +17,9 @@ from videos import write_av, write_mp4
 from pose import EstimatorConfig
 from pose.measure.samples import moving_person_frames
 from pose.video import OUTPUT_NAMES, VideoSettings
-from pose.video.batch import BatchError, Item, find_inputs, init_ray, run_batch
+from pose.video.batch import init_ray
+from pose.video.batch_inputs import BatchError, Item, find_inputs
+from pose.video.batch_pool import run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (160, 128)

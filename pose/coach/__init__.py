@@ -5,29 +5,16 @@ time holds, log the session. ::
     result.score, result.worst_limb, result.limb_errors_deg["left_upper_arm"]
     reps = pose.coach.RepCounter("squat").update(person, t_s)
 
-Rooms: ``score`` (comparison, counting, timing), ``exercises`` (the exercise table), ``render`` (drawing),
-``live`` (the frame processor the Coach page runs on the camera).
+Rooms: ``score`` (comparing a pose with the reference), ``reference`` (the reference from a photo),
+``counters`` (repetitions and holds), ``session`` (the session log), ``exercises`` (the exercise table),
+``render`` (drawing), ``live`` (the frame processor the Coach page runs on the camera).
 """
 
+from .counters import HoldTimer, RepCounter
 from .exercises import EXERCISES, Exercise, get_exercise
-from .score import (
-    LIMB_NAMES,
-    LIMBS,
-    SESSION_COLUMNS,
-    HoldTimer,
-    Limb,
-    PoseScore,
-    ReferencePick,
-    RepCounter,
-    SessionLog,
-    align_reference,
-    decode_image,
-    heading_rotation,
-    mirror_keypoints,
-    pick_person,
-    pick_reference,
-    score_pose,
-)
+from .reference import ReferencePick, decode_image, pick_person, pick_reference
+from .score import LIMB_NAMES, LIMBS, Limb, PoseScore, align_reference, heading_rotation, mirror_keypoints, score_pose
+from .session import SESSION_COLUMNS, SessionLog
 
 __all__ = [
     "EXERCISES",

@@ -20,9 +20,12 @@ import numpy as np
 from ..draw import DrawOptions
 from ..engine.estimator import Person, PoseEstimator
 from ..live import LiveProcessor, LiveStats
+from .counters import HoldTimer, RepCounter
 from .exercises import get_exercise
+from .reference import pick_person
 from .render import draw_banner, draw_limb_errors
-from .score import HoldTimer, PoseScore, RepCounter, SessionLog, align_reference, pick_person, score_pose
+from .score import PoseScore, align_reference, score_pose
+from .session import SessionLog
 
 __all__ = ["CoachStats", "CoachProcessor"]
 

@@ -1,4 +1,4 @@
-"""The coach: how close a live pose is to a reference pose, repetitions, holds, and the session log.
+"""The coach's comparison: how close a live pose is to a reference pose, limb by limb.
 
 Poses are compared by the directions of their limbs in the person's own
 frame: root-relative 3D keypoints (so where the person stands does not
@@ -9,29 +9,20 @@ assumed, so that lying down and standing up stay different poses. ::
 
     result = score_pose(reference, live)           # two pose.Person
     result.score, result.worst_limb, result.limb_errors_deg["left_upper_arm"]
-
-    counter = RepCounter("squat")
-    reps = counter.update(person, t_s)             # per frame
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
 import math
-from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import cv2
 import numpy as np
 
 from ..angles import ANGLES, joint_angles
-from ..engine.estimator import Person, PoseResult
+from ..engine.estimator import Person
 from ..skeleton import FLIP_PERMUTATION, JOINT_NAMES
-from .exercises import Exercise, get_exercise
 
 __all__ = [
     "Limb",
@@ -42,17 +33,7 @@ __all__ = [
     "heading_rotation",
     "mirror_keypoints",
     "align_reference",
-    "pick_person",
-    "ReferencePick",
-    "pick_reference",
-    "decode_image",
-    "RepCounter",
-    "HoldTimer",
-    "SessionLog",
-    "SESSION_COLUMNS",
 ]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,7 +71,8 @@ _LIMB_JOINTS = np.array([limb.joints for limb in LIMBS])  # (L, 2)
 _LIMB_WEIGHTS = np.array([limb.weight for limb in LIMBS])  # (L,)
 # The person's right-to-left lines that define which way they face.
 _HEADING_PAIRS = tuple((JOINT_NAMES.index(f"R_{j}"), JOINT_NAMES.index(f"L_{j}")) for j in ("Hip", "Shoulder"))
-_ANGLE_JOINTS = {name: [JOINT_NAMES.index(j) for j in joints] for name, joints in ANGLES.items()}
+# angle name -> its three joints' indices (a list, to index confidence); the counters use it too.
+ANGLE_JOINTS = {name: [JOINT_NAMES.index(j) for j in joints] for name, joints in ANGLES.items()}
 
 MIN_CONFIDENCE = 0.5
 ZERO_SCORE_DEG = 90.0  # a limb this far off (or further) adds nothing to the score
@@ -223,7 +205,7 @@ def score_pose(
     ref_angles, live_angles = joint_angles(ref_kp), joint_angles(live_kp)
     angle_diffs = {
         name: float(live_angles[name] - ref_angles[name])
-        for name, joints in _ANGLE_JOINTS.items()
+        for name, joints in ANGLE_JOINTS.items()
         if confident[joints].all() and np.isfinite(live_angles[name] - ref_angles[name])
     }
     return PoseScore(
@@ -247,221 +229,3 @@ def align_reference(reference: Person, live: Person, *, mirror: bool = False) ->
     ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
     scale = float(np.median(ratios)) if len(ratios) else 1.0
     return scale * (ref_kp - ref_kp[0]) @ rotation.T
-
-
-def pick_person(people: Sequence[Person], frame_size: tuple[int, int] | None = None) -> Person | None:
-    """The person the coach follows: the largest box, nearer the centre breaking near-ties.
-
-    Each box's area is weighed by 1 - (its centre's distance from the frame's
-    centre) / (half the frame's diagonal) / 2, so a person twice as large
-    wins anywhere, and of two of a size the central one wins.
-
-    Args:
-        people: everyone found in the frame.
-        frame_size: (width, height); without it the largest box wins.
-    """
-    if not people:
-        return None
-
-    def weight(person: Person) -> float:
-        x, y, w, h = np.asarray(person.bbox_xywh, dtype=np.float64)
-        area = max(w, 0.0) * max(h, 0.0)
-        if not frame_size or not all(frame_size):
-            return area
-        width, height = frame_size
-        off_centre = math.hypot(x + w / 2 - width / 2, y + h / 2 - height / 2) / (math.hypot(width, height) / 2)
-        return area * (1.0 - min(off_centre, 1.0) / 2)
-
-    return max(people, key=weight)
-
-
-@dataclass(frozen=True)
-class ReferencePick:
-    """The reference pose taken from a photo, and what to tell the user about it.
-
-    Attributes:
-        person: the reference (the largest, most central person), or None when nobody was found.
-        people_found: how many people the photo had.
-        message: "" for exactly one person; otherwise what happened, in a sentence.
-    """
-
-    person: Person | None
-    people_found: int
-    message: str
-
-
-def pick_reference(result: PoseResult) -> ReferencePick:
-    """The reference from an estimator's result on a photo: its only person, or the largest of several."""
-    person = pick_person(result.people, result.frame_size)
-    n = len(result.people)
-    if person is None:
-        return ReferencePick(None, 0, "Nobody was found in this image: choose one with a person in full view.")
-    if n > 1:
-        return ReferencePick(person, n, f"{n} people were found: the largest (nearest the centre) is the reference.")
-    return ReferencePick(person, 1, "")
-
-
-def decode_image(data: bytes) -> np.ndarray:
-    """An encoded image (JPEG, PNG, WebP, BMP...) as a BGR array (H, W, 3) uint8.
-
-    Raises:
-        ValueError: when the bytes are not an image OpenCV can read.
-    """
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
-    if image is None:
-        raise ValueError("not an image that can be read (JPEG, PNG, WebP or BMP expected)")
-    return image
-
-
-class RepCounter:
-    """Counts repetitions of an exercise from the driving joint angle, frame by frame.
-
-    A repetition is counted when the angle, having been beyond the rest
-    threshold, passes the turning threshold and comes back beyond the rest
-    threshold, no faster than the exercise's ``min_rep_s``. Between the two
-    thresholds nothing changes (hysteresis), so jitter around either one
-    counts nothing. Frames whose driving joints are not confident are skipped.
-
-    Args:
-        exercise: a name in :data:`pose.coach.EXERCISES`, or an :class:`~pose.coach.Exercise`.
-        min_confidence: joints below this do not drive the count.
-
-    Raises:
-        ValueError: for an unknown exercise.
-    """
-
-    def __init__(self, exercise: str | Exercise, min_confidence: float = MIN_CONFIDENCE) -> None:
-        self.exercise = get_exercise(exercise)
-        self.min_confidence = min_confidence
-        self._joints = [_ANGLE_JOINTS[name] for name in self.exercise.angles]
-        self._combine = {"mean": np.nanmean, "min": np.nanmin, "max": np.nanmax}[self.exercise.combine]
-        self.reset()
-
-    def reset(self) -> None:
-        """Back to zero, waiting for the rest position."""
-        self.count = 0
-        self.phase: str | None = None  # None (not yet at rest), "rest" or "turn"
-        self.angle_deg: float | None = None
-        self._left_rest_s: float | None = None
-
-    def driving_angle(self, person: Person | None) -> float | None:
-        """The exercise's angle in degrees for ``person``; None when its joints are not confident."""
-        if person is None:
-            return None
-        angles = joint_angles(person.keypoints_rel)
-        confidence = np.asarray(person.confidence)
-        values = [
-            float(angles[name]) if (confidence[joints] >= self.min_confidence).all() else math.nan
-            for name, joints in zip(self.exercise.angles, self._joints)
-        ]
-        if not np.isfinite(values).any():
-            return None
-        return float(self._combine(values))
-
-    def update(self, person: Person | None, t_s: float) -> int:
-        """Take one frame's person (None when nobody is in view) at time ``t_s``; returns the repetitions so far."""
-        angle = self.driving_angle(person)
-        self.angle_deg = angle
-        if angle is None:
-            return self.count
-        e = self.exercise
-        sign = 1.0 if e.rest_is_high else -1.0  # compare as if rest were the high side
-        at_rest, at_turn = sign * angle >= sign * e.rest_deg, sign * angle <= sign * e.turn_deg
-        if at_rest:
-            if self.phase == "turn" and self._left_rest_s is not None:
-                if t_s - self._left_rest_s >= e.min_rep_s:
-                    self.count += 1
-                    log.debug("%s: repetition %d at %.2f s", e.name, self.count, t_s)
-                else:
-                    log.debug("%s: a repetition of %.2f s is too fast; ignored", e.name, t_s - self._left_rest_s)
-            self.phase = "rest"
-            self._left_rest_s = t_s  # the repetition starts when the angle last left rest
-        elif at_turn and self.phase == "rest":
-            self.phase = "turn"
-        return self.count
-
-
-class HoldTimer:
-    """Seconds the score has stayed at or above a threshold.
-
-    A dip shorter than ``grace_s`` (one bad frame) does not restart the hold.
-
-    Args:
-        threshold: the score to hold, 0-100.
-        grace_s: how long the score may fall below the threshold without restarting the hold.
-    """
-
-    def __init__(self, threshold: float = 80.0, grace_s: float = 0.3) -> None:
-        self.threshold = threshold
-        self.grace_s = grace_s
-        self.reset()
-
-    def reset(self) -> None:
-        self.held_s = 0.0
-        self.best_s = 0.0
-        self._since: float | None = None
-        self._last_above: float | None = None
-
-    def update(self, score: float | None, t_s: float) -> float:
-        """Take one frame's score (None: nobody to score) at time ``t_s``; returns the seconds held so far."""
-        if score is not None and score >= self.threshold:
-            if self._since is None:
-                self._since = t_s
-            self._last_above = t_s
-            self.held_s = t_s - self._since
-            self.best_s = max(self.best_s, self.held_s)
-        elif self._last_above is None or t_s - self._last_above > self.grace_s:
-            self._since = self._last_above = None
-            self.held_s = 0.0
-        return self.held_s
-
-
-SESSION_COLUMNS: tuple[str, ...] = (
-    "time_s",
-    "score",
-    "hold_s",
-    "repetitions",
-    "exercise",
-    "worst_limb",
-    *(f"{name}_error_deg" for name in LIMB_NAMES),
-)
-
-
-class SessionLog:
-    """The session, one row per frame: time, score, hold, repetitions and per-limb errors; exported as CSV.
-
-    Args:
-        max_rows: the oldest rows are dropped beyond this (an hour at 30 FPS by default), so memory stays bounded.
-    """
-
-    def __init__(self, max_rows: int = 108_000) -> None:
-        self._rows: deque[tuple] = deque(maxlen=max_rows)
-        self._start: float | None = None
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def add(self, t_s: float, result: PoseScore | None, hold_s: float, repetitions: int, exercise: str = "") -> None:
-        """Record one frame; ``t_s`` is any clock, the log keeps seconds since its first row."""
-        if self._start is None:
-            self._start = t_s
-        errors = result.limb_errors_deg if result else {}
-        self._rows.append(
-            (
-                round(t_s - self._start, 3),
-                "" if result is None or result.score is None else round(result.score, 1),
-                round(hold_s, 2),
-                repetitions,
-                exercise,
-                (result.worst_limb or "") if result else "",
-                *(round(errors[name], 1) if name in errors else "" for name in LIMB_NAMES),
-            )
-        )
-
-    def to_csv(self) -> str:
-        """The rows as CSV text with a header of :data:`SESSION_COLUMNS`; empty cells where nothing was measured."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(SESSION_COLUMNS)
-        writer.writerows(list(self._rows))
-        return out.getvalue()

@@ -1,5 +1,6 @@
 """Video files: reading and writing (io), streaming exports (export), the whole-file pipeline (process),
-``python -m pose.video`` (__main__) and ``python -m pose.batch`` (batch, on Ray)."""
+``python -m pose.video`` (__main__) and ``python -m pose.batch`` (batch, on Ray: its inputs in batch_inputs,
+its manifest and summary in batch_records, its worker pool in batch_pool)."""
 
 from .export import CSV_COLUMNS, KeypointsCsv, KeypointsJson, Track, read_track
 from .io import VIDEO_SUFFIXES, Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames
