@@ -15,6 +15,7 @@ __all__ = [
     "decode_pose",
     "focal_from_fov",
     "box_iou",
+    "inside_fraction",
     "lower_body_of",
 ]
 
@@ -146,6 +147,14 @@ def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     overlap = np.clip(np.minimum(a2, b2) - np.maximum(a1, b1), 0.0, None).prod(axis=2)
     union = a[:, None, 2:].prod(axis=2) + b[None, :, 2:].prod(axis=2) - overlap
     return np.where(union > 0, overlap / np.maximum(union, 1e-9), 0.0)
+
+
+def inside_fraction(small_xywh, large_xywh) -> float:
+    """How much of the box ``small_xywh``'s area lies within ``large_xywh`` (0 where it has no area)."""
+    x, y, w, h = np.asarray(small_xywh, dtype=np.float64)
+    lx, ly, lw, lh = np.asarray(large_xywh, dtype=np.float64)
+    inside = max(0.0, min(x + w, lx + lw) - max(x, lx)) * max(0.0, min(y + h, ly + lh) - max(y, ly))
+    return inside / (w * h) if w * h > 0 else 0.0
 
 
 def lower_body_of(small_xywh, large_xywh) -> bool:

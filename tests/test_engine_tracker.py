@@ -98,3 +98,25 @@ def test_a_track_on_another_ones_legs_is_dropped_whichever_is_older():
     _step(tracker, [(300, 180, 80, 170)], 0.9, detected=True, t_s=0.0)  # the legs came first
     people = _step(tracker, [(300, 180, 80, 170), (280, 30, 110, 330)], 0.9, detected=True, t_s=0.1)
     assert [p.track_id for p in people] == [2] and len(tracker.tracks) == 1
+
+
+def test_a_newcomer_within_a_person_waits_for_a_second_detection_and_a_ghost_is_dropped():
+    """A torso taken for one more person (its box 0.15 of the person's height down, 0.71 of it tall) is not
+    shown on the detection that found it; the detector looks again on the next frame and, not finding it, it is
+    gone. A real person inside another's box is found again and shown from then on."""
+    whole, torso = (100, 100, 100, 200), (110, 130, 80, 142)
+    for found_again, shown in ((False, [1]), (True, [1, 2])):
+        tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+        _step(tracker, [whole], 0.9, detected=True, t_s=0.0)
+        assert [p.track_id for p in _step(tracker, [whole, torso], 0.9, detected=True, t_s=0.1)] == [1]
+        assert tracker.lost_sight and tracker.shown == 1  # the detector is due on the next frame
+        again = [whole, torso] if found_again else [whole]
+        assert [p.track_id for p in _step(tracker, again, 0.9, detected=True, t_s=0.2)] == shown
+        assert [t.track_id for t in tracker.tracks] == shown and not tracker.lost_sight
+
+
+def test_unrelated_images_show_a_person_within_another_at_once():
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False,
+                      doubt_newcomers=False)  # fmt: skip
+    people = _step(tracker, [(100, 100, 100, 200), (110, 130, 80, 142)], 0.9, detected=True, t_s=0.0)
+    assert [p.track_id for p in people] == [1, 2]

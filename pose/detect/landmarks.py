@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..geometry import box_iou, lower_body_of
+from ..geometry import box_iou, inside_fraction, lower_body_of
 from . import ssd
 from .base import Detection, landmarks_box
 from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
@@ -287,10 +287,8 @@ def _part_of(small: Detection, large: Detection) -> bool:
     """
     if lower_body_of(small.bbox_xywh, large.bbox_xywh):
         return True
-    x, y, w, h = small.bbox_xywh
-    lx, ly, lw, lh = large.bbox_xywh
-    inside = max(0.0, min(x + w, lx + lw) - max(x, lx)) * max(0.0, min(y + h, ly + lh) - max(y, ly))
-    return bool(inside >= PART_INSIDE * w * h and h < PART_HEIGHT * lh)
+    inside = inside_fraction(small.bbox_xywh, large.bbox_xywh)
+    return bool(inside >= PART_INSIDE and small.bbox_xywh[3] < PART_HEIGHT * large.bbox_xywh[3])
 
 
 def _one_each(people: list[Detection], iou: float) -> list[int]:

@@ -131,7 +131,9 @@ def build_detection(
 
 
 def build_tracker(cfg: EstimatorConfig) -> Tracker:
-    """The tracker, smoothing unless switched off or every frame is its own image."""
+    """The tracker; where every frame is its own image, with no smoothing and newcomers shown at once."""
+    sequence = not cfg.static_image_mode
     return Tracker(
-        cfg.max_people, cfg.min_track_confidence, cfg.max_missed_detections, cfg.smoothing and not cfg.static_image_mode
-    )
+        cfg.max_people, cfg.min_track_confidence, cfg.max_missed_detections, cfg.smoothing and sequence,
+        doubt_newcomers=sequence,
+    )  # fmt: skip

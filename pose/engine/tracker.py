@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..detect import Detection, landmarks_box
-from ..geometry import box_iou, lower_body_of
+from ..geometry import box_iou, inside_fraction, lower_body_of
 from ..skeleton import ROOT
 from .matching import MIN_IOU, assign
 from .people import Person
@@ -38,6 +38,12 @@ SAME_PERSON_IOU = 0.7  # two tracks whose boxes overlap this much are one person
 # Frames of box history a track keeps, so that a detection of an earlier frame (a worker's) is matched to the
 # tracks as they were on that frame: 2 s at 30 fps, longer than a detection takes on a loaded 2-core machine.
 BOX_HISTORY = 60
+# A newcomer whose box lies this much within a person's box of the same frame waits for a second detection
+# before it is shown. The detector sometimes gives a torso or a mid-body view as one more person, beside the
+# whole (the generated clip: 4 of 90 frames, a box starting 0.15 of the person's height down, 0.71 of it tall;
+# lateral_raise frames 29-38): shown, it was a second person for about a second. A real person behind another
+# shows one detection later.
+NEWCOMER_INSIDE = 0.8
 
 # Regions -> per region the confirmer's finding (a Detection with landmarks), or None where nobody is there.
 Confirm = Callable[[Sequence[Detection]], Sequence[Detection | None]]
@@ -53,6 +59,7 @@ class Track:
     confident: bool = False
     shown: bool = True  # in the last frame's people; a hidden one is not confirmed in its old region
     vouched: bool = False  # the newest detection found it (detection on a worker)
+    doubtful: bool = False  # a newcomer within another person's box: not shown until a detection finds it again
     missed: int = 0
     region: Detection | None = None  # where the pose model looks for the person next
     smoother: KeypointSmoother = field(default_factory=KeypointSmoother)
@@ -103,11 +110,15 @@ class Tracker:
         max_missed_detections: detector runs in a row that may miss a track before it ends (meanwhile it
             is hidden).
         smoothing: One-Euro filtering of each track's keypoints.
+        doubt_newcomers: hold back a newcomer within another person's box until a second detection
+            (:data:`NEWCOMER_INSIDE`); off for unrelated images, where there is no second detection.
     """
 
     def __init__(
-        self, max_people: int, min_track_confidence: float, max_missed_detections: int, smoothing: bool
-    ) -> None:
+        self, max_people: int, min_track_confidence: float, max_missed_detections: int, smoothing: bool,
+        doubt_newcomers: bool = True,
+    ) -> None:  # fmt: skip
+        self.doubt_newcomers = doubt_newcomers
         self.max_people = max_people
         self.min_track_confidence = min_track_confidence
         self.max_missed_detections = max_missed_detections
@@ -119,12 +130,13 @@ class Tracker:
         self.tracks: list[Track] = []
         self._ids = itertools.count(1)
         self.frame = 0  # the coming frame's index: frames updated since the reset
-        self.lost_sight = False  # a shown track went unseen on the last frame: the detector should look
+        # a shown track went unseen on the last frame, or a newcomer waits for a second look: the detector should look
+        self.lost_sight = False
 
     @property
     def shown(self) -> int:
         """How many people the last frame showed."""
-        return sum(t.shown for t in self.tracks)
+        return sum(t.shown for t in self.tracks)  # a doubtful newcomer is not shown
 
     @property
     def all_sure(self) -> bool:
@@ -235,7 +247,11 @@ class Tracker:
         matched = {i for i, _ in pairs}
         used = {j for _, j in pairs}
         updates = [(self.tracks[i], *entries[j]) for i, j in pairs]
-        survivors = [self.tracks[i] for i, _ in pairs]
+        if detected:  # a doubtful newcomer is shown once a detection finds it again, and dropped where it does not
+            for track, cand, _ in updates:
+                track.doubtful = track.doubtful and not cand.found
+            updates = [(track, cand, est) for track, cand, est in updates if not track.doubtful]
+        survivors = [track for track, _, _ in updates]
         self.lost_sight = False
         for i, track in enumerate(self.tracks):
             if i in matched:
@@ -245,25 +261,31 @@ class Tracker:
             self.lost_sight |= track.shown
             track.confident = track.shown = track.vouched = False
             track.missed += detected
-            if track.missed > self.max_missed_detections:
+            if track.missed > self.max_missed_detections or (detected and track.doubtful):
                 log.debug("track %d ended", track.track_id)
                 continue
             survivors.append(track)
         if detected:
+            seen = [cand.bbox_xywh for _, cand, _ in updates]
             for j, (cand, est) in enumerate(entries):
                 if cand.found and j not in used and len(survivors) < self.max_people:
                     track = Track(next(self._ids), np.asarray(cand.bbox_xywh, dtype=np.float64))
+                    track.doubtful = self.doubt_newcomers and _within_another(cand.bbox_xywh, seen)
                     survivors.append(track)
                     updates.append((track, cand, est))
         people = sorted(
             (self._advance(track, cand, est, t_s, image_size, detected) for track, cand, est in updates),
             key=lambda p: p.track_id,
         )
+        doubtful = {t.track_id for t in survivors if t.doubtful}
+        people = [p for p in people if p.track_id not in doubtful]
         duplicates = self._duplicates(people)
         self.tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
         for track in self.tracks:
+            track.shown = track.shown and not track.doubtful
             if track.shown:
                 track.history.append((self.frame, track.bbox_xywh))
+        self.lost_sight |= bool(doubtful)
         self.frame += 1
         return [p for p in people if p.track_id not in duplicates]
 
@@ -317,3 +339,10 @@ class Tracker:
                     duplicates.add(later.track_id)
                     break
         return duplicates
+
+
+def _within_another(box_xywh, others_xywh) -> bool:
+    """Whether ``box_xywh`` lies :data:`NEWCOMER_INSIDE` within a larger one of ``others_xywh``."""
+    area = float(box_xywh[2] * box_xywh[3])
+    larger = [other for other in others_xywh if area < float(other[2] * other[3])]
+    return any(inside_fraction(box_xywh, other) >= NEWCOMER_INSIDE for other in larger)
