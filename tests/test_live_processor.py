@@ -99,3 +99,17 @@ def test_any_error_in_a_frame_is_a_message_not_a_dead_stream(moving_frames, xs_r
 def test_needs_an_estimator():
     with pytest.raises(ValueError):
         LiveProcessor([])
+
+
+def test_untrained_weights_draw_every_joint_in_2d_and_3d(moving_frames, xs_runner):
+    """Untrained XS is sure of no joint (all under the default 0.3): the threshold would hide the whole
+    skeleton, on the overlay and in the 3D chart, while people are in view."""
+    estimator = PoseEstimator(runner=xs_runner)
+    assert not estimator.trained
+    live = LiveProcessor([estimator], DrawOptions(skeleton=True, joints=True, label=False, ids=False))
+    out = live.process(moving_frames[0], 0.0)
+    stats = live.stats()
+    assert stats.latest.people and stats.draw.min_confidence == 0.0
+    assert not np.array_equal(out, moving_frames[0])  # the skeleton is on the frame
+    assert DrawOptions().for_weights(trained=True).min_confidence == DrawOptions().min_confidence
+    live.close()

@@ -178,7 +178,8 @@ def draw_options(key: str = "") -> DrawOptions:
         0.05,
         key=f"{key}min_confidence",
         help="Joints below this confidence are not drawn, in 2D or 3D, nor bones to them; "
-        "the exports keep every joint with its confidence.",
+        "the exports keep every joint with its confidence. Untrained weights' confidences mean nothing: "
+        "their every joint is drawn.",
     )
     return DrawOptions(
         skeleton="skeleton" in shown,

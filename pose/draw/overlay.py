@@ -7,7 +7,7 @@ size and for BlazePose; colours and the confidence threshold come from :mod:`pos
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import cv2
@@ -35,6 +35,11 @@ class DrawOptions:
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
     label: bool = True
     ids: bool = True
+
+    def for_weights(self, trained: bool) -> DrawOptions:
+        """These options for a model's skeletons: untrained weights' confidences mean nothing (untrained XS
+        gives every joint under 0.3, so nothing was drawn, in 2D or 3D), so every joint of theirs is drawn."""
+        return self if trained else replace(self, min_confidence=0.0)
 
 
 def draw_person(

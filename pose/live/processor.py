@@ -39,7 +39,8 @@ class LiveStats:
         person_in_view: whether the newest frame had someone in it.
         per_variant_fps: each estimator's own frames per second (1000 / its mean ms per frame).
         latest: the newest result, and the variant that produced it.
-        draw: what the overlay shows; the 3D figure follows it (confidence threshold).
+        draw: what the overlay showed of the newest result; the 3D figure follows it (confidence threshold:
+            none for untrained weights, :meth:`DrawOptions.for_weights`).
     """
 
     frames: int = 0
@@ -85,6 +86,7 @@ class LiveProcessor:
         self._frames = 0
         self._dropped = 0
         self._latest: PoseResult | None = None
+        self._drawn_with = draw
         self._error: str | None = None
         self._last_history = 0.0
 
@@ -104,7 +106,8 @@ class LiveProcessor:
                 self._error = str(exc)
             return draw_message(annotated, f"error: {exc}") if annotated is not None else frame_bgr
         t0 = time.perf_counter()
-        draw_people(annotated, result.people, self.draw)
+        drawn_with = self.draw.for_weights(result.trained)
+        draw_people(annotated, result.people, drawn_with)
         if self.draw.label:
             label = f"{result.variant} | {result.backend} {result.device}"
             draw_message(annotated, label if result.people else f"{label} | no person detected")
@@ -117,15 +120,15 @@ class LiveProcessor:
             "draw": draw_ms,
             "total": t["total"] + draw_ms,
         }
-        self._record(result, stages, dropped_before)
+        self._record(result, stages, dropped_before, drawn_with)
         return annotated
 
-    def _record(self, result: PoseResult, stages: dict, dropped_before: int) -> None:
+    def _record(self, result: PoseResult, stages: dict, dropped_before: int, drawn_with: DrawOptions) -> None:
         now = time.monotonic()
         with self._lock:
             self._frames += 1
             self._dropped += dropped_before
-            self._latest = result
+            self._latest, self._drawn_with = result, drawn_with
             self._error = None
             self._done.append((now, stages, result.variant))
             while self._done and now - self._done[0][0] > self.window_s:
@@ -166,7 +169,7 @@ class LiveProcessor:
                 per_variant_fps=per_variant,
                 latest=latest,
                 error=self._error,
-                draw=self.draw,
+                draw=self._drawn_with,
             )
 
     def close(self) -> None:

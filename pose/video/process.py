@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..draw import draw_message, draw_people
+from ..draw import DrawOptions, draw_message, draw_people
 from ..engine.estimator import PoseEstimator
 from ..export import MotionSpool, write_motion_files
 from ..skeleton import JOINT_NAMES
@@ -240,7 +240,7 @@ def _estimate_batch(batch, estimator, settings, writer, exports, track_ids) -> i
         if spool is not None:
             spool.add(index, seconds, people)
         if settings.draw:
-            draw_people(frame, people)
+            draw_people(frame, people, DrawOptions().for_weights(result.trained))
             draw_message(frame, f"{estimator.variant} | frame {index}" + ("" if people else " | no person detected"))
         writer.write(frame, seconds)
     return sum(bool(r.people) for r in results)
