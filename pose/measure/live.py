@@ -245,6 +245,9 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
         "load_average": {"before": load_before, "after_page": load_after, "after_offline": os.getloadavg()},
         "page": asdict(page), "offline": [asdict(o) for o in offline],
         "page_fps_over_offline_fps": page.fps_median / offline[1].fps if page.fps_median and offline[1].fps else None,
+        "page_fps_over_reachable_fps": (
+            page.fps_median / min(offline[1].fps, CAMERA_FPS) if page.fps_median and offline[1].fps else None
+        ),
         "profile": asdict(profile) if profile else None, "samples": [asdict(s) for s in samples],
     }  # fmt: skip
 
@@ -288,6 +291,8 @@ def format_report(report: dict) -> str:
         f"{'dropped frames':34s} {_f(page['dropped'], 'g')} ({_pct(page['dropped_share'])} of those delivered)",
         f"{'3D chart has points (people in view)':34s} {_pct(page['points_when_people'])} of readings",
         f"{'page FPS / offline FPS (worker)':34s} {_f(report['page_fps_over_offline_fps'], '.2f')}",
+        f"{'page FPS / reachable FPS':34s} {_f(report.get('page_fps_over_reachable_fps'), '.2f')} (the offline "
+        f"worker's, at most the camera's {camera['fps']} fps: a page never shows more frames than it is sent)",
     ]
     if report["profile"]:
         lines.append(_format_profile(ProfileSummary(**report["profile"])))
