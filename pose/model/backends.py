@@ -241,6 +241,12 @@ class OpenVinoRunner(Runner):
             "INFERENCE_PRECISION_HINT": "f32" if precision == "fp32" else "bf16",
             "PERFORMANCE_HINT": "LATENCY",
             "INFERENCE_NUM_THREADS": os.cpu_count() or 1,
+            # Pinned to cores, OpenVINO's threads wait for the one whose core the detection worker holds.
+            # python -m pose.bench, 2 cores, two pairs of runs, pinned against not: XS live 22.7/22.8 ->
+            # 55.2/43.9 frames/s, L 13.3/9.7 -> 18.5/16.8, the model alone unchanged (6-7 and 22-25 ms). The
+            # BlazePose models (one thread each beside the worker) keep pinning: without it the Live page on
+            # the courtyard clip fell from 16.9/15.8 to 11.6/11.3 FPS.
+            "ENABLE_CPU_PINNING": False,
         }
         self._core, self._path = ov.Core(), str(export_onnx(model))
         self._requests = {}  # batch size -> infer request
