@@ -49,3 +49,19 @@ def test_compare_uses_the_same_crops_and_measures(xs_runner):
     per_joint = np.linalg.norm(xs.keypoints_2d[:6, shared] - blaze.keypoints_2d[:6, shared], axis=-1).mean(axis=0)
     assert agree["estimators"]["XS"]["px_to_blazepose"] == pytest.approx(per_joint.mean())
     assert agree["estimators"]["XS"]["jitter_per_joint_mm"].shape == (18,)
+
+
+def test_untrained_skeletons_are_drawn_whole_in_compare_and_trained_ones_hide_unsure_joints():
+    """Untrained confidences (0.03-0.11) mean nothing: hidden under the 0.3 threshold, the untrained sizes'
+    3D scenes were empty beside BlazePose's."""
+    from pose.measure.compare import Measurement
+    from ui.compare_charts import skeletons_side_by_side
+
+    rng = np.random.default_rng(0)
+    pose_mm = rng.normal(0.0, 300.0, (1, 18, 3))
+    unsure = np.full((1, 18), 0.05)
+    untrained = Measurement("XS", False, "onnxruntime", "cpu", "fp32", keypoints_rel=pose_mm, confidence=unsure)
+    trained = Measurement("S", True, "onnxruntime", "cpu", "fp32", keypoints_rel=pose_mm, confidence=unsure)
+    fig = skeletons_side_by_side({"XS": untrained, "S": trained}, frame=0)
+    scenes = {trace.scene for trace in fig.data if len(trace.x)}
+    assert scenes == {"scene"}  # only the untrained size's scene has points: the trained one's joints are unsure

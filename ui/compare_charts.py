@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import pose
-from pose.draw import DEFAULT_MIN_CONFIDENCE, draw_person, skeleton_traces
+from pose.draw import DEFAULT_MIN_CONFIDENCE, draw_person, drawn_confidence, skeleton_traces
 from pose.measure.compare import STAGES, Measurement, measure_gmacs, pareto_front
 from pose.measure.scoring import PCK_ALPHA
 from pose.skeleton import JOINT_NAMES
@@ -170,7 +170,8 @@ def agreement_heatmap(agree: dict) -> go.Figure:
 def skeletons_side_by_side(
     measurements: dict[str, Measurement], frame: int, min_confidence: float = DEFAULT_MIN_CONFIDENCE
 ) -> go.Figure:
-    """The same frame's 3D skeletons, one small scene per estimator; joints under ``min_confidence`` left out."""
+    """The same frame's 3D skeletons, one small scene per estimator; a trained one's joints under
+    ``min_confidence`` left out."""
     names = list(measurements)
     fig = make_subplots(
         rows=1,
@@ -181,7 +182,8 @@ def skeletons_side_by_side(
     axis = dict(range=[-1000, 1000], showticklabels=False, title="", showbackground=False)
     for col, name in enumerate(names, start=1):
         m = measurements[name]
-        shown = skeleton_traces(m.keypoints_rel[frame], confidence=m.confidence[frame], min_confidence=min_confidence)
+        floor = drawn_confidence(min_confidence, m.trained)
+        shown = skeleton_traces(m.keypoints_rel[frame], confidence=m.confidence[frame], min_confidence=floor)
         for trace in shown:
             fig.add_trace(trace, row=1, col=col)
         scene = "scene" if col == 1 else f"scene{col}"
@@ -195,8 +197,10 @@ def skeletons_side_by_side(
 def overlay(
     frame_bgr: np.ndarray, m: Measurement, frame: int, min_confidence: float = DEFAULT_MIN_CONFIDENCE
 ) -> np.ndarray:
-    """The frame with this estimator's 2D skeleton drawn; joints under ``min_confidence`` left out."""
+    """The frame with this estimator's 2D skeleton drawn; a trained one's joints under ``min_confidence`` left
+    out."""
     image = frame_bgr.copy()
     if not np.isnan(m.keypoints_2d[frame]).any():
-        draw_person(image, m.keypoints_2d[frame], confidence=m.confidence[frame], min_confidence=min_confidence)
+        floor = drawn_confidence(min_confidence, m.trained)
+        draw_person(image, m.keypoints_2d[frame], confidence=m.confidence[frame], min_confidence=floor)
     return image

@@ -3,12 +3,13 @@
 
 from .figures import people_figure, skeleton_animation, skeleton_figure, skeleton_traces, to_plot_axes
 from .overlay import DrawOptions, draw_message, draw_people, draw_person
-from .style import DEFAULT_MIN_CONFIDENCE, TRACK_COLORS_RGB, track_color
+from .style import DEFAULT_MIN_CONFIDENCE, TRACK_COLORS_RGB, drawn_confidence, track_color
 
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE",
     "TRACK_COLORS_RGB",
     "DrawOptions",
+    "drawn_confidence",
     "draw_message",
     "draw_people",
     "draw_person",

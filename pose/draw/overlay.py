@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ..skeleton import BONES, JOINT_NAMES, SIDE_COLORS_RGB, bone_side, joint_side
-from .style import DEFAULT_MIN_CONFIDENCE, DRAWN_JOINTS, shown_joints, track_color
+from .style import DEFAULT_MIN_CONFIDENCE, DRAWN_JOINTS, drawn_confidence, shown_joints, track_color
 
 if TYPE_CHECKING:
     from ..engine.people import Person
@@ -37,9 +37,10 @@ class DrawOptions:
     ids: bool = True
 
     def for_weights(self, trained: bool) -> DrawOptions:
-        """These options for a model's skeletons: untrained weights' confidences mean nothing (untrained XS
-        gives every joint under 0.3, so nothing was drawn, in 2D or 3D), so every joint of theirs is drawn."""
-        return self if trained else replace(self, min_confidence=0.0)
+        """These options for a model's skeletons: every joint of untrained weights is drawn
+        (:func:`~.style.drawn_confidence`; untrained XS gives every joint under 0.3, so nothing was drawn, in 2D
+        or 3D)."""
+        return replace(self, min_confidence=drawn_confidence(self.min_confidence, trained))
 
 
 def draw_person(

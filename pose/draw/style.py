@@ -19,10 +19,12 @@ __all__ = [
     "track_color",
     "hex_color",
     "shown_joints",
+    "drawn_confidence",
 ]
 
 # Joints below this confidence are not drawn: BlazePose's visibility, or ConvNeXtPose's probability mass
-# near its heatmap peak (untrained weights give 0.03-0.11, so nothing of their meaningless skeleton is drawn).
+# near its heatmap peak. Untrained weights give 0.03-0.11, which means nothing: their joints are all drawn
+# (:func:`drawn_confidence`), or the page would show people in view and no skeleton.
 DEFAULT_MIN_CONFIDENCE = 0.3
 
 # One colour per track id (cycled), RGB; none is a side colour, so ids and sides never read alike.
@@ -55,3 +57,9 @@ def shown_joints(count: int, confidence: np.ndarray | None, min_confidence: floa
     if confidence is None:
         return np.ones(count, bool)
     return np.asarray(confidence, dtype=float) >= min_confidence
+
+
+def drawn_confidence(min_confidence: float, trained: bool) -> float:
+    """The confidence below which a model's joints are hidden: ``min_confidence``, or none for untrained
+    weights, whose confidences mean nothing."""
+    return min_confidence if trained else 0.0
