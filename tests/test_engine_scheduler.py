@@ -106,27 +106,30 @@ def test_a_failing_detection_comes_back_as_its_error():
 
 
 @pytest.mark.parametrize("busy", [False, True])
-def test_close_stops_the_thread(busy):
+def test_close_stops_the_threads(busy):
     detector = GatedDetector()
-    worker = DetectionWorker(detector)
+    worker = DetectionWorker(detector, nice=5)  # two threads: the first look's and the search's
+    assert worker.running
     if busy:
-        worker.submit(_frame(0), 0)
+        worker.submit(_frame(0), 0, urgent=False)
         detector.gate.set()
     worker.close()
-    assert not worker._thread.is_alive()
+    assert not worker.running
     assert not worker.submit(_frame(1), 1)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
-def test_the_worker_runs_nicer_than_the_frame_path_so_the_frame_path_wins_short_cores():
+def test_the_search_runs_nicer_than_the_frame_path_and_a_first_look_does_not():
     def own_nice():
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     seen = []
     worker = DetectionWorker(lambda frame: seen.append(own_nice()) or [], nice=5)
     try:
-        assert worker.submit(np.zeros((4, 4, 3), np.uint8), 0)
-        assert worker.wait_idle(GENEROUS_S)
+        for index, urgent in enumerate((False, True)):  # a search for more people, then a first look
+            assert worker.submit(np.zeros((4, 4, 3), np.uint8), index, urgent=urgent)
+            assert worker.wait_idle(GENEROUS_S)
+            assert worker.poll().frame_index == index
     finally:
         worker.close()
-    assert seen == [min(own_nice() + 5, 19)]
+    assert seen == [min(own_nice() + 5, 19), own_nice()]  # the first look keeps the caller's priority

@@ -13,11 +13,13 @@ from .tracker import Tracker
 
 __all__ = ["WORKER_NICE", "DetectionStage"]
 
-# The worker's thread runs this much nicer than the frame path, so that where the cores are short the frame path
-# wins them and the worker looks with what is left ("as often as the cores allow"). On 2 cores (AVX-512 EPYC),
-# nice 0 -> 10, one run each: python -m pose.bench, L ONNX Runtime live 24.2 -> 36.1 frames/s (0.55 -> 0.41 of the
-# eager model's time), XS 94 -> 119; the Live page on two_people_courtyard (BlazePose, python -m pose.measure.live)
-# 9.4 -> 16.4 and 14.0 -> 17.3 FPS in two pairs of runs.
+# The worker's search for more people beside those followed runs this much nicer than the frame path, so that
+# where the cores are short the frame path wins them and the search looks with what is left ("as often as the
+# cores allow"); a first look (nobody in view) or a person just lost keeps the frame path's priority
+# (:class:`~.scheduler.DetectionWorker`). On 2 cores (AVX-512 EPYC), nice 0 -> 10, one run each: python -m
+# pose.bench, L ONNX Runtime live 24.2 -> 36.1 frames/s (0.55 -> 0.41 of the eager model's time), XS 94 -> 119;
+# the Live page on two_people_courtyard (BlazePose, python -m pose.measure.live) 9.4 -> 16.4 and 14.0 -> 17.3 FPS
+# in two pairs of runs.
 WORKER_NICE = 10
 
 
@@ -66,7 +68,8 @@ class DetectionStage:
         an earlier frame: its landmarks are left behind, they belong to that frame)."""
         finished = self.worker.poll()
         due = self.scheduler.worker_due(shown=tracker.shown, lost_sight=tracker.lost_sight, unsure=not tracker.all_sure)
-        self.scheduler.tick(due and self.worker.submit(frame_bgr, tracker.frame))
+        urgent = not tracker.shown or tracker.lost_sight  # a first look, or a person to find again
+        self.scheduler.tick(due and self.worker.submit(frame_bgr, tracker.frame, urgent=urgent))
         if finished is None:
             return None, None
         if finished.error is not None:

@@ -78,15 +78,22 @@ class FinishedDetection:
 
 
 class DetectionWorker:
-    """Runs ``detect`` on the newest frame handed to it, on a thread of its own; one frame at a time.
+    """Runs ``detect`` on the newest frame handed to it, beside the caller; one frame at a time.
 
     :meth:`submit` hands a frame over when the worker is free (and says whether it took it); :meth:`poll`
     returns the finished answer once, or None. Nothing blocks the caller.
 
+    With ``nice``, two threads take the frames: an urgent look (nobody in view, or a person just lost) runs at
+    the caller's priority, the search for more people beside those followed at ``nice`` lower, so that where
+    the cores are short the frame path gets them first. One lowered thread for everything starved the first
+    look on a machine kept busy by others (a CPU hog on both cores: the person was found only after the 4 s
+    take the Live page's recording test makes).
+
     Args:
         detect: frame (H, W, 3) uint8 BGR -> people, largest first.
-        name: the thread's name.
-        nice: how much lower than the caller's the thread's CPU priority is (Linux; elsewhere it is ignored).
+        name: the threads' name.
+        nice: how much lower than the caller's the search thread's CPU priority is (Linux; elsewhere ignored);
+            0: one thread at the caller's priority for every look.
     """
 
     def __init__(
@@ -94,25 +101,34 @@ class DetectionWorker:
     ) -> None:
         self._detect, self.nice = detect, nice
         self._lock = threading.Condition()
-        self._job: tuple[int, np.ndarray] | None = None
+        self._job: tuple[int, np.ndarray, bool] | None = None  # (frame index, frame, urgent)
         self._busy = False
         self._done: FinishedDetection | None = None
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, args=(0,), name=name, daemon=True)]
+        if nice > 0:
+            self._threads.append(threading.Thread(target=self._run, args=(nice,), name=f"{name}-search", daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether any of its threads still runs (none after :meth:`close`)."""
+        return any(thread.is_alive() for thread in self._threads)
 
     @property
     def busy(self) -> bool:
         with self._lock:
             return self._busy
 
-    def submit(self, frame_bgr: np.ndarray, frame_index: int) -> bool:
-        """Hand ``frame_bgr`` (copied) to the worker if it is free; whether it took it."""
+    def submit(self, frame_bgr: np.ndarray, frame_index: int, urgent: bool = True) -> bool:
+        """Hand ``frame_bgr`` (copied) to the worker if it is free; whether it took it. ``urgent``: at the
+        caller's priority; else on the lowered search thread, where there is one."""
         with self._lock:
             if self._busy or self._closed:
                 return False
-            self._job, self._busy = (frame_index, frame_bgr.copy()), True
-            self._lock.notify()
+            self._job, self._busy = (frame_index, frame_bgr.copy(), urgent), True
+            self._lock.notify_all()
             return True
 
     def poll(self) -> FinishedDetection | None:
@@ -128,22 +144,29 @@ class DetectionWorker:
             return self._lock.wait_for(lambda: not self._busy or self._closed, timeout_s)
 
     def close(self) -> None:
-        """Stop the thread after the frame in hand (it is a daemon: a stuck detector never holds the process)."""
+        """Stop the threads after the frame in hand (daemons: a stuck detector never holds the process)."""
         with self._lock:
             self._closed = True
             self._lock.notify_all()
-        self._thread.join(timeout=5.0)
+        for thread in self._threads:
+            thread.join(timeout=5.0)
 
-    def _run(self) -> None:
-        _lower_priority(self.nice)
+    def _run(self, nice: int) -> None:
+        _lower_priority(nice)
+        searcher = nice > 0
+        alone = len(self._threads) == 1
+
+        def mine() -> bool:
+            return self._job is not None and (alone or self._job[2] != searcher)
+
         while True:
             with self._lock:
-                self._lock.wait_for(lambda: self._job is not None or self._closed)
+                self._lock.wait_for(lambda: mine() or self._closed)
                 if self._closed:
                     self._busy = False
                     self._lock.notify_all()
                     return
-                index, frame = self._job
+                index, frame, _ = self._job
                 self._job = None
             t0 = time.perf_counter()
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_export_bvh import parsed_positions
 
 from pose.skeleton import JOINT_NAMES
@@ -38,7 +39,11 @@ def _wait_for_text(page, pattern: str) -> None:
 
 def _download_bvh(page, tmp_path, name: str) -> str:
     button = page.get_by_role("button", name="BVH (animation)")
-    button.wait_for(timeout=120_000)
+    try:
+        button.wait_for(timeout=120_000)
+    except PlaywrightTimeout:
+        page.screenshot(path=str(ARTIFACTS / f"live-recording-{name}-no-download.png"), full_page=True)
+        raise AssertionError(f"no BVH download for {name}:\n{page.inner_text('body')[-1500:]}") from None
     with page.expect_download() as download:
         button.click()
     path = tmp_path / name
