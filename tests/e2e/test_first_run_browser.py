@@ -90,6 +90,9 @@ def test_fresh_install_live_page_shows_a_person_with_blazepose(fresh_app, browse
     page.screenshot(path=str(ARTIFACTS / "first-run-live.png"), full_page=True)
     assert fps, "the FPS readout stayed at 0"
     assert_people_read(people, 1)
-    assert "No person detected" not in page.inner_text("body")
+    # A person followed may be lost for a frame on a loaded machine (frames dropped, the person moved further than
+    # their region between two processed ones), and found again: the readout must not stay on "nobody".
+    found = wait_for(lambda: "No person detected" not in page.inner_text("body"), timeout_s=30, interval_s=0.5)
+    assert found, "the page says nobody is in view, with a person in front of the camera"
     assert "No trained weights" not in page.inner_text("body")
     page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
