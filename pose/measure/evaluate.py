@@ -206,7 +206,7 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)
-    from ..engine.estimator import load_runner
+    from ..model.load import load_runner
 
     try:
         runner = load_runner(args.variant, args.backend, args.device, checkpoint=args.checkpoint)
