@@ -78,8 +78,12 @@ class PoseEstimator:
         self.backend, self.device, self.precision = self.model.backend, self.model.device, self.model.precision
         self.confirmer = build_confirmer(self.config, self.model)
         self.detection = build_detection(self.config, self.model, detector, confirmed=self.confirmer is not None)
-        self.detector = self.detection.detector
         self.tracker = build_tracker(self.config)
+
+    @property
+    def detector(self) -> PersonDetector:
+        """The person detector the detection stage asks."""
+        return self.detection.detector
 
     @property
     def worker(self) -> DetectionWorker | None:

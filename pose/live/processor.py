@@ -86,7 +86,6 @@ class LiveProcessor:
         self._frames = 0
         self._dropped = 0
         self._latest: PoseResult | None = None
-        self._drawn_with = draw
         self._error: str | None = None
         self._last_history = 0.0
 
@@ -120,15 +119,15 @@ class LiveProcessor:
             "draw": draw_ms,
             "total": t["total"] + draw_ms,
         }
-        self._record(result, stages, dropped_before, drawn_with)
+        self._record(result, stages, dropped_before)
         return annotated
 
-    def _record(self, result: PoseResult, stages: dict, dropped_before: int, drawn_with: DrawOptions) -> None:
+    def _record(self, result: PoseResult, stages: dict, dropped_before: int) -> None:
         now = time.monotonic()
         with self._lock:
             self._frames += 1
             self._dropped += dropped_before
-            self._latest, self._drawn_with = result, drawn_with
+            self._latest = result
             self._error = None
             self._done.append((now, stages, result.variant))
             while self._done and now - self._done[0][0] > self.window_s:
@@ -169,7 +168,7 @@ class LiveProcessor:
                 per_variant_fps=per_variant,
                 latest=latest,
                 error=self._error,
-                draw=self._drawn_with,
+                draw=self.draw.for_weights(latest.trained) if latest is not None else self.draw,
             )
 
     def close(self) -> None:

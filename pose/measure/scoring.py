@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..geometry import box_iou, inside_fraction
 from ..skeleton import JOINT_NAMES, ROOT
 from .annotations import H36M_JOINTS, KEYPOINT_NAMES, AnnotatedImage
 from .metrics import mpjpe, pa_mpjpe
@@ -152,29 +153,6 @@ def prediction_box(keypoints_2d: np.ndarray, image_size: tuple[int, int]) -> np.
     return np.array([x1, y1, max(x2 - x1, 0.0), max(y2 - y1, 0.0)])
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(A, B) IoU of xywh boxes."""
-    a, b = np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4)
-    ax2, ay2, bx2, by2 = a[:, 0] + a[:, 2], a[:, 1] + a[:, 3], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
-    iw = np.clip(np.minimum(ax2[:, None], bx2[None]) - np.maximum(a[:, 0, None], b[None, :, 0]), 0, None)
-    ih = np.clip(np.minimum(ay2[:, None], by2[None]) - np.maximum(a[:, 1, None], b[None, :, 1]), 0, None)
-    inter = iw * ih
-    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-
-
-def _inside(box: np.ndarray, outer: np.ndarray) -> float:
-    """Share of ``box``'s area inside ``outer`` (both xywh)."""
-    area = box[2] * box[3]
-    return _intersection(box, outer) / area if area > 0 else 0.0
-
-
-def _intersection(a: np.ndarray, b: np.ndarray) -> float:
-    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return max(iw, 0.0) * max(ih, 0.0)
-
-
 def _ignore_mask(image: AnnotatedImage) -> np.ndarray | None:
     if not image.ignore_regions:
         return None
@@ -238,7 +216,7 @@ def score_image(image: AnnotatedImage, people: Sequence) -> ImageScore:
     clear = np.array([p.clear for p in gts], dtype=bool)
     boxes = np.array([prediction_box(p.keypoints_2d, image.size) for p in people]).reshape(-1, 4)
     order = sorted(range(len(people)), key=lambda i: -score_of(people[i]))
-    ious = _iou(boxes, gt_boxes)
+    ious = box_iou(boxes, gt_boxes)
     mask = _ignore_mask(image)
     matched: dict[int, int] = {}  # gt -> pred
     verdicts = [""] * len(people)
@@ -250,7 +228,7 @@ def score_image(image: AnnotatedImage, people: Sequence) -> ImageScore:
             verdicts[i] = "true"
             continue
         box = boxes[i]
-        inside = [_inside(box, gt_boxes[g]) for g in range(len(gts))]
+        inside = [inside_fraction(box, gt_boxes[g]) for g in range(len(gts))]
         part_of = [
             g
             for g in range(len(gts))
