@@ -8,7 +8,10 @@ COCO keypoint AP, and for people with 3D ground truth MPJPE, PA-MPJPE and the pe
 ANNOTATIONS is a COCO keypoints JSON or a realgt ``annotations.json`` (or the folder holding it); image
 paths are relative to it (:mod:`pose.measure.annotations`). ``--camera true`` gives the estimator each
 image's own camera (its focal length) where the annotations have one; ``default`` the estimator's
-field of view (``--fov``, ``--focal``). ``--out DIR`` writes ``accuracy.json``, ``images.csv`` and
+field of view (``--fov``, ``--focal``). ``--estimators detector`` also scores the person detector alone (the
+bundled one, or ``--detector``): its own boxes, every person it gives, for recall, precision and part boxes,
+so that a person lost between the detector and the pose is told from one the detector never saw.
+``--out DIR`` writes ``accuracy.json``, ``images.csv`` and
 ``people.csv``; ``--draw DIR`` draws every image with a miss or a false detection.
 """
 
@@ -33,12 +36,14 @@ from ..engine.estimator import PoseEstimator
 from ..skeleton import BONES
 from .annotations import AnnotatedImage, AnnotationError, read_annotations
 from .coco_ap import coco_keypoint_ap
-from .scoring import JOINT_MAP, PCK_ALPHA, ImageScore, score_image, summarise
+from .scoring import JOINT_MAP, PCK_ALPHA, BoxPrediction, ImageScore, has_joints, score_image, summarise
 
 __all__ = [
     "CAMERAS",
+    "DETECTOR_ROW",
     "predictor",
     "predict",
+    "predict_boxes",
     "measure",
     "accuracy_report",
     "write_report",
@@ -50,6 +55,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CAMERAS = ("default", "true")
+DETECTOR_ROW = "detector"  # the --estimators name of the person detector alone
 
 Predictor = Callable[[np.ndarray, AnnotatedImage], Sequence]
 
@@ -106,15 +112,18 @@ def predict(
     focal_px: float | None = None,
     backend: str = "auto",
     device: str = "auto",
+    max_people: int | None = None,
 ) -> tuple[Predictor, Callable[[], None]]:
     """:func:`predictor` for estimator ``name`` in static-image mode, with the bundled detector or ``detector``
-    (an .onnx file).
+    (an .onnx file), keeping at most ``max_people`` per photo, the largest (None: the estimator's default).
 
     Raises:
         ValueError: for an unknown estimator, camera or setting.
         FileNotFoundError, pose.detect.onnx.DetectorFileError: for an unusable ``detector`` file.
         pose.CheckpointError: for an unusable checkpoint.
     """
+
+    settings = {} if max_people is None else {"max_people": max_people}
 
     def make(focal: float | None) -> PoseEstimator:
         return PoseEstimator(
@@ -125,9 +134,28 @@ def predict(
             fov_deg=fov_deg,
             focal_px=focal,
             detector=create_detector(detector) if detector else None,
+            **settings,
         )
 
     return predictor(make, camera=camera, focal_px=focal_px)
+
+
+def predict_boxes(detector: str | None = None) -> tuple[Predictor, Callable[[], None]]:
+    """A predictor of the person detector alone (the bundled one, or ``detector``, an .onnx file): per image,
+    every person it gives as a :class:`~pose.measure.scoring.BoxPrediction`, and its closer.
+
+    Raises:
+        FileNotFoundError, pose.detect.onnx.DetectorFileError: for an unusable ``detector`` file.
+    """
+    found = create_detector(detector)
+
+    def run(frame_bgr: np.ndarray, image: AnnotatedImage):
+        found.reset()  # unrelated photos
+        return [
+            BoxPrediction(np.asarray(d.bbox_xywh, dtype=np.float64), float(d.score)) for d in found.detect(frame_bgr)
+        ]
+
+    return run, found.close
 
 
 def measure(
@@ -255,9 +283,10 @@ def draw_score(score: ImageScore, people: Sequence, frame_bgr: np.ndarray) -> np
         cv2.rectangle(canvas, (x, y), (x + w, y + h), _COLOURS["found" if m.pred >= 0 else "missed"], thick)
     for person, verdict, box in zip(people, score.verdicts, score.boxes_xywh):
         colour = _COLOURS[verdict]
-        points = np.asarray(person.keypoints_2d)
-        for a, b in BONES:
-            cv2.line(canvas, tuple(int(v) for v in points[a]), tuple(int(v) for v in points[b]), colour, thick)
+        if has_joints(person):
+            points = np.asarray(person.keypoints_2d)
+            for a, b in BONES:
+                cv2.line(canvas, tuple(int(v) for v in points[a]), tuple(int(v) for v in points[b]), colour, thick)
         x, y, w, h = (int(round(v)) for v in box)
         cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, max(1, thick // 2))
     return canvas
@@ -294,12 +323,20 @@ def main(argv=None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("annotations", help="COCO keypoints JSON or realgt annotations.json, or its folder")
-    parser.add_argument("--estimators", nargs="+", choices=ESTIMATORS, help="default: the default estimator")
+    parser.add_argument(
+        "--estimators",
+        nargs="+",
+        choices=(*ESTIMATORS, DETECTOR_ROW),
+        help=f"default: the default estimator; {DETECTOR_ROW!r}: the person detector alone (its boxes)",
+    )
     parser.add_argument("--detector", help="an .onnx person detector (default: the bundled one)")
     parser.add_argument("--camera", choices=CAMERAS, default="default", help="true: each image's own camera")
     camera = parser.add_mutually_exclusive_group()
     camera.add_argument("--fov", type=float, default=60.0, help="horizontal field of view, degrees (default 60)")
     camera.add_argument("--focal", type=float, help="focal length in pixels, instead of --fov")
+    parser.add_argument(
+        "--max-people", type=int, help="keep at most this many people per photo, the largest (default: the estimator's)"
+    )
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", help="write accuracy.json, images.csv and people.csv here")
@@ -313,14 +350,19 @@ def main(argv=None) -> int:
             raise AnnotationError(f"{args.annotations} has no annotated image")
         reports, predicted = {}, {}
         for name in names:
-            run, close = predict(
-                name,
-                detector=args.detector,
-                camera=args.camera,
-                fov_deg=args.fov,
-                focal_px=args.focal,
-                backend=args.backend,
-                device=args.device,
+            run, close = (
+                predict_boxes(args.detector)
+                if name == DETECTOR_ROW
+                else predict(
+                    name,
+                    detector=args.detector,
+                    camera=args.camera,
+                    fov_deg=args.fov,
+                    focal_px=args.focal,
+                    backend=args.backend,
+                    device=args.device,
+                    max_people=args.max_people,
+                )
             )
             try:
                 predictions, ms = measure(images, run)
@@ -342,6 +384,7 @@ def main(argv=None) -> int:
         "estimators": names,
         "detector": args.detector or "bundled",
         "camera": args.camera,
+        "max_people": args.max_people,
         "fov_deg": None if args.focal else args.fov,
         "focal_px": args.focal,
         "pck": f"PCK@{PCK_ALPHA} of the box's longer side",

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..skeleton import JOINT_NAMES
 from .annotations import COCO_KEYPOINTS, AnnotatedImage
-from .scoring import JOINT_MAP, prediction_box, score_of
+from .scoring import JOINT_MAP, has_joints, prediction_box, score_of
 
 __all__ = ["COCO_SIGMAS", "coco_keypoint_ap"]
 
@@ -28,10 +28,14 @@ COCO_SIGMAS = (
 def coco_keypoint_ap(images: Sequence[AnnotatedImage], predictions: Sequence[Sequence]) -> dict:
     """COCO keypoint AP, AP50, AP75 and AR (pycocotools) of ``predictions`` (per image, people as for
     :func:`~pose.measure.scoring.score_image`), on the COCO joints of
-    :data:`~pose.measure.scoring.JOINT_MAP`; NaN where no clear person has any."""
+    :data:`~pose.measure.scoring.JOINT_MAP`; NaN where no clear person has any, or where the predictions are
+    boxes only (a detector alone)."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
+    nan = {"ap": float("nan"), "ap50": float("nan"), "ap75": float("nan"), "ar": float("nan")}
+    if any(not has_joints(person) for people in predictions for person in people):
+        return nan
     coco_ours = [JOINT_NAMES.index(JOINT_MAP[k]) if k in JOINT_MAP else -1 for k in COCO_KEYPOINTS]
     used = np.array([i >= 0 for i in coco_ours])
     gt_anns, dt_anns, image_entries = [], [], []
@@ -82,7 +86,6 @@ def coco_keypoint_ap(images: Sequence[AnnotatedImage], predictions: Sequence[Seq
                     "area": float(box[2] * box[3]),
                 }
             )
-    nan = {"ap": float("nan"), "ap50": float("nan"), "ap75": float("nan"), "ar": float("nan")}
     if not any(a["num_keypoints"] > 0 and not a["iscrowd"] for a in gt_anns):
         return nan
     for n, ann in enumerate(gt_anns, start=1):

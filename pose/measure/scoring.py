@@ -11,6 +11,8 @@ The rules, in one place:
   rule). Else it is *false*; a false one mostly inside one clear person's box (at least
   :data:`PART_INSIDE` of its area) and covering a small part of it (under :data:`PART_AREA` of that
   box) is a *part box* (a face, a leg taken for a person).
+- **A detector alone** (:class:`BoxPrediction`, no joints): its own box is matched by the same rules, for
+  recall, precision and part boxes; it has no PCK, AP or 3D figures.
 - **PCK@0.2**: a joint is right within 0.2 of the longer side of the person's box (mmpose's ``bbox``
   normalisation), over the labelled joints of :data:`JOINT_MAP` of each matched clear person.
 - **COCO keypoint AP**: :mod:`pose.measure.coco_ap`.
@@ -41,6 +43,9 @@ __all__ = [
     "JOINT_MAP",
     "Match",
     "ImageScore",
+    "BoxPrediction",
+    "has_joints",
+    "predicted_box",
     "prediction_box",
     "score_image",
     "score_of",
@@ -80,6 +85,24 @@ _GT_INDEX = np.array([KEYPOINT_NAMES.index(k) for k in JOINT_MAP])
 _OUR_INDEX = np.array([JOINT_NAMES.index(j) for j in JOINT_MAP.values()])
 # Human3.6M's 17 joints are our first 17, in the same order (pose.skeleton).
 _H36M_OURS = np.arange(len(H36M_JOINTS))
+
+
+@dataclass(frozen=True)
+class BoxPrediction:
+    """A person detector's person, its box only: scored on detection alone (no PCK, AP or 3D).
+
+    Attributes:
+        bbox_xywh: (4,) pixels, as the detector gives it.
+        score: the detector's confidence (orders the matching).
+    """
+
+    bbox_xywh: np.ndarray
+    score: float
+
+
+def has_joints(person) -> bool:
+    """Whether a prediction has joints (an estimator's person), not only a box (:class:`BoxPrediction`)."""
+    return getattr(person, "keypoints_2d", None) is not None
 
 
 @dataclass(frozen=True)
@@ -153,6 +176,18 @@ def prediction_box(keypoints_2d: np.ndarray, image_size: tuple[int, int]) -> np.
     return np.array([x1, y1, max(x2 - x1, 0.0), max(y2 - y1, 0.0)])
 
 
+def predicted_box(person, image_size: tuple[int, int]) -> np.ndarray:
+    """(4,) the box a prediction is matched by: its joints' (:func:`prediction_box`), or a box-only
+    prediction's own, clipped to the image."""
+    if has_joints(person):
+        return prediction_box(person.keypoints_2d, image_size)
+    x, y, w, h = np.asarray(person.bbox_xywh, dtype=np.float64)
+    width, height = image_size
+    x1, y1 = max(x, 0.0), max(y, 0.0)
+    x2, y2 = min(x + w, width), min(y + h, height)
+    return np.array([x1, y1, max(x2 - x1, 0.0), max(y2 - y1, 0.0)])
+
+
 def _ignore_mask(image: AnnotatedImage) -> np.ndarray | None:
     if not image.ignore_regions:
         return None
@@ -205,16 +240,18 @@ def _errors_3d(person, gt_joints_mm: np.ndarray) -> dict:
 
 
 def score_of(person) -> float:
-    return float(np.mean(person.confidence))
+    """A prediction's confidence: its joints' mean, or a box-only prediction's score."""
+    return float(np.mean(person.confidence)) if has_joints(person) else float(person.score)
 
 
 def score_image(image: AnnotatedImage, people: Sequence) -> ImageScore:
     """Match an image's predicted people (objects with ``keypoints_2d`` (18, 2), ``keypoints_3d`` (18, 3),
-    ``confidence`` (18,), e.g. :class:`pose.Person`) to its ground truth, by the rules of this module."""
+    ``confidence`` (18,), e.g. :class:`pose.Person`; or :class:`BoxPrediction`) to its ground truth, by the
+    rules of this module."""
     gts = image.people
     gt_boxes = np.array([p.box_xywh for p in gts]).reshape(-1, 4)
     clear = np.array([p.clear for p in gts], dtype=bool)
-    boxes = np.array([prediction_box(p.keypoints_2d, image.size) for p in people]).reshape(-1, 4)
+    boxes = np.array([predicted_box(p, image.size) for p in people]).reshape(-1, 4)
     order = sorted(range(len(people)), key=lambda i: -score_of(people[i]))
     ious = box_iou(boxes, gt_boxes)
     mask = _ignore_mask(image)
@@ -255,6 +292,11 @@ def score_image(image: AnnotatedImage, people: Sequence) -> ImageScore:
             matches.append(Match(g, -1, 0.0, np.where(labelled, 0.0, np.nan), np.full(len(JOINT_MAP), np.nan)))
             continue
         i = matched[g]
+        if not has_joints(people[i]):
+            matches.append(
+                Match(g, i, float(ious[i, g]), np.full(len(JOINT_MAP), np.nan), np.full(len(JOINT_MAP), np.nan))
+            )
+            continue
         correct, errors = pck(people[i].keypoints_2d, gt.keypoints, gt.box_xywh)
         extra = _errors_3d(people[i], gt.joints_3d_cam_mm) if gt.joints_3d_cam_mm is not None else {}
         matches.append(Match(g, i, float(ious[i, g]), correct, errors, **extra))
