@@ -115,6 +115,16 @@ def test_a_newcomer_within_a_person_waits_for_a_second_detection_and_a_ghost_is_
         assert [t.track_id for t in tracker.tracks] == shown and not tracker.lost_sight
 
 
+def test_a_part_found_with_its_person_on_the_first_detection_waits_too():
+    """Nobody followed yet, and the detection that first finds the person also gives their torso: the torso is
+    held back like any newcomer within another's box, and gone when the next detection does not find it."""
+    whole, torso = (100, 100, 100, 200), (110, 130, 80, 142)
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    assert [p.track_id for p in _step(tracker, [whole, torso], 0.9, detected=True, t_s=0.0)] == [1]
+    assert [p.track_id for p in _step(tracker, [whole], 0.9, detected=True, t_s=0.1)] == [1]
+    assert [t.track_id for t in tracker.tracks] == [1]
+
+
 def test_unrelated_images_show_a_person_within_another_at_once():
     tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False,
                       doubt_newcomers=False)  # fmt: skip

@@ -55,6 +55,15 @@ NO_NETWORK_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (``item.rep_call``), for fixtures to see a failure at teardown."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 # Runs in every document and iframe the page loads: reports each Streamlit exception box once, with its
 # text, to the Python side (window.__stExceptionSeen is bound by browser_page and survives navigations).
 WATCH_EXCEPTIONS_JS = """
@@ -259,10 +268,11 @@ def _stop_live_source(page) -> None:
 
 
 @pytest.fixture()
-def browser_page(chromium_path, fake_camera):
+def browser_page(request, chromium_path, fake_camera):
     """A Playwright page in headless Chromium whose camera streams the fake clip.
 
-    At teardown it fails the test when any page it showed held a Streamlit exception box.
+    At teardown it screenshots the page of a failed test (``test-artifacts/failed-<test>.png``: what the user
+    saw when it failed), and fails the test when any page it showed held a Streamlit exception box.
     """
     try:
         playwright_api = __import__("playwright.sync_api", fromlist=["sync_playwright"])
@@ -287,6 +297,10 @@ def browser_page(chromium_path, fake_camera):
         page = context.new_page()
         page.set_default_timeout(60_000)
         yield page
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed and not page.is_closed():
+            with contextlib.suppress(Exception):  # the screenshot is for diagnosis; the failure is reported anyway
+                page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
         if not page.is_closed():
             _stop_live_source(page)
             _wait_until_idle(page)

@@ -53,7 +53,9 @@ def test_coach_scores_times_and_counts_the_camera(app_server, browser_page, shar
     uploader.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
         str(shared_dir / "images" / "jump_dark.png")
     )
-    page.get_by_text("Reference", exact=True).wait_for()  # the photo with its skeleton
+    # the photo with its skeleton; the first photo also builds the detector (under a CPU hog on both cores and
+    # more jobs beside it, over 60 s once)
+    page.get_by_text("Reference", exact=True).wait_for(timeout=180_000)
     page.get_by_text("Reference (3D)").wait_for()
     assert "no trained weights" not in page.inner_text("body")  # BlazePose by default
     _choose(page, "Count repetitions of", "jumping jack")
