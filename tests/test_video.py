@@ -135,9 +135,10 @@ def test_exports_carry_every_person(tmp_path, shared_dir, xs_runner):
     run = process_video(path, tmp_path / "out", estimator=PoseEstimator(runner=xs_runner))
     payload = json.loads(run.json_path.read_text())
     per_frame = [len(f["people"]) for f in payload["frames"]]
-    # every skier on every frame; the first detection keeps one more for two frames (a known engine fault:
-    # tests/test_estimator_clips.py::test_nobody_else_is_found), gone by the third
-    assert min(per_frame) >= 5 and per_frame[-1] == 5, f"people per frame {per_frame}: the photo shows five skiers"
+    # Every skier from the second frame on, and nobody else on any frame. On the first, the skier whose box lies
+    # within another's waits for the second detection, as any newcomer within another person's box does (in a
+    # video, where a part of a person can be taken for one more: pose.engine.tracker.NEWCOMER_INSIDE).
+    assert per_frame[0] in (4, 5) and per_frame[1:] == [5, 5], f"people per frame {per_frame}: the photo shows five"
     assert run.people >= 5
     rows = _rows(run.csv_path)
     assert len(rows) == sum(per_frame)

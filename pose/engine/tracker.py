@@ -42,7 +42,9 @@ BOX_HISTORY = 60
 # before it is shown. The detector sometimes gives a torso or a mid-body view as one more person, beside the
 # whole (the generated clip: 4 of 90 frames, a box starting 0.15 of the person's height down, 0.71 of it tall;
 # lateral_raise frames 29-38): shown, it was a second person for about a second. A real person behind another
-# shows one detection later.
+# shows one detection later (the skier behind another on skiers.jpg, made a video: from its second frame).
+# Newcomers are held against the people followed and against each other: a person's first detection can bring
+# a part of them too.
 NEWCOMER_INSIDE = 0.8
 
 # Regions -> per region the confirmer's finding (a Detection with landmarks), or None where nobody is there.
