@@ -31,13 +31,13 @@ def realgt_summary(realgt_dir):
 def test_people_found_on_real_photos(realgt_summary):
     """Measured with the bundled default, its own boxes (2026-12-02, ``python -m pose.measure.accuracy
     ../shared/realgt --estimators detector``): 25 of 41 clear people (0.61), 25 of 31 detections right (0.81),
-    no part box. The bars are those, less one person and three false detections, and two part boxes. The
+    no part box. The bars are those, less one person and one false detection, and two part boxes. The
     issue's targets (recall 0.85, precision 0.9, no part box) are not reached: people seen from behind, seated
     from above or in the dark are still missed (ExLPose's frames: 0 of 6)."""
     s = realgt_summary
     assert s["clear_people"] == 41
     assert s["true_detections"] >= 24, f"{s['true_detections']} of {s['clear_people']} people"
-    assert s["precision"] >= 24 / 33, f"{s['true_detections']} right of {s['true_detections'] + s['false_detections']}"
+    assert s["precision"] >= 24 / 31, f"{s['true_detections']} right of {s['true_detections'] + s['false_detections']}"
     assert s["part_boxes"] <= 2
 
 

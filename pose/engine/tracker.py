@@ -271,10 +271,10 @@ class Tracker:
             # Held against the people followed and the other newcomers: the first detection of a person can
             # bring a part of them too (the Live page's first-run test, under a CPU hog: a torso followed as a
             # second person for 5 s).
-            newcomers = [cand.bbox_xywh for j, (cand, _) in enumerate(entries) if cand.found and j not in used]
-            seen = [cand.bbox_xywh for _, cand, _ in updates] + newcomers
-            for j, (cand, est) in enumerate(entries):
-                if cand.found and j not in used and len(survivors) < self.max_people:
+            newcomers = [entries[j] for j in range(len(entries)) if entries[j][0].found and j not in used]
+            seen = [cand.bbox_xywh for _, cand, _ in updates] + [cand.bbox_xywh for cand, _ in newcomers]
+            for cand, est in newcomers:
+                if len(survivors) < self.max_people:
                     track = Track(next(self._ids), np.asarray(cand.bbox_xywh, dtype=np.float64))
                     track.doubtful = self.doubt_newcomers and _within_another(cand.bbox_xywh, seen)
                     survivors.append(track)

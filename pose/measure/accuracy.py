@@ -147,15 +147,14 @@ def predict_boxes(detector: str | None = None) -> tuple[Predictor, Callable[[], 
     Raises:
         FileNotFoundError, pose.detect.onnx.DetectorFileError: for an unusable ``detector`` file.
     """
-    found = create_detector(detector)
+    person_detector = create_detector(detector)
 
     def run(frame_bgr: np.ndarray, image: AnnotatedImage):
-        found.reset()  # unrelated photos
-        return [
-            BoxPrediction(np.asarray(d.bbox_xywh, dtype=np.float64), float(d.score)) for d in found.detect(frame_bgr)
-        ]
+        person_detector.reset()  # unrelated photos
+        found = person_detector.detect(frame_bgr)
+        return [BoxPrediction(np.asarray(d.bbox_xywh, dtype=np.float64), float(d.score)) for d in found]
 
-    return run, found.close
+    return run, person_detector.close
 
 
 def measure(

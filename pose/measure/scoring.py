@@ -170,9 +170,13 @@ def prediction_box(keypoints_2d: np.ndarray, image_size: tuple[int, int]) -> np.
         return np.zeros(4)
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = BOX_GROWTH * float((hi - lo).max())
-    width, height = image_size
-    x1, y1 = np.maximum(lo - pad, 0.0)
-    x2, y2 = np.minimum(hi + pad, [width, height])
+    return _clipped(lo - pad, hi + pad, image_size)
+
+
+def _clipped(lo, hi, image_size: tuple[int, int]) -> np.ndarray:
+    """(4,) x, y, w, h of the corners ``lo`` and ``hi`` (x, y) clipped to the image."""
+    x1, y1 = np.maximum(np.asarray(lo, dtype=np.float64), 0.0)
+    x2, y2 = np.minimum(np.asarray(hi, dtype=np.float64), image_size)
     return np.array([x1, y1, max(x2 - x1, 0.0), max(y2 - y1, 0.0)])
 
 
@@ -182,10 +186,7 @@ def predicted_box(person, image_size: tuple[int, int]) -> np.ndarray:
     if has_joints(person):
         return prediction_box(person.keypoints_2d, image_size)
     x, y, w, h = np.asarray(person.bbox_xywh, dtype=np.float64)
-    width, height = image_size
-    x1, y1 = max(x, 0.0), max(y, 0.0)
-    x2, y2 = min(x + w, width), min(y + h, height)
-    return np.array([x1, y1, max(x2 - x1, 0.0), max(y2 - y1, 0.0)])
+    return _clipped((x, y), (x + w, y + h), image_size)
 
 
 def _ignore_mask(image: AnnotatedImage) -> np.ndarray | None:
