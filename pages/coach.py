@@ -57,7 +57,7 @@ processor.configure(
 )
 with ref_3d_col:
     if reference is not None:
-        show_comparison_3d(None, reference.keypoints_rel, key="coach-reference-3d")
+        show_comparison_3d(None, reference.keypoints_rel, key="coach-reference-3d", in_place=False)
 
 st.subheader("3. Live")
 video_col, side_col = st.columns([3, 2])

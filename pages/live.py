@@ -128,7 +128,7 @@ else:
                 if update.frame_bgr is not None and now - last_chart >= 1.0:
                     last_chart, charts = now, charts + 1
                     with chart_slot.container():
-                        show_skeleton_3d(processor.stats(), key=f"live-3d-source-{charts}")
+                        show_skeleton_3d(processor.stats(), key=f"live-3d-source-{charts}", in_place=False)
         st.session_state.pop("live_running", None)
         recording_panel(recorder, False, key="live_source_end")  # the source ended: the take's files
     else:

@@ -7,6 +7,8 @@ import streamlit as st
 from pose.coach.live import CoachStats
 from pose.coach.render import comparison_figure
 
+from .plotly_in_place import plotly_chart
+
 _LARGE = """<style>
 .st-key-coach-readouts [data-testid="stMetricValue"] { font-size: 4rem; line-height: 1.1; }
 </style>"""
@@ -53,10 +55,14 @@ def _advice(stats: CoachStats) -> list[str]:
     return lines
 
 
-def show_comparison_3d(stats: CoachStats | None, reference_rel=None, key: str = "coach-3d") -> None:
+def show_comparison_3d(
+    stats: CoachStats | None, reference_rel=None, key: str = "coach-3d", in_place: bool = True
+) -> None:
     """The live skeleton with the reference overlaid (turned and scaled onto it); the reference alone before
-    anyone is in view."""
+    anyone is in view. ``in_place``: see :func:`ui.plotly_in_place.plotly_chart` (False for a chart drawn once)."""
     live = stats.person.keypoints_rel if stats is not None and stats.person is not None else None
     overlay = stats.reference_aligned if stats is not None and live is not None else reference_rel
     title = "You (blue/orange) and the reference (purple, dashed)" if live is not None else "Reference (3D)"
-    st.plotly_chart(comparison_figure(live, overlay, title=title), key=key, config={"displaylogo": False})
+    plotly_chart(
+        comparison_figure(live, overlay, title=title), key=key, config={"displaylogo": False}, in_place=in_place
+    )

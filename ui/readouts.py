@@ -8,6 +8,8 @@ import streamlit as st
 from pose.draw import people_figure
 from pose.live.processor import LIVE_STAGES, LiveStats
 
+from .plotly_in_place import plotly_chart
+
 # How often the page redraws the FPS chart: a line chart redrawn every 0.5 s with the readouts cost the Live page
 # 9.9 -> 13.9 FPS on a 2-core machine with the browser beside it (python -m pose.measure.live, lateral_raise).
 FPS_CHART_EVERY_S = 5.0
@@ -43,13 +45,16 @@ def show_fps_history(stats: LiveStats) -> None:
         st.line_chart(history, height=140)
 
 
-def show_skeleton_3d(stats: LiveStats, key: str | None = "live-3d") -> None:
+def show_skeleton_3d(stats: LiveStats, key: str = "live-3d", in_place: bool = True) -> None:
     """Every person of the newest frame in 3D, placed where the camera saw them, coloured by track id;
-    joints under the overlay's confidence threshold are left out. Rotation and zoom survive updates."""
+    joints under the overlay's confidence threshold are left out. Rotation and zoom survive updates.
+
+    ``in_place``: see :func:`ui.plotly_in_place.plotly_chart` (False in a loop within one run, a key a call).
+    """
     latest = stats.latest
     people = latest.people if latest else ()
     title = "3D skeletons"
     if latest:
         title = f"{latest.variant} 3D (camera space, mm)" + (f": {len(people)} people" if len(people) > 1 else "")
     fig = people_figure(people, min_confidence=stats.draw.min_confidence, title=title, uirevision="live")
-    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+    plotly_chart(fig, key=key, config={"displaylogo": False}, in_place=in_place)

@@ -6,7 +6,8 @@ headless Chromium (Playwright), picks the estimator in the sidebar, presses STAR
 0.5 s for ``--seconds``: the FPS readout, people in view, stage times, dropped frames, and whether the 3D chart
 has points. The server writes each WebRTC frame's time in its callback (``CONVNEXTPOSE_LIVE_TIMING``). Then,
 with the server gone, the same frames go through the engine here, with detection inline and on a worker (as
-the page runs it). ``--profile OUT`` also samples the server with py-spy while the page is read. Medians
+the page runs it). While the page is read, the cores the server, the browser (its GPU process apart) and the
+rest of the machine use are counted (:mod:`.cpu_share`); ``--profile OUT`` also samples the server with py-spy. Medians
 leave out the first ``--warmup`` seconds. Exit 2 when something it needs is missing.
 """
 
@@ -29,6 +30,7 @@ import numpy as np
 from ..config import ESTIMATORS, EstimatorConfig
 from ..engine.estimator import PoseEstimator
 from ..model.weights import WEIGHTS_DIR_ENV, weights_dir
+from .cpu_share import CoresUsed, CpuShare
 from .live_page import (
     CHROMIUM,
     STAGES,
@@ -227,10 +229,17 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
     with AppServer(env, work / "streamlit.log") as server:
         if profiler:
             profiler = Profiler(server.process.pid, args.seconds, args.profile)
+        cpu = CpuShare(server.process.pid)
+
+        def on_sampling() -> None:
+            cpu.start()
+            if profiler:
+                profiler.start()
+
         print(f"app: {server.url}; reading the Live page for {args.seconds:.0f} s with {estimator}", flush=True)
         samples = sample_page(
             server.url, camera, estimator, args.seconds, chromium=args.chromium,
-            on_sampling=profiler.start if profiler else None,
+            on_sampling=on_sampling, on_sampled=cpu.stop,
         )  # fmt: skip
         profile = profiler.result() if profiler else None
     page = summarise_page(samples, read_timing(timing_path), args.warmup)
@@ -248,6 +257,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
         "page_fps_over_reachable_fps": (
             page.fps_median / min(offline[1].fps, CAMERA_FPS) if page.fps_median and offline[1].fps else None
         ),
+        "cpu": asdict(cores) if (cores := cpu.result()) else None,
         "profile": asdict(profile) if profile else None, "samples": [asdict(s) for s in samples],
     }  # fmt: skip
 
@@ -294,9 +304,18 @@ def format_report(report: dict) -> str:
         f"{'page FPS / reachable FPS':34s} {_f(report.get('page_fps_over_reachable_fps'), '.2f')} (the offline "
         f"worker's, at most the camera's {camera['fps']} fps: a page never shows more frames than it is sent)",
     ]
+    if report.get("cpu"):
+        lines.append(_format_cpu(CoresUsed(**report["cpu"])))
     if report["profile"]:
         lines.append(_format_profile(ProfileSummary(**report["profile"])))
     return "\n".join(lines)
+
+
+def _format_cpu(cores: CoresUsed) -> str:
+    return (
+        f"{'cores used while the page was read':34s} server {cores.server:.2f}, browser {cores.browser:.2f} (its GPU "
+        f"process, where WebGL runs, {cores.browser_gpu:.2f}), the rest {cores.other:.2f}; of {cores.cores}"
+    )
 
 
 def _format_profile(profile: ProfileSummary, top: int = 10) -> str:

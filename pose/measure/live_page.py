@@ -49,10 +49,8 @@ WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
 NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
 STAGES = ("detect", "crop", "pose", "draw", "total")  # the stage readouts ui/readouts.py shows ("<stage> ms")
 
-# Every st.metric's label and value, and the finite x values of the 3D charts' scatter3d traces (joints, bones
-# and id labels; the floor is a mesh3d), in one round trip. Read from the traces plotly.js drew (``_fullData``):
-# in ``data`` a numpy array stays encoded ({dtype, bdata}) and would count as no points.
-READ_PAGE_JS = """
+# Every st.metric's label and value, in one round trip.
+READ_METRICS_JS = """
 () => {
   const metrics = {};
   for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
@@ -60,6 +58,15 @@ READ_PAGE_JS = """
     const value = m.querySelector('[data-testid="stMetricValue"]');
     if (label && value) metrics[label.innerText.trim()] = value.innerText.trim();
   }
+  return metrics;
+}
+"""
+# The finite x values of a document's 3D charts' scatter3d traces (joints, bones and id labels; the floor is a
+# mesh3d). Read in every frame: the Live page's 3D chart is updated in place in a component's iframe
+# (ui/plotly_in_place.py). Read from the traces plotly.js drew (``_fullData``): in ``data`` a numpy array stays
+# encoded ({dtype, bdata}) and would count as no points.
+READ_POINTS_JS = """
+() => {
   let points = 0;
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
     for (const trace of (el._fullData || el.data || [])) {
@@ -67,7 +74,7 @@ READ_PAGE_JS = """
       for (const v of Array.from(trace.x)) if (typeof v === 'number' && Number.isFinite(v)) points++;
     }
   }
-  return {metrics, points};
+  return points;
 }
 """
 
@@ -95,7 +102,8 @@ def _number(text: str | None) -> float | None:
 
 
 def parse_sample(t: float, shown: Mapping) -> PageSample:
-    """A :class:`PageSample` from what :data:`READ_PAGE_JS` returns."""
+    """A :class:`PageSample` from what the page shows: ``{"metrics": READ_METRICS_JS's, "points": the sum of
+    READ_POINTS_JS's over the page's frames}``."""
     metrics = shown.get("metrics", {})
     stage_ms = {s: v for s in STAGES if (v := _number(metrics.get(f"{s} ms"))) is not None}
     return PageSample(
@@ -242,9 +250,11 @@ def _option_name(estimator: str) -> re.Pattern:
 def sample_page(
     url: str, camera_y4m: Path, estimator: str, seconds: float, *, interval_s: float = 0.5,
     chromium: str = CHROMIUM, start_timeout_s: float = 240.0, on_sampling: Callable[[], None] | None = None,
+    on_sampled: Callable[[], None] | None = None,
 ) -> list[PageSample]:  # fmt: skip
     """Open the Live page with ``camera_y4m`` as the camera, choose ``estimator``, press START, wait until frames
-    are processed, then read the page every ``interval_s`` for ``seconds`` (``on_sampling`` is called first).
+    are processed, then read the page every ``interval_s`` for ``seconds`` (``on_sampling`` is called first,
+    ``on_sampled`` after the last reading, with the browser still open).
 
     Raises:
         MeasureError: no Playwright, no Chromium, or a page that never got to play.
@@ -277,11 +287,26 @@ def sample_page(
             samples, end = [], time.time() + seconds
             while time.time() < end:
                 tick = time.time()
-                samples.append(parse_sample(tick, page.evaluate(READ_PAGE_JS)))
+                samples.append(parse_sample(tick, _read_page(page)))
                 time.sleep(max(0.0, interval_s - (time.time() - tick)))
+            if on_sampled is not None:
+                on_sampled()
             return samples
         finally:
             browser.close()
+
+
+def _read_page(page) -> dict:
+    """The page's metrics and its 3D charts' points (see :func:`parse_sample`)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    points = 0
+    for frame in page.frames:
+        try:
+            points += frame.evaluate(READ_POINTS_JS)
+        except PlaywrightError:  # a frame detached or navigated meanwhile
+            continue
+    return {"metrics": page.evaluate(READ_METRICS_JS), "points": points}
 
 
 def _start_camera(page, url: str, estimator: str, timeout_s: float) -> None:

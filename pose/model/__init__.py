@@ -12,7 +12,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .autoselect import AutoChoice, native_bf16
-from .backends import BACKEND_LABELS, BACKENDS, PRECISIONS, Runner, create_runner
+from .backends import BACKEND_LABELS, BACKENDS, PRECISIONS, Runner, cache_dir, create_runner
 from .checkpoints import CheckpointError, detect_variant, filter_state_dict, load_checkpoint, read_state_dict
 from .device import DEVICES, cuda_available, gpu_name, resolve_device
 from .load import load_model, load_runner
@@ -41,6 +41,7 @@ __all__ = [
     "CropOutput",
     "Estimate",
     "Runner",
+    "cache_dir",
     "Variant",
     "build_model",
     "checkpoint_path",

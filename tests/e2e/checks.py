@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-# Every 3D chart on the page: per scene (a chart may hold several), the finite (x, y, z) points of its
+# Every 3D chart in a document: per scene (a chart may hold several), the finite (x, y, z) points of its
 # scatter3d traces (the skeleton's joints and bones; the floor is a mesh3d and is not counted). Read from
 # the traces plotly.js drew (``_fullData``): in ``data`` a numpy array stays encoded ({dtype, bdata}), so
 # the joints (numpy) would count as none and only the bones (lists) would be seen.
@@ -40,6 +40,9 @@ CHART_PEOPLE_JS = """
   return people;
 })
 """
+
+# Every 3D chart's title in a document.
+CHART_TITLES_JS = "() => Array.from(document.querySelectorAll('.js-plotly-plot .gtitle')).map(t => t.textContent)"
 
 # Whether the app's script is not running (no run, no rerun on its way); true where there is no app.
 SCRIPT_IDLE_JS = """
@@ -78,9 +81,23 @@ def metrics(page, *labels: str) -> dict[str, float | None]:
     return {label: float(match.group(1)) if match else None for label, match in found.items()}
 
 
+def in_every_frame(page, script: str) -> list:
+    """What ``script`` (returning a list) gives in the page and in each of its frames, as one list: a chart the
+    page updates in place lives in a component's iframe (ui/plotly_in_place.py)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    found = []
+    for frame in page.frames:
+        try:
+            found += frame.evaluate(script)
+        except PlaywrightError:  # a frame detached or navigated meanwhile: read again next time
+            continue
+    return found
+
+
 def scene_skeletons(page) -> list[dict[str, list[list[float]]]]:
-    """Per 3D chart on the page, per scene, the finite points of its skeleton traces."""
-    return page.evaluate(SCENE_POINTS_JS)
+    """Per 3D chart on the page (its iframes included), per scene, the finite points of its skeleton traces."""
+    return in_every_frame(page, SCENE_POINTS_JS)
 
 
 def skeletons(page) -> list[list[list[float]]]:
@@ -89,8 +106,16 @@ def skeletons(page) -> list[list[list[float]]]:
 
 
 def chart_people(page) -> list[dict[str, int]]:
-    """Per 3D chart on the page, each person it draws ("#<track id> joints") with their finite joints."""
-    return page.evaluate(CHART_PEOPLE_JS)
+    """Per 3D chart on the page (its iframes included), each person it draws ("#<track id> joints") with their
+    finite joints."""
+    return in_every_frame(page, CHART_PEOPLE_JS)
+
+
+def wait_for_chart_title(page, text: str, timeout_s: float = 60.0) -> str:
+    """Wait until a 3D chart on the page (its iframes included) has a title containing ``text``; returns it."""
+    found = wait_for(lambda: next((t for t in in_every_frame(page, CHART_TITLES_JS) if text in t), None), timeout_s)
+    assert found, f"no chart titled {text!r}; the charts' titles: {in_every_frame(page, CHART_TITLES_JS)}"
+    return found
 
 
 def people_drawn(page, min_joints: int = 1) -> list[int]:

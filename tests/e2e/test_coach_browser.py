@@ -15,6 +15,7 @@ import pytest
 from test_coach import jumping_jack_frames
 from videos import write_av
 
+from .checks import wait_for_chart_title
 from .conftest import ARTIFACTS, write_y4m
 
 WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
@@ -84,7 +85,7 @@ def test_coach_scores_times_and_counts_the_camera(app_server, browser_page, shar
     assert max(seen["reps"]) >= 2 and min(seen["reps"]) < max(seen["reps"]), seen
     video = page.frame_locator(WEBRTC_IFRAME).locator("video")
     assert video.evaluate("v => v.videoWidth > 0 && v.currentTime > 0")
-    page.get_by_text("You (blue/orange) and the reference").wait_for()
+    wait_for_chart_title(page, "You (blue/orange) and the reference")  # the live chart, updated in place
     page.screenshot(path=str(ARTIFACTS / "coach.png"), full_page=True)
     _assert_no_exception(page)
 
