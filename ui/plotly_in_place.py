@@ -6,10 +6,14 @@ update; plotly.js takes a changed config for a new chart and builds it anew (``P
 chart with it a new WebGL context. Where WebGL runs in software (no GPU, or a headless browser), that costs
 the browser about 0.7 of a core per redraw a second (measured on 2 cores, headless Chromium: 0.93 of a core
 with ``st.plotly_chart``, 0.22 with this component, the same figure redrawn once a second), which the Live
-page's video needs.
+page's video needs. The Live page's browser camera and the Coach page use it; a chart redrawn in a loop within
+one script run (the Live page's local camera and streams) cannot keep one key, and stays a ``st.plotly_chart``.
 
 The component's page (``frontend/plotly_in_place.html``) and plotly.min.js, copied from the installed plotly
-package (nothing is downloaded), are put together once in the project's cache (:func:`pose.cache_dir`).
+package (nothing is downloaded), are put together once per page and plotly version in the project's cache
+(:func:`pose.cache_dir`, about 5 MB each; folders of earlier versions are left there). The figure is drawn with
+the ``plotly_white`` template: the default template under Streamlit is a placeholder whose colours only
+``st.plotly_chart`` fills in.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def component_folder(cache: Path | None = None) -> Path:
 
     Raises:
         FileNotFoundError: the installed plotly package lacks plotly.min.js.
+        OSError: the cache cannot hold the folder.
     """
     if not PLOTLY_JS.is_file():
         raise FileNotFoundError(f"{PLOTLY_JS} is missing: the installed plotly package ships it")
@@ -57,6 +62,7 @@ def component_folder(cache: Path | None = None) -> Path:
     try:
         shutil.copyfile(PLOTLY_JS, staging / "plotly.min.js")
         (staging / "index.html").write_bytes(page)
+        staging.chmod(0o755)  # mkdtemp's 0700 would keep the folder from a server run by another user
         os.replace(staging, folder)
     except OSError:
         if not (folder / "index.html").is_file():  # not another session's folder, made meanwhile
@@ -68,7 +74,8 @@ def component_folder(cache: Path | None = None) -> Path:
 
 @functools.cache
 def _component():
-    """The declared component, or None where its folder cannot be made (the cache not writable)."""
+    """The declared component, or None where its folder cannot be made (the cache not writable): then, for the
+    life of the server process, charts are drawn by ``st.plotly_chart`` (the warning is logged once)."""
     try:
         return components.declare_component("plotly_in_place", path=str(component_folder()))
     except OSError as error:
@@ -88,4 +95,6 @@ def plotly_chart(figure: go.Figure, key: str, *, config: dict | None = None, in_
     if component is None:
         st.plotly_chart(figure, key=key, config=config)
     else:
-        component(figure=figure.to_json(), config=json.dumps(config or {}), key=key, default=None)
+        drawn = go.Figure(figure).update_layout(template="plotly_white")  # a copy: the caller's figure is theirs
+        height = figure.layout.height
+        component(figure=drawn.to_json(), config=json.dumps(config or {}), height=height, key=key, default=None)

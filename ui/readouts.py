@@ -47,7 +47,8 @@ def show_fps_history(stats: LiveStats) -> None:
 
 def show_skeleton_3d(stats: LiveStats, key: str = "live-3d", in_place: bool = True) -> None:
     """Every person of the newest frame in 3D, placed where the camera saw them, coloured by track id;
-    joints under the overlay's confidence threshold are left out. Rotation and zoom survive updates.
+    joints under the overlay's confidence threshold are left out. Updated in place, the chart keeps the user's
+    rotation and zoom.
 
     ``in_place``: see :func:`ui.plotly_in_place.plotly_chart` (False in a loop within one run, a key a call).
     """

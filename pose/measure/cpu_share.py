@@ -4,6 +4,11 @@
 and :meth:`~CpuShare.stop` and gives each group's cores used in between (1.0: one core busy all along). The
 browser is every Chromium process; its GPU process is also given alone, since that is where WebGL (a 3D chart)
 runs, in software where there is no GPU. Linux only: elsewhere :meth:`~CpuShare.result` is None.
+
+Each process is counted from the second reading: one that ended within the window counts in "the rest", which
+is the machine's busy time (``/proc/stat``: user, nice, system, irq, softirq; not what the hypervisor stole)
+less the server and the browser. In a container ``/proc/stat`` may be the host's, so "the rest" may hold other
+tenants too.
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CpuShare", "CoresUsed", "process_times"]
+__all__ = ["CpuShare", "CoresUsed", "process_times", "is_browser"]
 
 PROC = Path("/proc")
+BROWSER_EXECUTABLES = frozenset({"chromium", "chromium-browser", "chrome", "headless_shell"})
 
 
 @dataclass(frozen=True)
 class CoresUsed:
-    """Cores used over ``window_s`` seconds of wall time, by group, out of ``cores``."""
+    """Cores used over ``window_s`` seconds of wall time, by group, out of ``cores`` (those this process may
+    run on)."""
 
     window_s: float
     cores: int
@@ -48,9 +55,17 @@ def process_times(proc: Path = PROC) -> dict[int, tuple[str, float]]:
 
 
 def _total_busy_s(proc: Path) -> float:
-    """CPU seconds the machine spent busy so far, all cores (``/proc/stat``: all but idle and iowait)."""
-    fields = [int(v) for v in (proc / "stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds the machine spent busy so far, all cores (``/proc/stat``'s first line: user, nice, system,
+    irq and softirq; idle, iowait and steal left out, and guest time is already in user)."""
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in (proc / "stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def is_browser(command: str) -> bool:
+    """Whether a process's command line is a Chromium process (the browser, its renderers, GPU and utility
+    processes; Playwright's headless shell too), by its executable's name."""
+    name = Path(command.split(" ", 1)[0]).name
+    return name in BROWSER_EXECUTABLES
 
 
 class CpuShare:
@@ -82,10 +97,10 @@ class CpuShare:
             spent = seconds - before.get(pid, (command, 0.0))[1]
             if pid == self.server_pid:
                 used["server"] += spent
-            elif "chrom" in command.split(" ", 1)[0]:
+            elif is_browser(command):
                 used["browser"] += spent
                 if "--type=gpu-process" in command:
                     used["browser_gpu"] += spent
         other = max(0.0, (busy1 - busy0) - used["server"] - used["browser"])
         shares = {k: v / window for k, v in used.items()}
-        return CoresUsed(window, os.cpu_count() or 1, other=other / window, **shares)
+        return CoresUsed(window, len(os.sched_getaffinity(0)), other=other / window, **shares)

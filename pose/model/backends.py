@@ -53,7 +53,8 @@ EXPORT_REVISION = "r3"  # bump when the exported graph changes, so stale cached 
 
 
 def cache_dir() -> Path:
-    """Where exported models are cached: ``$CONVNEXTPOSE_CACHE`` or ``~/.cache/convnextpose``."""
+    """The project's cache (exported models, the backend timings of ``auto``, the app's chart component):
+    ``$CONVNEXTPOSE_CACHE`` or ``~/.cache/convnextpose``."""
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "convnextpose")
 
 

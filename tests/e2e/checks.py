@@ -41,8 +41,14 @@ CHART_PEOPLE_JS = """
 })
 """
 
-# Every 3D chart's title in a document.
+# Every plotly chart's title in a document.
 CHART_TITLES_JS = "() => Array.from(document.querySelectorAll('.js-plotly-plot .gtitle')).map(t => t.textContent)"
+# The iframe of a chart updated in place (ui/plotly_in_place.py: Streamlit titles a component's iframe by its name).
+IN_PLACE_IFRAME = 'iframe[title="ui.plotly_in_place.plotly_in_place"]'
+# Mark the in-place chart's WebGL canvas, and whether it is still the marked one: an update in place
+# (Plotly.react) keeps the canvas, a chart built anew (Plotly.newPlot) replaces it.
+MARK_CANVAS_JS = "el => { el.querySelector('canvas').dataset.marked = '1'; }"
+CANVAS_MARKED_JS = "el => Array.from(el.querySelectorAll('canvas')).some(c => c.dataset.marked === '1')"
 
 # Whether the app's script is not running (no run, no rerun on its way); true where there is no app.
 SCRIPT_IDLE_JS = """
@@ -112,10 +118,20 @@ def chart_people(page) -> list[dict[str, int]]:
 
 
 def wait_for_chart_title(page, text: str, timeout_s: float = 60.0) -> str:
-    """Wait until a 3D chart on the page (its iframes included) has a title containing ``text``; returns it."""
+    """Wait until a plotly chart on the page (its iframes included) has a title containing ``text``; returns it."""
     found = wait_for(lambda: next((t for t in in_every_frame(page, CHART_TITLES_JS) if text in t), None), timeout_s)
     assert found, f"no chart titled {text!r}; the charts' titles: {in_every_frame(page, CHART_TITLES_JS)}"
     return found
+
+
+def mark_in_place_chart(page) -> None:
+    """Mark the WebGL canvas of the 3D chart the page updates in place (see :func:`in_place_chart_kept`)."""
+    page.frame_locator(IN_PLACE_IFRAME).locator(".js-plotly-plot").evaluate(MARK_CANVAS_JS)
+
+
+def in_place_chart_kept(page) -> bool:
+    """Whether the chart marked by :func:`mark_in_place_chart` still draws on the canvas it was marked on."""
+    return page.frame_locator(IN_PLACE_IFRAME).locator(".js-plotly-plot").evaluate(CANVAS_MARKED_JS)
 
 
 def people_drawn(page, min_joints: int = 1) -> list[int]:

@@ -20,6 +20,8 @@ from .checks import (
     assert_people_read,
     assert_video_plays,
     chart_people,
+    in_place_chart_kept,
+    mark_in_place_chart,
     metric,
     open_live_source,
     people_drawn,
@@ -94,7 +96,10 @@ def test_browser_camera_streams_skeletons_with_fps(app_server, browser_page):
     # the annotated video plays in the component, and the 3D skeleton is drawn and follows the person
     assert_video_plays(page.frame_locator(WEBRTC_IFRAME).locator("video"))
     (first, *_) = wait_for_skeleton_chart(page)
+    mark_in_place_chart(page)
     _skeleton_changes(page, first)
+    # the chart was updated, not built anew (a new WebGL context a redraw costs a software-WebGL browser a core)
+    assert in_place_chart_kept(page), "the 3D chart was rebuilt instead of updated in place"
     page.screenshot(path=str(ARTIFACTS / "live-webrtc.png"), full_page=True)
     print(f"webrtc: frames {frames}, FPS {fps}, {metric(page, 'Dropped'):.0f} dropped")
 
