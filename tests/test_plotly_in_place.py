@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import plotly.graph_objects as go
 import pytest
 
 from pose.model.backends import CACHE_ENV
@@ -46,3 +49,11 @@ def test_a_cache_that_cannot_hold_the_folder_falls_back_to_st_plotly_chart(tmp_p
         assert in_place._component() is None  # plotly_chart then draws with st.plotly_chart
     finally:
         in_place._component.cache_clear()
+
+
+def test_the_figure_goes_with_the_white_template_and_the_callers_figure_is_untouched():
+    figure = go.Figure(go.Scatter3d(x=[0, 1], y=[0, 1], z=[0, 1]), layout=dict(title="t", height=420))
+    before = figure.to_json()
+    sent = json.loads(in_place._figure_json(figure))
+    assert sent == json.loads(go.Figure(figure).update_layout(template="plotly_white").to_json())
+    assert figure.to_json() == before

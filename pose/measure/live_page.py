@@ -296,17 +296,24 @@ def sample_page(
             browser.close()
 
 
-def _read_page(page) -> dict:
-    """The page's metrics and its 3D charts' points (see :func:`parse_sample`)."""
+def evaluate_in_frames(page, script: str) -> list:
+    """What ``script`` gives in the page and in each of its frames (a component's iframe holds the chart the
+    page updates in place, ui/plotly_in_place.py), one value per frame; a frame that detached or navigated
+    meanwhile is left out (read it again next time)."""
     from playwright.sync_api import Error as PlaywrightError
 
-    points = 0
+    values = []
     for frame in page.frames:
         try:
-            points += frame.evaluate(READ_POINTS_JS)
-        except PlaywrightError:  # a frame detached or navigated meanwhile
+            values.append(frame.evaluate(script))
+        except PlaywrightError:
             continue
-    return {"metrics": page.evaluate(READ_METRICS_JS), "points": points}
+    return values
+
+
+def _read_page(page) -> dict:
+    """The page's metrics and its 3D charts' points (see :func:`parse_sample`)."""
+    return {"metrics": page.evaluate(READ_METRICS_JS), "points": sum(evaluate_in_frames(page, READ_POINTS_JS))}
 
 
 def _start_camera(page, url: str, estimator: str, timeout_s: float) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import time
 
+from pose.measure.live_page import evaluate_in_frames
+
 # Every 3D chart in a document: per scene (a chart may hold several), the finite (x, y, z) points of its
 # scatter3d traces (the skeleton's joints and bones; the floor is a mesh3d and is not counted). Read from
 # the traces plotly.js drew (``_fullData``): in ``data`` a numpy array stays encoded ({dtype, bdata}), so
@@ -90,15 +92,7 @@ def metrics(page, *labels: str) -> dict[str, float | None]:
 def in_every_frame(page, script: str) -> list:
     """What ``script`` (returning a list) gives in the page and in each of its frames, as one list: a chart the
     page updates in place lives in a component's iframe (ui/plotly_in_place.py)."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    found = []
-    for frame in page.frames:
-        try:
-            found += frame.evaluate(script)
-        except PlaywrightError:  # a frame detached or navigated meanwhile: read again next time
-            continue
-    return found
+    return [item for found in evaluate_in_frames(page, script) for item in found]
 
 
 def scene_skeletons(page) -> list[dict[str, list[list[float]]]]:
