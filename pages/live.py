@@ -14,7 +14,7 @@ from ui.calibration import calibration_panel
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
 from ui.live_session import browser_camera, session_processor
 from ui.motion_files import recording_panel, recording_processor, session_recorder
-from ui.readouts import FPS_CHART_EVERY_S, show_fps_history, show_readouts, show_skeleton_3d
+from ui.readouts import FPS_CHART_EVERY_S, SKELETON_3D_EVERY_S, show_fps_history, show_readouts, show_skeleton_3d
 from ui.resources import live_max_frames, open_sources_policy
 
 BROWSER, LOCAL_CAMERA, STREAM = "Browser camera", "Local camera", "Stream or video file"
@@ -66,7 +66,7 @@ def record_panel(playing: bool) -> None:  # only while the camera plays
     recording_panel(recorder, playing)
 
 
-@st.fragment(run_every=1.0)  # a 3D chart redraws slowly in the browser: a bounded rate never starves the video
+@st.fragment(run_every=SKELETON_3D_EVERY_S)
 def skeleton_panel() -> None:
     show_skeleton_3d(processor.stats())
 
@@ -125,7 +125,7 @@ else:
                     last_fps_chart = now
                     with fps_chart_slot.container():
                         show_fps_history(processor.stats())
-                if update.frame_bgr is not None and now - last_chart >= 1.0:
+                if update.frame_bgr is not None and now - last_chart >= SKELETON_3D_EVERY_S:
                     last_chart, charts = now, charts + 1
                     with chart_slot.container():
                         show_skeleton_3d(processor.stats(), key=f"live-3d-source-{charts}", in_place=False)

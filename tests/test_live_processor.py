@@ -113,3 +113,28 @@ def test_untrained_weights_draw_every_joint_in_2d_and_3d(moving_frames, xs_runne
     assert not np.array_equal(out, moving_frames[0])  # the skeleton is on the frame
     assert DrawOptions().for_weights(trained=True).min_confidence == DrawOptions().min_confidence
     live.close()
+
+
+def test_a_person_just_lost_stays_on_a_view_until_its_next_redraw(moving_frames, xs_runner, clock):
+    """Small, far people are found and lost frame to frame: a view redrawn once a second (the 3D chart) shows
+    the newest people of the last second, not an empty frame that happened to be the newest."""
+    live = LiveProcessor([PoseEstimator(runner=xs_runner)])
+    assert live.stats().shown(1.0) is None  # nothing processed yet
+    live.process(moving_frames[0], 0.0)
+    seen = live.stats().latest
+    assert seen.people and live.stats().last_seen is seen and live.stats().shown(1.0) is seen
+    empty = next(moving_person_frames(1, absent=(0, 1)))
+    for i in range(1, 40):  # long enough for the tracker to let the person go
+        clock.t += 0.01
+        live.process(empty, i / 30)
+        if not live.stats().latest.people:
+            break
+    stats = live.stats()
+    assert not stats.latest.people and not stats.person_in_view  # the readouts say nobody
+    assert stats.last_seen is seen and stats.shown(1.0) is seen  # the chart still shows the person
+    clock.t += 1.0
+    stats = live.stats()
+    assert stats.last_seen_age_s > 1.0 and stats.shown(1.0) is stats.latest  # a second on: nobody, as it is
+    live.process(moving_frames[1], 0.5)
+    assert live.stats().shown(1.0) is live.stats().latest  # someone in view: always the newest frame
+    live.close()

@@ -13,6 +13,9 @@ from .plotly_in_place import plotly_chart
 # How often the page redraws the FPS chart: a line chart redrawn every 0.5 s with the readouts cost the Live page
 # 9.9 -> 13.9 FPS on a 2-core machine with the browser beside it (python -m pose.measure.live, lateral_raise).
 FPS_CHART_EVERY_S = 5.0
+# How often the page redraws the 3D chart (a 3D chart redraws slowly in the browser: a bounded rate never starves
+# the video). It shows the people of the last such period, so a person lost for a frame is not missing from it.
+SKELETON_3D_EVERY_S = 1.0
 
 
 def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
@@ -47,12 +50,13 @@ def show_fps_history(stats: LiveStats) -> None:
 
 def show_skeleton_3d(stats: LiveStats, key: str = "live-3d", in_place: bool = True) -> None:
     """Every person of the newest frame in 3D, placed where the camera saw them, coloured by track id;
-    joints under the overlay's confidence threshold are left out. Updated in place, the chart keeps the user's
-    rotation and zoom.
+    joints under the overlay's confidence threshold are left out. While nobody is in view, the people of the
+    newest frame that had any, if it is at most :data:`SKELETON_3D_EVERY_S` old (redraw it that often). Updated
+    in place, the chart keeps the user's rotation and zoom.
 
     ``in_place``: see :func:`ui.plotly_in_place.plotly_chart` (False in a loop within one run, a key a call).
     """
-    latest = stats.latest
+    latest = stats.shown(SKELETON_3D_EVERY_S)
     people = latest.people if latest else ()
     title = "3D skeletons"
     if latest:

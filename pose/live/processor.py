@@ -39,6 +39,8 @@ class LiveStats:
         person_in_view: whether the newest frame had someone in it.
         per_variant_fps: each estimator's own frames per second (1000 / its mean ms per frame).
         latest: the newest result, and the variant that produced it.
+        last_seen: the newest result with anyone in it (``latest`` itself while someone is in view).
+        last_seen_age_s: seconds since ``last_seen`` was made.
         draw: what the overlay showed of the newest result; the 3D figure follows it (confidence threshold:
             none for untrained weights, :meth:`DrawOptions.for_weights`).
     """
@@ -53,6 +55,17 @@ class LiveStats:
     latest: PoseResult | None = None
     error: str | None = None
     draw: DrawOptions = DrawOptions()
+    last_seen: PoseResult | None = None
+    last_seen_age_s: float = float("inf")
+
+    def shown(self, hold_s: float) -> PoseResult | None:
+        """What a view redrawn every ``hold_s`` seconds shows: the newest result, or, while nobody is in it,
+        the newest one with people if it is at most ``hold_s`` old. A person found on one frame and lost on
+        the next (small, far people) then stays on such a view until its next redraw instead of missing it.
+        """
+        if (self.latest is None or not self.latest.people) and self.last_seen_age_s <= hold_s:
+            return self.last_seen
+        return self.latest
 
 
 class LiveProcessor:
@@ -86,6 +99,7 @@ class LiveProcessor:
         self._frames = 0
         self._dropped = 0
         self._latest: PoseResult | None = None
+        self._last_seen: tuple[float, PoseResult] | None = None  # (when, the newest result with people)
         self._error: str | None = None
         self._last_history = 0.0
 
@@ -128,6 +142,8 @@ class LiveProcessor:
             self._frames += 1
             self._dropped += dropped_before
             self._latest = result
+            if result.people:
+                self._last_seen = (now, result)
             self._error = None
             self._done.append((now, stages, result.variant))
             while self._done and now - self._done[0][0] > self.window_s:
@@ -158,6 +174,7 @@ class LiveProcessor:
             stage_ms = {k: float(np.mean([s[k] for s in recent])) for k in LIVE_STAGES} if recent else {}
             per_variant = {v: 1000.0 / float(np.mean(ms)) for v, ms in self._per_variant.items() if ms}
             latest = self._latest
+            seen_at, last_seen = self._last_seen or (float("-inf"), None)
             return LiveStats(
                 frames=self._frames,
                 fps=self._fps_locked(now) if self._done and now - self._done[-1][0] < self.window_s else 0.0,
@@ -169,6 +186,8 @@ class LiveProcessor:
                 latest=latest,
                 error=self._error,
                 draw=self.draw.for_weights(latest.trained) if latest is not None else self.draw,
+                last_seen=last_seen,
+                last_seen_age_s=now - seen_at,
             )
 
     def close(self) -> None:

@@ -126,6 +126,8 @@ def test_reference_from_a_frame_of_a_video(app_server, browser_page, shared_dir,
     _open_coach(page, app_server)
     page.get_by_text("Frame of a video").click()
     uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="Reference video")
+    uploader.wait_for()
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=120_000)  # the click's rerun drawn: a file given during it is lost
     uploader.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(clip))
     page.get_by_text("Reference", exact=True).wait_for()  # frame 30 (the slider's start): arms raised
     page.get_by_text("Reference (3D)").wait_for()
