@@ -138,3 +138,19 @@ def test_a_person_just_lost_stays_on_a_view_until_its_next_redraw(moving_frames,
     live.process(moving_frames[1], 0.5)
     assert live.stats().shown(1.0) is live.stats().latest  # someone in view: always the newest frame
     live.close()
+
+
+def test_a_held_person_keeps_the_threshold_of_their_own_weights(moving_frames, xs_runner):
+    """Compare sizes live: trained BlazePose's person, held while untrained XS's newest frame has nobody, is
+    drawn with the user's threshold, not XS's none (each result by its own weights)."""
+    options = DrawOptions(min_confidence=0.5)
+    live = LiveProcessor([PoseEstimator("BlazePose"), PoseEstimator(runner=xs_runner)], options)
+    live.process(moving_frames[0], 0.0)  # BlazePose's turn: the person
+    live.process(next(moving_person_frames(1, absent=(0, 1))), 1 / 30)  # XS's turn: nobody (it never saw anyone)
+    stats = live.stats()
+    held = stats.shown(1.0)
+    assert held.variant == "BlazePose" and held.trained and held.people
+    assert stats.latest.variant == "XS" and not stats.latest.trained and not stats.latest.people
+    assert stats.draw_for(held).min_confidence == 0.5  # the user's threshold for trained weights
+    assert stats.draw.min_confidence == 0.0 == stats.draw_for(stats.latest).min_confidence  # the newest: none
+    live.close()

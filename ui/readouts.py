@@ -61,5 +61,5 @@ def show_skeleton_3d(stats: LiveStats, key: str = "live-3d", in_place: bool = Tr
     title = "3D skeletons"
     if latest:
         title = f"{latest.variant} 3D (camera space, mm)" + (f": {len(people)} people" if len(people) > 1 else "")
-    fig = people_figure(people, min_confidence=stats.draw.min_confidence, title=title, uirevision="live")
+    fig = people_figure(people, min_confidence=stats.draw_for(latest).min_confidence, title=title, uirevision="live")
     plotly_chart(fig, key=key, config={"displaylogo": False}, in_place=in_place)

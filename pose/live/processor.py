@@ -41,8 +41,7 @@ class LiveStats:
         latest: the newest result, and the variant that produced it.
         last_seen: the newest result with anyone in it (``latest`` itself while someone is in view).
         last_seen_age_s: seconds since ``last_seen`` was made.
-        draw: what the overlay showed of the newest result; the 3D figure follows it (confidence threshold:
-            none for untrained weights, :meth:`DrawOptions.for_weights`).
+        options: what the user asked the overlay to show; each result is drawn with :meth:`draw_for`.
     """
 
     frames: int = 0
@@ -54,7 +53,7 @@ class LiveStats:
     per_variant_fps: dict = field(default_factory=dict)
     latest: PoseResult | None = None
     error: str | None = None
-    draw: DrawOptions = DrawOptions()
+    options: DrawOptions = DrawOptions()
     last_seen: PoseResult | None = None
     last_seen_age_s: float = float("inf")
 
@@ -66,6 +65,18 @@ class LiveStats:
         if (self.latest is None or not self.latest.people) and self.last_seen_age_s <= hold_s:
             return self.last_seen
         return self.latest
+
+    def draw_for(self, result: PoseResult | None) -> DrawOptions:
+        """What ``result`` is drawn with: the user's options, with no confidence threshold for untrained
+        weights (:meth:`DrawOptions.for_weights`). Each result by its own weights, so a held result of one
+        size, shown while another size's newest frame has nobody (compare sizes live), keeps its threshold.
+        """
+        return self.options.for_weights(result.trained) if result is not None else self.options
+
+    @property
+    def draw(self) -> DrawOptions:
+        """What the overlay showed of the newest result."""
+        return self.draw_for(self.latest)
 
 
 class LiveProcessor:
@@ -185,7 +196,7 @@ class LiveProcessor:
                 per_variant_fps=per_variant,
                 latest=latest,
                 error=self._error,
-                draw=self.draw.for_weights(latest.trained) if latest is not None else self.draw,
+                options=self.draw,
                 last_seen=last_seen,
                 last_seen_age_s=now - seen_at,
             )
