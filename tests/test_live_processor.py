@@ -109,7 +109,7 @@ def test_untrained_weights_draw_every_joint_in_2d_and_3d(moving_frames, xs_runne
     live = LiveProcessor([estimator], DrawOptions(skeleton=True, joints=True, label=False, ids=False))
     out = live.process(moving_frames[0], 0.0)
     stats = live.stats()
-    assert stats.latest.people and stats.draw.min_confidence == 0.0
+    assert stats.latest.people and stats.draw_for(stats.latest).min_confidence == 0.0
     assert not np.array_equal(out, moving_frames[0])  # the skeleton is on the frame
     assert DrawOptions().for_weights(trained=True).min_confidence == DrawOptions().min_confidence
     live.close()
@@ -152,5 +152,5 @@ def test_a_held_person_keeps_the_threshold_of_their_own_weights(moving_frames, x
     assert held.variant == "BlazePose" and held.trained and held.people
     assert stats.latest.variant == "XS" and not stats.latest.trained and not stats.latest.people
     assert stats.draw_for(held).min_confidence == 0.5  # the user's threshold for trained weights
-    assert stats.draw.min_confidence == 0.0 == stats.draw_for(stats.latest).min_confidence  # the newest: none
+    assert stats.draw_for(stats.latest).min_confidence == 0.0  # the newest (untrained XS): none
     live.close()

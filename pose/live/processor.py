@@ -73,11 +73,6 @@ class LiveStats:
         """
         return self.options.for_weights(result.trained) if result is not None else self.options
 
-    @property
-    def draw(self) -> DrawOptions:
-        """What the overlay showed of the newest result."""
-        return self.draw_for(self.latest)
-
 
 class LiveProcessor:
     """Runs frames through one estimator, or several round-robin ("compare sizes live").
