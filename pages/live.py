@@ -14,7 +14,14 @@ from ui.calibration import calibration_panel
 from ui.controls import draw_options, estimator_settings, warn_if_untrained
 from ui.live_session import browser_camera, session_processor
 from ui.motion_files import recording_panel, recording_processor, session_recorder
-from ui.readouts import FPS_CHART_EVERY_S, SKELETON_3D_EVERY_S, show_fps_history, show_readouts, show_skeleton_3d
+from ui.readouts import (
+    FPS_CHART_EVERY_S,
+    SKELETON_3D_OFF,
+    show_fps_history,
+    show_readouts,
+    show_skeleton_3d,
+    skeleton_3d_every,
+)
 from ui.resources import live_max_frames, open_sources_policy
 
 BROWSER, LOCAL_CAMERA, STREAM = "Browser camera", "Local camera", "Stream or video file"
@@ -32,6 +39,7 @@ require_app_entry("live")
 st.title("Live")
 settings = estimator_settings(multiple=st.sidebar.toggle("Compare sizes live", key="live_compare"), key="live_")
 draw = draw_options(key="live_")
+chart_every = skeleton_3d_every(key="live_")
 source = st.radio("Source", [BROWSER, LOCAL_CAMERA, STREAM], horizontal=True, key="live_source")
 
 if not settings.estimators:
@@ -66,9 +74,9 @@ def record_panel(playing: bool) -> None:  # only while the camera plays
     recording_panel(recorder, playing)
 
 
-@st.fragment(run_every=SKELETON_3D_EVERY_S)
+@st.fragment(run_every=chart_every)
 def skeleton_panel() -> None:
-    show_skeleton_3d(processor.stats())
+    show_skeleton_3d(processor.stats(), chart_every)
 
 
 if source == BROWSER:
@@ -76,7 +84,10 @@ if source == BROWSER:
         ctx = browser_camera("live-webrtc", holder)
     if ctx.state.playing:
         with side_col:
-            skeleton_panel()
+            if chart_every is None:
+                st.caption(SKELETON_3D_OFF)
+            else:
+                skeleton_panel()
         readouts_panel()
         fps_chart_panel()
         record_panel(True)
@@ -107,6 +118,8 @@ else:
         frame_slot = video_col.empty()
         with side_col:
             chart_slot = st.empty()
+            if chart_every is None:
+                chart_slot.caption(SKELETON_3D_OFF)
         status_slot, readout_slot, fps_chart_slot = st.empty(), st.empty(), st.empty()
         recording_panel(recorder, True, key="live_source")  # a click reruns the page, and the source with it
         last_readout = last_chart = last_fps_chart = 0.0
@@ -125,10 +138,10 @@ else:
                     last_fps_chart = now
                     with fps_chart_slot.container():
                         show_fps_history(processor.stats())
-                if update.frame_bgr is not None and now - last_chart >= SKELETON_3D_EVERY_S:
+                if chart_every is not None and update.frame_bgr is not None and now - last_chart >= chart_every:
                     last_chart, charts = now, charts + 1
                     with chart_slot.container():
-                        show_skeleton_3d(processor.stats(), key=f"live-3d-source-{charts}", in_place=False)
+                        show_skeleton_3d(processor.stats(), chart_every, key=f"live-3d-source-{charts}", in_place=False)
         st.session_state.pop("live_running", None)
         recording_panel(recorder, False, key="live_source_end")  # the source ended: the take's files
     else:

@@ -169,3 +169,29 @@ def test_compare_page_with_a_missing_plug_in_detector_says_so(app, monkeypatch):
     next(b for b in app.button if b.label == "Run the comparison").click().run()
     assert not app.exception
     assert any("/nonexistent/x.onnx does not exist (CONVNEXTPOSE_DETECTOR=" in e.value for e in app.error)
+
+
+@pytest.mark.parametrize("every", ["1 s", "off"])
+def test_the_live_page_draws_the_3d_chart_at_the_chosen_rate_or_not_at_all(app, monkeypatch, tmp_path, every):
+    """The sidebar's "3D chart redraws every": a file played to its end draws the 3D chart (the first frame draws
+    it, whatever the rate), or, off, says so and draws none."""
+    from conftest import write_video
+
+    from pose.measure.samples import moving_person_frames
+    from ui.readouts import SKELETON_3D_OFF
+
+    clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(6, (160, 120))))
+    _page(app, "pages/live.py")
+    app.select_slider(key="live_skeleton_3d_every").set_value(every).run()
+    app.radio(key="live_source").set_value("Stream or video file").run()
+    app.text_input[0].input(str(clip))
+    app.checkbox[0].uncheck()  # play the file once
+    app.button[0].click().run()  # the form's Start
+    assert not app.exception
+    assert any("walk.avi" in i.value for i in app.info)  # it played to its end
+    charts = app.get("plotly_chart")
+    captions = [c.value for c in app.caption]
+    if every == "off":
+        assert not charts and SKELETON_3D_OFF in captions
+    else:
+        assert charts and SKELETON_3D_OFF not in captions

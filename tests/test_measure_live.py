@@ -25,6 +25,8 @@ def test_the_timing_variable_is_the_one_the_app_reads():
 def test_arguments_and_their_refusals():
     args = parse_args(["clip.mp4", "--estimator", "XS", "--seconds", "12", "--width", "320"])
     assert (args.estimator, args.seconds, args.width, args.warmup) == ("XS", 12.0, 320, 5.0)
+    assert args.skeleton_3d_every is None  # the page's own rate
+    assert parse_args(["clip.mp4", "--skeleton-3d-every", "off"]).skeleton_3d_every == "off"
     for bad in (["clip.mp4", "--seconds", "4"], ["clip.mp4", "--width", "10"], ["clip.mp4", "--estimator", "Q"]):
         with pytest.raises(SystemExit) as exit_:
             parse_args(bad)

@@ -16,6 +16,11 @@ FPS_CHART_EVERY_S = 5.0
 # How often the page redraws the 3D chart (a 3D chart redraws slowly in the browser: a bounded rate never starves
 # the video). It shows the people of the last such period, so a person lost for a frame is not missing from it.
 SKELETON_3D_EVERY_S = 1.0
+# The rates the sidebar offers (None: no 3D chart). Where the browser runs on the server's machine without a GPU,
+# WebGL runs in software: redrawn every second, the chart took 0.28 of the browser's core and 2.0-2.3 of the
+# page's 20-21 FPS (python -m pose.measure.live, two_people_courtyard, 2 cores; docs/benchmarks.md).
+SKELETON_3D_CHOICES = {"1 s": 1.0, "2 s": 2.0, "5 s": 5.0, "off": None}
+SKELETON_3D_OFF = "The 3D chart is off (sidebar: 3D chart redraws every): its share of the CPU goes to the video."
 
 
 def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
@@ -48,15 +53,32 @@ def show_fps_history(stats: LiveStats) -> None:
         st.line_chart(history, height=140)
 
 
-def show_skeleton_3d(stats: LiveStats, key: str = "live-3d", in_place: bool = True) -> None:
+def skeleton_3d_every(key: str = "") -> float | None:
+    """The sidebar's choice of how often the 3D chart is redrawn, in seconds (None: no 3D chart)."""
+    labels = list(SKELETON_3D_CHOICES)
+    default = next(label for label, every in SKELETON_3D_CHOICES.items() if every == SKELETON_3D_EVERY_S)
+    chosen = st.sidebar.select_slider(
+        "3D chart redraws every",
+        labels,
+        value=default,
+        key=f"{key}skeleton_3d_every",
+        help="Redrawing a 3D chart costs the browser CPU (much of it without a GPU), which the video shares: "
+        "a slower rate, or off, gives the video more frames a second on a small machine.",
+    )
+    return SKELETON_3D_CHOICES[chosen]
+
+
+def show_skeleton_3d(
+    stats: LiveStats, every_s: float = SKELETON_3D_EVERY_S, key: str = "live-3d", in_place: bool = True
+) -> None:
     """Every person of the newest frame in 3D, placed where the camera saw them, coloured by track id;
     joints under the overlay's confidence threshold are left out. While nobody is in view, the people of the
-    newest frame that had any, if it is at most :data:`SKELETON_3D_EVERY_S` old (redraw it that often). Updated
-    in place, the chart keeps the user's rotation and zoom.
+    newest frame that had any, if it is at most ``every_s`` old (redraw the chart that often). Updated in place,
+    the chart keeps the user's rotation and zoom.
 
     ``in_place``: see :func:`ui.plotly_in_place.plotly_chart` (False in a loop within one run, a key a call).
     """
-    latest = stats.shown(SKELETON_3D_EVERY_S)
+    latest = stats.shown(every_s)
     people = latest.people if latest else ()
     title = "3D skeletons"
     if latest:

@@ -203,6 +203,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of readings left out of the medians")
     parser.add_argument("--width", type=int, default=640, help="the camera's width in pixels (default 640)")
     parser.add_argument("--offline-frames", type=int, default=None, help="at most this many frames offline")
+    parser.add_argument(
+        "--skeleton-3d-every",
+        default=None,
+        metavar="RATE",
+        help='the sidebar\'s "3D chart redraws every", as the page labels it ("2 s", "off"; default: the page\'s)',
+    )
     parser.add_argument("--chromium", default=CHROMIUM, help=f"the browser (default {CHROMIUM})")
     parser.add_argument("--profile", type=Path, default=None, help="sample the server with py-spy; raw stacks here")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
@@ -239,7 +245,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
         print(f"app: {server.url}; reading the Live page for {args.seconds:.0f} s with {estimator}", flush=True)
         samples = sample_page(
             server.url, camera, estimator, args.seconds, chromium=args.chromium,
-            on_sampling=on_sampling, on_sampled=cpu.stop,
+            skeleton_3d_every=args.skeleton_3d_every, on_sampling=on_sampling, on_sampled=cpu.stop,
         )  # fmt: skip
         profile = profiler.result() if profiler else None
     page = summarise_page(samples, read_timing(timing_path), args.warmup)
@@ -249,8 +255,9 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
         run_offline(camera, estimator, async_detection=flag, limit=args.offline_frames) for flag in (False, True)
     ]
     return {
-        "clip": str(args.clip), "estimator": estimator, "camera": {"width": width, "height": height,
-        "fps": CAMERA_FPS, "frames": frames}, "seconds": args.seconds, "warmup_s": args.warmup,
+        "clip": str(args.clip), "estimator": estimator, "skeleton_3d_every": args.skeleton_3d_every,
+        "camera": {"width": width, "height": height, "fps": CAMERA_FPS, "frames": frames},
+        "seconds": args.seconds, "warmup_s": args.warmup,
         "load_average": {"before": load_before, "after_page": load_after, "after_offline": os.getloadavg()},
         "page": asdict(page), "offline": [asdict(o) for o in offline],
         "page_fps_over_offline_fps": page.fps_median / offline[1].fps if page.fps_median and offline[1].fps else None,
@@ -290,7 +297,9 @@ def format_report(report: dict) -> str:
     ]  # fmt: skip
     loads = {k: " ".join(f"{x:.1f}" for x in v) for k, v in load.items()}
     lines = [
-        f"{report['clip']}: {report['estimator']}, camera {camera['width']}x{camera['height']} at {camera['fps']} fps; "
+        f"{report['clip']}: {report['estimator']}"
+        + (f", 3D chart every {every}" if (every := report.get("skeleton_3d_every")) else "")
+        + f", camera {camera['width']}x{camera['height']} at {camera['fps']} fps; "
         f"load average {loads['before']} (after the page {loads['after_page']})",
         f"page window: {page['samples']} readings over {page['window_s']:.0f} s after a {report['warmup_s']:g} s "
         "warm-up",

@@ -32,6 +32,7 @@ __all__ = [
     "clip_to_y4m",
     "read_y4m",
     "sample_page",
+    "choose_skeleton_3d_every",
     "read_timing",
 ]
 
@@ -47,6 +48,7 @@ CHROMIUM_FLAGS = [
 MAX_CLIP_S = 60  # at most this much of the clip becomes the camera (Chromium loops it): 640x360 is ~0.35 MB a frame
 WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
 NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
+SKELETON_3D_SLIDER = "3D chart redraws every"  # the sidebar slider's label (ui/readouts.py)
 STAGES = ("detect", "crop", "pose", "draw", "total")  # the stage readouts ui/readouts.py shows ("<stage> ms")
 
 # Every st.metric's label and value, in one round trip.
@@ -249,10 +251,11 @@ def _option_name(estimator: str) -> re.Pattern:
 
 def sample_page(
     url: str, camera_y4m: Path, estimator: str, seconds: float, *, interval_s: float = 0.5,
-    chromium: str = CHROMIUM, start_timeout_s: float = 240.0, on_sampling: Callable[[], None] | None = None,
-    on_sampled: Callable[[], None] | None = None,
+    chromium: str = CHROMIUM, start_timeout_s: float = 240.0, skeleton_3d_every: str | None = None,
+    on_sampling: Callable[[], None] | None = None, on_sampled: Callable[[], None] | None = None,
 ) -> list[PageSample]:  # fmt: skip
-    """Open the Live page with ``camera_y4m`` as the camera, choose ``estimator``, press START, wait until frames
+    """Open the Live page with ``camera_y4m`` as the camera, choose ``estimator`` (and the sidebar's "3D chart
+    redraws every" ``skeleton_3d_every``, as the page labels it, unless None), press START, wait until frames
     are processed, then read the page every ``interval_s`` for ``seconds`` (``on_sampling`` is called first,
     ``on_sampled`` after the last reading, with the browser still open).
 
@@ -276,7 +279,7 @@ def sample_page(
             page = browser.new_context(viewport={"width": 1400, "height": 2600}, permissions=["camera"]).new_page()
             page.set_default_timeout(start_timeout_s * 1000)
             try:
-                _start_camera(page, url, estimator, start_timeout_s)
+                _start_camera(page, url, estimator, start_timeout_s, skeleton_3d_every)
             except PlaywrightError as exc:
                 body = page.inner_text("body")[-800:] if not page.is_closed() else ""
                 raise MeasureError(
@@ -316,18 +319,45 @@ def _read_page(page) -> dict:
     return {"metrics": page.evaluate(READ_METRICS_JS), "points": sum(evaluate_in_frames(page, READ_POINTS_JS))}
 
 
-def _start_camera(page, url: str, estimator: str, timeout_s: float) -> None:
+def _wait_for_the_rerun(page) -> None:
+    page.wait_for_function(
+        """() => !['running', 'rerunRequested'].includes(
+               document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState)"""
+    )
+
+
+def choose_skeleton_3d_every(page, label: str) -> None:
+    """Move the sidebar's "3D chart redraws every" slider to ``label``, one step at a time from its left end.
+
+    Raises:
+        MeasureError: the slider offers no such label.
+    """
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=SKELETON_3D_SLIDER).locator("input[type=range]")
+    slider.press("Home")
+    offered = []
+    for step in range(int(slider.get_attribute("max")) + 1):
+        page.wait_for_function(  # the keys are React's to handle: wait for the slider to show the step
+            "([el, step]) => el.value === String(step)", arg=[slider.element_handle(), step]
+        )
+        if (shown := slider.get_attribute("aria-valuetext")) == label:
+            _wait_for_the_rerun(page)
+            return
+        offered.append(shown)
+        slider.press("ArrowRight")
+    raise MeasureError(f"the page offers no 3D chart rate {label!r}; it offers {', '.join(offered)}")
+
+
+def _start_camera(page, url: str, estimator: str, timeout_s: float, skeleton_3d_every: str | None) -> None:
     page.goto(f"{url}/live")
     page.get_by_text(NOT_RUNNING).wait_for()
     selector = page.get_by_role("combobox", name="Estimator")
     if not _option_name(estimator).match(selector.input_value() or ""):
         selector.click()
         page.get_by_role("option", name=_option_name(estimator)).click()
-        page.wait_for_function(
-            """() => !['running', 'rerunRequested'].includes(
-                   document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState)"""
-        )
-        page.get_by_text(NOT_RUNNING).wait_for()
+        _wait_for_the_rerun(page)
+    if skeleton_3d_every is not None:
+        choose_skeleton_3d_every(page, skeleton_3d_every)
+    page.get_by_text(NOT_RUNNING).wait_for()
     page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START").click()
     page.wait_for_function(  # the server has processed frames: the readouts are up and counting
         """() => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>

@@ -13,7 +13,9 @@ import cv2
 import numpy as np
 from conftest import write_video
 
+from pose.measure.live_page import choose_skeleton_3d_every
 from pose.measure.samples import moving_person_frames
+from ui.readouts import SKELETON_3D_OFF
 
 from .checks import (
     SCRIPT_IDLE_JS,
@@ -106,6 +108,29 @@ def test_browser_camera_streams_skeletons_with_fps(app_server, browser_page):
     page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
     page.get_by_text(NOT_RUNNING).wait_for()  # Stop ends the session's stream; the page says so
     assert metric(page, "Frames") is None
+
+
+def test_the_3d_chart_turned_off_and_on_while_the_camera_plays(app_server, browser_page):
+    """The sidebar's "3D chart redraws every": off, the page says so and draws no 3D chart while the person is
+    found; back to every second, the chart draws them again, the camera playing all along."""
+    page = browser_page
+    page.goto(f"{app_server}/live")
+    page.get_by_text(NOT_RUNNING).wait_for()
+    choose_skeleton_3d_every(page, "off")
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START").click()
+    assert wait_for(lambda: (metric(page, "Frames") or 0) >= 5, timeout_s=90), "the server processed no frames"
+    assert_people_read(watch_metric(page, "People in view", lambda people: people == 1, timeout_s=60), 1)
+    page.get_by_text(SKELETON_3D_OFF).wait_for()
+    assert not chart_people(page), f"the 3D chart is off, yet the page draws {chart_people(page)}"
+    page.screenshot(path=str(ARTIFACTS / "live-webrtc-3d-off.png"), full_page=True)
+
+    frames = metric(page, "Frames")
+    choose_skeleton_3d_every(page, "1 s")
+    drawn = wait_for(lambda: [n for n in people_drawn(page) if n] == [1], timeout_s=60)
+    assert drawn, f"the 3D chart is back on, and draws {chart_people(page)} (joints per person)"
+    assert wait_for(lambda: (metric(page, "Frames") or 0) > frames, timeout_s=60), "the camera stopped"
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
+    page.get_by_text(NOT_RUNNING).wait_for()
 
 
 def test_opencv_source_loops_a_video_file(app_server, browser_page, tmp_path):
