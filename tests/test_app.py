@@ -171,7 +171,7 @@ def test_compare_page_with_a_missing_plug_in_detector_says_so(app, monkeypatch):
     assert any("/nonexistent/x.onnx does not exist (CONVNEXTPOSE_DETECTOR=" in e.value for e in app.error)
 
 
-@pytest.mark.parametrize("every", ["1 s", "off"])
+@pytest.mark.parametrize("every", ["5 s", "off"])
 def test_the_live_page_draws_the_3d_chart_at_the_chosen_rate_or_not_at_all(app, monkeypatch, tmp_path, every):
     """The sidebar's "3D chart redraws every": a file played to its end draws the 3D chart (the first frame draws
     it, whatever the rate), or, off, says so and draws none."""

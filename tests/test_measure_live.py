@@ -22,6 +22,13 @@ def test_the_timing_variable_is_the_one_the_app_reads():
     assert TIMING_ENV == APP_TIMING_ENV
 
 
+def test_the_slider_the_measure_moves_is_the_one_the_page_shows():
+    from pose.measure.live_page import SKELETON_3D_SLIDER
+    from ui.readouts import SKELETON_3D_LABEL
+
+    assert SKELETON_3D_SLIDER == SKELETON_3D_LABEL
+
+
 def test_arguments_and_their_refusals():
     args = parse_args(["clip.mp4", "--estimator", "XS", "--seconds", "12", "--width", "320"])
     assert (args.estimator, args.seconds, args.width, args.warmup) == ("XS", 12.0, 320, 5.0)

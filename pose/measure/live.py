@@ -206,7 +206,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--skeleton-3d-every",
         default=None,
-        metavar="RATE",
+        metavar="LABEL",
         help='the sidebar\'s "3D chart redraws every", as the page labels it ("2 s", "off"; default: the page\'s)',
     )
     parser.add_argument("--chromium", default=CHROMIUM, help=f"the browser (default {CHROMIUM})")

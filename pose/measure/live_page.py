@@ -48,7 +48,7 @@ CHROMIUM_FLAGS = [
 MAX_CLIP_S = 60  # at most this much of the clip becomes the camera (Chromium loops it): 640x360 is ~0.35 MB a frame
 WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
 NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
-SKELETON_3D_SLIDER = "3D chart redraws every"  # the sidebar slider's label (ui/readouts.py)
+SKELETON_3D_SLIDER = "3D chart redraws every"  # ui/readouts.py's SKELETON_3D_LABEL (a test holds the two equal)
 STAGES = ("detect", "crop", "pose", "draw", "total")  # the stage readouts ui/readouts.py shows ("<stage> ms")
 
 # Every st.metric's label and value, in one round trip.
@@ -319,7 +319,7 @@ def _read_page(page) -> dict:
     return {"metrics": page.evaluate(READ_METRICS_JS), "points": sum(evaluate_in_frames(page, READ_POINTS_JS))}
 
 
-def _wait_for_the_rerun(page) -> None:
+def _wait_until_script_idle(page) -> None:
     page.wait_for_function(
         """() => !['running', 'rerunRequested'].includes(
                document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState)"""
@@ -340,7 +340,7 @@ def choose_skeleton_3d_every(page, label: str) -> None:
             "([el, step]) => el.value === String(step)", arg=[slider.element_handle(), step]
         )
         if (shown := slider.get_attribute("aria-valuetext")) == label:
-            _wait_for_the_rerun(page)
+            _wait_until_script_idle(page)
             return
         offered.append(shown)
         slider.press("ArrowRight")
@@ -354,7 +354,7 @@ def _start_camera(page, url: str, estimator: str, timeout_s: float, skeleton_3d_
     if not _option_name(estimator).match(selector.input_value() or ""):
         selector.click()
         page.get_by_role("option", name=_option_name(estimator)).click()
-        _wait_for_the_rerun(page)
+        _wait_until_script_idle(page)
     if skeleton_3d_every is not None:
         choose_skeleton_3d_every(page, skeleton_3d_every)
     page.get_by_text(NOT_RUNNING).wait_for()
