@@ -23,8 +23,9 @@ holder = session_processor(settings, DrawOptions(), key="coach", make=lambda est
 if holder is None:
     st.stop()
 processor: CoachProcessor = holder.get()
+notes = st.container()  # one element, the banner or not: the camera below keeps its place, and its stream
 if not processor.estimator.trained:
-    st.warning(
+    notes.warning(
         f"**{estimator_label(processor.estimator.variant)} has no trained weights**: its skeleton is meaningless, "
         "and so are the score and the counts. Choose BlazePose (bundled) in the sidebar, or add the weights "
         "on the **Models** page.",

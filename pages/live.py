@@ -50,7 +50,8 @@ holder = session_processor(settings, draw, make=recording_processor(recorder, dr
 if holder is None:
     st.stop()
 processor = holder.get()
-warn_if_untrained(processor.estimators)
+with st.container():  # one element whatever the notes: the camera below keeps its place, and its stream
+    warn_if_untrained(processor.estimators)
 first = processor.estimators[0]
 with st.sidebar:  # beside the focal length it sets
     calibration_panel(holder, settings)

@@ -347,14 +347,19 @@ def choose_skeleton_3d_every(page, label: str) -> None:
     raise MeasureError(f"the page offers no 3D chart rate {label!r}; it offers {', '.join(offered)}")
 
 
-def _start_camera(page, url: str, estimator: str, timeout_s: float, skeleton_3d_every: str | None) -> None:
-    page.goto(f"{url}/live")
-    page.get_by_text(NOT_RUNNING).wait_for()
+def choose_estimator(page, estimator: str) -> None:
+    """Pick ``estimator`` ("BlazePose", "XS", ...) in the Live page's sidebar, and wait for the rerun to end."""
     selector = page.get_by_role("combobox", name="Estimator")
     if not _option_name(estimator).match(selector.input_value() or ""):
         selector.click()
         page.get_by_role("option", name=_option_name(estimator)).click()
         _wait_until_script_idle(page)
+
+
+def _start_camera(page, url: str, estimator: str, timeout_s: float, skeleton_3d_every: str | None) -> None:
+    page.goto(f"{url}/live")
+    page.get_by_text(NOT_RUNNING).wait_for()
+    choose_estimator(page, estimator)
     if skeleton_3d_every is not None:
         choose_skeleton_3d_every(page, skeleton_3d_every)
     page.get_by_text(NOT_RUNNING).wait_for()

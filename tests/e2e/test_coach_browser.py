@@ -134,3 +134,25 @@ def test_reference_from_a_frame_of_a_video(app_server, browser_page, shared_dir,
     page.get_by_text("Frame", exact=True).wait_for()  # the slider over the video's frames
     assert "Nobody was found" not in page.inner_text("body")
     _assert_no_exception(page)
+
+
+def test_another_estimator_picked_while_the_camera_plays(app_server, browser_page):
+    """Picking another estimator while the camera plays swaps the model under the stream: the untrained-weights
+    banner comes above it, and the camera goes on playing (no second START)."""
+    page = browser_page
+    _open_coach(page, app_server)
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START").click()
+    page.get_by_text(re.compile(r"FPS, \d+ frames dropped, [1-9]\d* rows logged")).wait_for(timeout=90_000)
+    _choose(page, "Estimator", "ConvNeXtPose-XS")
+    page.get_by_text("has no trained weights").wait_for()
+    page.wait_for_function(SCRIPT_IDLE_JS)
+    placeholder = "Your skeleton, with the reference over it, appears here once the camera is running."
+    assert placeholder not in page.inner_text("body"), "the camera stopped with the change"
+    assert page.locator("[data-testid='stMetric']").filter(has_text="Score").count() == 1, "the readouts went"
+    video = page.frame_locator(WEBRTC_IFRAME).locator("video")
+    played = video.evaluate("v => v.currentTime")
+    page.wait_for_function("([v, t]) => v.currentTime > t + 0.3", arg=[video.element_handle(), played])
+    page.screenshot(path=str(ARTIFACTS / "coach-estimator-changed.png"), full_page=True)
+    _assert_no_exception(page)
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
+    page.get_by_text(placeholder).wait_for()

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from conftest import write_video
 
-from pose.measure.live_page import choose_skeleton_3d_every
+from pose.measure.live_page import choose_estimator, choose_skeleton_3d_every
 from pose.measure.samples import moving_person_frames
 from ui.readouts import SKELETON_3D_OFF
 
@@ -129,6 +129,27 @@ def test_the_3d_chart_turned_off_and_on_while_the_camera_plays(app_server, brows
     drawn = wait_for(lambda: [n for n in people_drawn(page) if n] == [1], timeout_s=60)
     assert drawn, f"the 3D chart is back on, and draws {chart_people(page)} (joints per person)"
     assert wait_for(lambda: (metric(page, "Frames") or 0) > frames, timeout_s=60), "the camera stopped"
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
+    page.get_by_text(NOT_RUNNING).wait_for()
+
+
+def test_another_estimator_picked_while_the_camera_plays(app_server, browser_page):
+    """Picking another estimator while the camera plays swaps the model under the stream: the camera goes on
+    playing (no second START), and the frames are the new estimator's, with its untrained-weights banner."""
+    page = browser_page
+    page.goto(f"{app_server}/live")
+    page.get_by_text(NOT_RUNNING).wait_for()
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START").click()
+    assert wait_for(lambda: (metric(page, "Frames") or 0) >= 5, timeout_s=90), "the server processed no frames"
+    choose_estimator(page, "XS")
+    page.get_by_text("No trained weights for ConvNeXtPose-XS").wait_for()
+    assert NOT_RUNNING not in page.inner_text("body"), "the camera stopped with the change"
+    frames = metric(page, "Frames")
+    assert frames is not None, "the readouts went with the change: the camera stopped"
+    assert wait_for(lambda: (metric(page, "Frames") or 0) > frames, timeout_s=90), "no frames after the change"
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").wait_for()
+    assert_video_plays(page.frame_locator(WEBRTC_IFRAME).locator("video"))
+    page.screenshot(path=str(ARTIFACTS / "live-webrtc-estimator-changed.png"), full_page=True)
     page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
     page.get_by_text(NOT_RUNNING).wait_for()
 
