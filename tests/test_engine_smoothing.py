@@ -33,3 +33,20 @@ def test_reset_forgets():
     f(np.array([0.0]), 0.0)
     f.reset()
     np.testing.assert_allclose(f(np.array([50.0]), 0.1), [50.0])
+
+
+def test_a_past_scaled_filters_on_as_if_it_had_been_observed_so():
+    """Halfway through, the frame is resized: the filter scaled then gives the scaled output of the same series
+    (exactly where the cutoff does not follow the speed, ``beta`` 0; with it, it follows the speed in new units)."""
+    rng = np.random.default_rng(1)
+    series = 100 + np.cumsum(rng.normal(0, 3.0, (60, 18, 2)), axis=0)
+    scale = np.array([2 / 3, 0.665])
+    plain, scaled = OneEuroFilter(min_cutoff=1.0, beta=0.0), OneEuroFilter(min_cutoff=1.0, beta=0.0)
+    for i, x in enumerate(series[:30]):
+        plain(x, i / 25)
+        scaled(x, i / 25)
+    scaled.scale(scale)
+    for i, x in enumerate(series[30:], start=30):
+        expected = plain(x, i / 25) * scale
+        assert not np.allclose(expected, x * scale)  # smoothed: the past counts
+        np.testing.assert_allclose(scaled(x * scale, i / 25), expected, rtol=0, atol=1e-9)

@@ -344,3 +344,20 @@ def test_with_detection_on_a_worker_a_slow_detection_never_stalls_a_frame(xs_run
     assert any(r.detected for r in later)
     assert sum(bool(r.people) for r in later) >= 15  # found, then followed between detections
     assert {p.track_id for r in later for p in r.people} == {1}
+
+
+def test_a_frame_of_another_view_starts_afresh_and_another_resolution_does_not(xs_runner):
+    """The same view smaller (a WebRTC encoder's scaling) keeps the tracks, scaled; another aspect ratio (another
+    camera) is a new sequence: tracks and ids start again."""
+    import cv2
+
+    frames = list(moving_person_frames(6))
+    height, width = frames[0].shape[:2]
+    estimator = PoseEstimator(runner=xs_runner)
+    before = [estimator.process(frame) for frame in frames[:3]][-1]
+    box = before.people.bbox_xywh[0]
+    smaller = estimator.process(cv2.resize(frames[3], (width // 2, height // 2)))
+    assert estimator.tracker.frame == 4 and smaller.people.track_id.tolist() == [1]
+    np.testing.assert_allclose(smaller.people.bbox_xywh[0], box / 2, atol=0.08 * height)  # the person barely moved
+    estimator.process(frames[4][:, :height])  # square: another view
+    assert estimator.tracker.frame == 1

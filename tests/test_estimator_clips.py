@@ -3,6 +3,7 @@ everyone in view is found on every frame, and nobody who is not there."""
 
 from __future__ import annotations
 
+import cv2
 import pytest
 from videos import clip_frames
 
@@ -30,3 +31,26 @@ def test_everyone_in_view_is_found_on_every_frame(counts):
 def test_nobody_else_is_found(counts):
     people, found = counts
     assert max(found) <= people, f"people found per frame: {found}; {people} in the clip"
+
+
+@pytest.mark.parametrize("async_detection", [False, True], ids=["detection-on-the-frame", "detection-on-a-worker"])
+def test_a_stream_that_changes_resolution_keeps_its_people_and_their_ids(shared_videos, async_detection):
+    """A WebRTC encoder short of CPU scales the video down and then up again (the Live page's server got 240x426
+    frames of a 360x640 camera): the people followed stay on their people, with their ids, in either size."""
+    frames = clip_frames(shared_videos / "two_people_courtyard.mp4", FRAMES)
+    height, width = frames[0].shape[:2]
+    smaller = [cv2.resize(frame, (width * 2 // 3, height * 2 // 3), interpolation=cv2.INTER_AREA) for frame in frames]
+    stream = frames[:10] + smaller + frames  # the full size, two thirds of it for the whole clip, the full size again
+    with pose.PoseEstimator("BlazePose", async_detection=async_detection) as estimator:
+        results = []
+        for frame in stream:
+            results.append(estimator.process(frame))
+            if async_detection:  # the worker answers every frame, as deterministic as on the frame path
+                estimator.worker.wait_idle(timeout_s=30.0)
+    ids = [r.people.track_id.tolist() for r in results]
+    assert ids[9] == [1, 2], f"ids per frame before the change: {ids[:10]}"
+    assert all(found == [1, 2] for found in ids[10:]), f"ids per frame: {ids}"
+    assert [r.frame_size for r in results[10:12]] == [smaller[0].shape[1::-1]] * 2
+    for result, frame in zip(results, stream):  # in each frame's own pixels
+        assert (result.people.bbox_xywh[:, :2] >= -1).all()
+        assert (result.people.bbox_xywh[:, :2] <= frame.shape[1::-1]).all()

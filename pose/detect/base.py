@@ -3,7 +3,7 @@ around a set of keypoints."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -33,6 +33,17 @@ class Detection:
     visibility: np.ndarray | None = None
     world_mm: np.ndarray | None = None
     keypoints_px: np.ndarray | None = None
+
+    def scaled(self, sx: float, sy: float) -> Detection:
+        """The same person in the frame resized by ``sx`` across and ``sy`` down: every pixel coordinate scaled
+        (the score, visibilities and millimetres are the same)."""
+        points = np.array([sx, sy])
+        return replace(
+            self,
+            bbox_xywh=np.asarray(self.bbox_xywh, dtype=np.float64) * np.array([sx, sy, sx, sy]),
+            landmarks_px=None if self.landmarks_px is None else np.asarray(self.landmarks_px) * points,
+            keypoints_px=None if self.keypoints_px is None else np.asarray(self.keypoints_px) * points,
+        )
 
 
 class PersonDetector(Protocol):

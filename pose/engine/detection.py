@@ -75,6 +75,9 @@ class DetectionStage:
         if finished.error is not None:
             raise RuntimeError(f"person detection failed: {finished.error}") from finished.error
         people = [Detection(d.bbox_xywh, d.score, keypoints_px=d.keypoints_px) for d in finished.detections]
+        (width, height), (seen_width, seen_height) = frame_bgr.shape[1::-1], finished.frame_size
+        if (width, height) != (seen_width, seen_height):  # the stream changed resolution since: in this frame's pixels
+            people = [d.scaled(width / seen_width, height / seen_height) for d in people]
         return people, finished.frame_index
 
     def reset(self) -> None:

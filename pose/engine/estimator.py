@@ -33,6 +33,11 @@ from .pose_models import MODEL_STAGES, PoseModel, PoseRequest
 from .scheduler import DetectionWorker
 from .tracker import Candidate
 
+# Two frame sizes whose aspect ratios differ by at most this are the same view at another resolution, and the
+# people followed are kept (scaled): a WebRTC encoder scales by whole pixels, which moves the ratio by under 1%
+# (360x640 -> 240x426: 0.16%; 160 px across: 0.6%); another camera's differs by far more (4:3 after 16:9: 25%).
+SAME_VIEW_ASPECT = 0.02
+
 __all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "People", "Person", "PoseResult", "PoseEstimator"]
 
 STAGES: tuple[str, ...] = ("detect", *MODEL_STAGES, "total")
@@ -79,6 +84,7 @@ class PoseEstimator:
         self.confirmer = build_confirmer(self.config, self.model)
         self.detection = build_detection(self.config, self.model, detector, confirmed=self.confirmer is not None)
         self.tracker = build_tracker(self.config)
+        self._frame_size: tuple[int, int] | None = None  # the last frame's (width, height)
 
     @property
     def detector(self) -> PersonDetector:
@@ -115,6 +121,8 @@ class PoseEstimator:
         image_size = tuple(frame_bgr.shape[1::-1])
         if self.config.static_image_mode:
             self.tracker.reset()
+        else:
+            self._follow_frame_size(image_size)
         t0 = time.perf_counter()
         detections, seen_on = self.detection.step(frame_bgr, self.tracker)
         confirm = None if self.confirmer is None else (lambda regions: self.confirmer(frame_bgr, regions))
@@ -146,10 +154,24 @@ class PoseEstimator:
         focal = self.config.focal(frame_bgr.shape[1::-1])
         return [PoseRequest(frame_bgr, c.bbox_xywh, focal, c.region) for c in candidates]
 
+    def _follow_frame_size(self, size: tuple[int, int]) -> None:
+        """Keep the people followed on a frame of another size: scaled into its pixels where it is the same view
+        (:data:`SAME_VIEW_ASPECT`); else a new sequence (:meth:`reset`)."""
+        before, self._frame_size = self._frame_size, size
+        if before is None or before == size:
+            return
+        sx, sy = size[0] / before[0], size[1] / before[1]
+        if abs(sx / sy - 1.0) <= SAME_VIEW_ASPECT:
+            self.tracker.scale(sx, sy)
+        else:
+            self.reset()
+            self._frame_size = size
+
     def reset(self) -> None:
         """Forget every track, the detector's state and the schedule (a new, unrelated sequence follows)."""
         self.detection.reset()
         self.tracker.reset()
+        self._frame_size = None
 
     def close(self) -> None:
         """Stop the worker; release the detector and the model (a shared runner stays)."""

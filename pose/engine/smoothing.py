@@ -36,6 +36,13 @@ class OneEuroFilter:
         self._dx: np.ndarray | None = None
         self._t: float | None = None
 
+    def scale(self, factor: float | np.ndarray) -> None:
+        """Take the past into units ``factor`` times as large: its values and their speed (where the cutoff does
+        not follow the speed, ``beta`` 0, the filter then goes on exactly as if it had been observed so).
+        """
+        if self._x is not None:
+            self._x, self._dx = self._x * factor, self._dx * factor
+
     def __call__(self, x: np.ndarray, t_s: float) -> np.ndarray:
         """Filter ``x`` observed at time ``t_s`` (seconds); returns a new array."""
         x = np.asarray(x, dtype=np.float64)
@@ -66,3 +73,7 @@ class KeypointSmoother:
 
     def __call__(self, keypoints_2d: np.ndarray, keypoints_3d: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray]:
         return self.filter_2d(keypoints_2d, t_s), self.filter_3d(keypoints_3d, t_s)
+
+    def scale_2d(self, sx: float, sy: float) -> None:
+        """The 2D past in the frame resized by ``sx`` across and ``sy`` down (the 3D one is in millimetres)."""
+        self.filter_2d.scale(np.array([sx, sy]))

@@ -68,6 +68,17 @@ class Track:
     # (frame, box placed after it) of recent frames on which the track was shown
     history: deque = field(default_factory=lambda: deque(maxlen=BOX_HISTORY))
 
+    def scale(self, sx: float, sy: float) -> None:
+        """Into the pixels of the frame resized by ``sx`` across and ``sy`` down: boxes, keypoints, region, past."""
+        box = np.array([sx, sy, sx, sy])
+        self.bbox_xywh = self.bbox_xywh * box
+        if self.keypoints_2d is not None:
+            self.keypoints_2d = self.keypoints_2d * np.array([sx, sy])
+        if self.region is not None:
+            self.region = self.region.scaled(sx, sy)
+        self.smoother.scale_2d(sx, sy)
+        self.history = deque(((seen, past * box) for seen, past in self.history), maxlen=self.history.maxlen)
+
     def box_on(self, frame: int) -> np.ndarray:
         """Where the track's person was about ``frame``: the box placed after that frame, or after the nearest
         later one it has (its first, for a track started since), or its box now."""
@@ -126,6 +137,13 @@ class Tracker:
         self.max_missed_detections = max_missed_detections
         self.smoothing = smoothing
         self.reset()
+
+    def scale(self, sx: float, sy: float) -> None:
+        """Follow the same view at another resolution (a WebRTC encoder scales the video down when it runs short
+        of CPU or bandwidth, and up again): every track's boxes, keypoints and region into the new frame's pixels,
+        ``sx`` and ``sy`` times as wide and tall, so that each stays on its person with their id."""
+        for track in self.tracks:
+            track.scale(sx, sy)
 
     def reset(self) -> None:
         """Forget every track; ids start again at 1."""
