@@ -173,7 +173,13 @@ for col, (name, m) in zip(grid, measurements.items()):
     col.image(overlay(frames[frame], m, frame), channels="BGR", caption=estimator_label(name))
 
 st.subheader("Agreement and stability")
-st.plotly_chart(agreement_heatmap(agree), key="compare-agreement")
+if agree["reference"] is None:
+    st.info(
+        "No trained ConvNeXtPose size in this run, so no reference to measure each joint's agreement against: "
+        "an untrained skeleton is none. The table's BlazePose columns compare each size with BlazePose."
+    )
+else:
+    st.plotly_chart(agreement_heatmap(agree), key="compare-agreement")
 
 settings_json = {
     "estimators": names,

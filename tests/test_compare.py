@@ -43,7 +43,11 @@ def test_compare_uses_the_same_crops_and_measures(xs_runner):
     assert xs.e2e_fps == pytest.approx(1000.0 / xs.total_ms.mean())
     assert len(xs.model_ms) == 6 and xs.model_fps == pytest.approx(1000.0 / np.median(xs.model_ms))
     agree = agreement(results)
-    assert agree["reference"] == "XS"
+    assert agree["reference"] is None  # XS is untrained: no reference; BlazePose's figures remain
+    from ui.compare_charts import comparison_table
+
+    columns = list(comparison_table(results, agree, {}).columns)
+    assert "agreement: px to BlazePose" in columns and not [c for c in columns if "None" in c], columns
     # the pixel distance to BlazePose over the joints both skeletons have, on the 6 frames with a person
     shared = list(SHARED_JOINTS)
     per_joint = np.linalg.norm(xs.keypoints_2d[:6, shared] - blaze.keypoints_2d[:6, shared], axis=-1).mean(axis=0)
@@ -65,3 +69,15 @@ def test_untrained_skeletons_are_drawn_whole_in_compare_and_trained_ones_hide_un
     fig = skeletons_side_by_side({"XS": untrained, "S": trained}, frame=0)
     scenes = {trace.scene for trace in fig.data if len(trace.x)}
     assert scenes == {"scene"}  # only the untrained size's scene has points: the trained one's joints are unsure
+
+
+def test_the_agreement_reference_is_the_most_accurate_trained_size_and_never_an_untrained_one():
+    from pose.measure.compare import Measurement, reference_for
+
+    def measured(name, trained):
+        return Measurement(name, trained, "onnxruntime", "cpu", "fp32")
+
+    assert reference_for({"L": measured("L", False), "BlazePose": measured("BlazePose", True)}) is None
+    assert reference_for({"L": measured("L", False), "XS": measured("XS", True), "S": measured("S", True)}) == "S"
+    agree = agreement({"L": measured("L", False), "BlazePose": measured("BlazePose", True)})
+    assert agree["reference"] is None and "px_to_reference" not in agree["estimators"]["L"]

@@ -40,13 +40,20 @@ def test_a_zip_of_coco_annotations_and_images(tmp_path):
     content = _zip({"set/coco.json": json.dumps(COCO).encode(), "set/images/a.jpg": _jpeg(), "set/notes.txt": b"x"})
     folder = unpack_photos([("photos.zip", content)], tmp_path / "out")
     assert not (folder / "set" / "notes.txt").exists()  # only annotations and images are taken
-    images = read_photo_set(folder)
-    assert [i.path for i in images] == [folder / "set" / "images" / "a.jpg"]
+    photos = read_photo_set(folder)
+    assert [i.path for i in photos.images] == [folder / "set" / "images" / "a.jpg"] and photos.missing == ()
 
 
 def test_loose_files_are_found_by_name(tmp_path):
     folder = unpack_photos([("coco.json", json.dumps(COCO).encode()), ("a.jpg", _jpeg())], tmp_path / "out")
-    assert [i.path.name for i in read_photo_set(folder)] == ["a.jpg"]
+    assert [i.path.name for i in read_photo_set(folder).images] == ["a.jpg"]
+
+
+def test_the_images_a_set_lacks_are_named(tmp_path):
+    coco = dict(COCO, images=[*COCO["images"], dict(COCO["images"][0], id=2, file_name="images/b.jpg")])
+    folder = unpack_photos([("coco.json", json.dumps(coco).encode()), ("a.jpg", _jpeg())], tmp_path / "out")
+    photos = read_photo_set(folder)
+    assert [i.path.name for i in photos.images] == ["a.jpg"] and photos.missing == ("images/b.jpg",)
 
 
 def test_a_set_without_annotations_is_refused_clearly(tmp_path):

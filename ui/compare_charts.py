@@ -44,8 +44,14 @@ def comparison_table(measurements: dict[str, Measurement], agree: dict, measured
                 "PA-MPJPE P1 mm (paper)": v.pa_mpjpe_mm if v else None,
                 "MPJPE P2 mm (measured)": acc.get("mpjpe_mm"),
                 "PA-MPJPE P1 mm (measured)": acc.get("pa_mpjpe_mm"),
-                f"agreement: px to {agree['reference']}": _round(a.get("px_to_reference")),
-                f"agreement: mm to {agree['reference']}": _round(a.get("mm_to_reference")),
+                **(
+                    {}
+                    if agree["reference"] is None
+                    else {
+                        f"agreement: px to {agree['reference']}": _round(a.get("px_to_reference")),
+                        f"agreement: mm to {agree['reference']}": _round(a.get("mm_to_reference")),
+                    }
+                ),
                 "agreement: px to BlazePose": _round(a.get("px_to_blazepose")),
                 "agreement: mm to BlazePose": _round(a.get("mm_to_blazepose")),
                 "jitter mm/frame": _round(a.get("jitter_mm")),

@@ -31,7 +31,8 @@ SHOWN_WIDTH = 640
 
 def _photo_set(files) -> list | None:
     """The annotated images of the uploaded files, unpacked once per set of uploads; None (with the error
-    shown) for a set that cannot be used."""
+    shown) for a set that cannot be used. Images the annotations name but the upload lacks are named in a
+    warning, never dropped in silence."""
     key = tuple(f.file_id for f in files)
     held = st.session_state.get("compare_photos_set")
     if held is None or held[0] != key:
@@ -44,7 +45,11 @@ def _photo_set(files) -> list | None:
         st.session_state.compare_photos_set = held
     if held[2]:
         st.error(f"These photos cannot be used: {held[2]}.")
-    return held[1]
+        return None
+    if missing := held[1].missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        st.warning(f"{len(missing)} annotated images are not in the upload, and are left out: {shown}.")
+    return held[1].images
 
 
 def _shown(image_bgr: np.ndarray) -> np.ndarray:
@@ -152,6 +157,11 @@ def photo_accuracy(settings: EstimatorSettings) -> None:
         f"have ({', '.join(JOINT_MAP)}): no eyes or ears. The paper's figures are Human3.6M's, a studio."
     )
     title = "Where they differ most" if len(result["reports"]) > 1 else "Where it does worst"
+    if not result["differing"]:
+        st.caption(
+            f"{title}: no photo to show, "
+            + ("they score alike on every photo." if len(result["reports"]) > 1 else "its PCK is 1 on every photo.")
+        )
     for name, drawn in result["differing"]:
         st.markdown(f"{title}: `{name}`")
         for col, (estimator, (image, score)) in zip(st.columns(len(drawn)), drawn.items()):

@@ -173,17 +173,18 @@ def _model_only_ms(estimator: PoseEstimator, frames, detections) -> np.ndarray:
 
 def reference_for(measurements: dict[str, Measurement]) -> str | None:
     """The most accurate (paper MPJPE) trained ConvNeXtPose size among the results, as
-    :func:`pose.default_estimator` picks; else the most accurate size."""
+    :func:`pose.default_estimator` picks; None where no size is trained (an untrained skeleton is no reference
+    to hold the others against; BlazePose's own agreement figures remain)."""
     sizes = sorted((n for n in VARIANTS if n in measurements), key=lambda n: VARIANTS[n].mpjpe_mm)
     trained = [n for n in sizes if measurements[n].trained]
-    return (trained or sizes or [None])[0]
+    return (trained or [None])[0]
 
 
 def agreement(measurements: dict[str, Measurement]) -> dict:
     """Agreement (not accuracy) between estimators, and each one's stability.
 
-    Returns a dict with ``reference`` (the largest trained size), and per
-    estimator: ``px_to_reference`` and ``mm_to_reference`` (mean 2D and
+    Returns a dict with ``reference`` (the most accurate trained size, or None: :func:`reference_for`), and per
+    estimator: ``px_to_reference`` and ``mm_to_reference`` (where there is a reference: mean 2D and
     root-relative 3D distance over all joints), ``px_to_blazepose`` and
     ``mm_to_blazepose`` (over the joints both skeletons share), ``jitter_mm``
     (mean frame-to-frame motion), and ``jitter_per_joint_mm`` (18,).
@@ -251,12 +252,14 @@ def accuracy_on_photos(
 
 def differing_images(reports: dict[str, dict], count: int = 3) -> list[int]:
     """The photos where the estimators' PCK over every clear person (missed people's joints wrong) differs
-    most (with one estimator: where it is lowest), most first; photos without a clear person are left out."""
+    most (with one estimator: where it is lowest), most first; photos without a clear person, and those where
+    they do not differ (with one estimator: where it scores 1), are left out."""
     rows = [[r["pck_all"] for r in report["images"]] for report in reports.values()]
     if not rows:
         return []
     scores = np.array(rows, dtype=float)  # (estimators, photos)
     usable = np.isfinite(scores).all(axis=0)
     spread = 1.0 - scores[0] if len(scores) == 1 else scores.max(axis=0) - scores.min(axis=0)
-    order = [int(i) for i in np.argsort(-np.where(usable, spread, -np.inf), kind="stable") if usable[i]]
+    shown = usable & (spread > 0)
+    order = [int(i) for i in np.argsort(-np.where(shown, spread, -np.inf), kind="stable") if shown[i]]
     return order[:count]

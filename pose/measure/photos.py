@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from .annotations import AnnotatedImage, AnnotationError, read_annotations
 
-__all__ = ["PhotoSetError", "IMAGE_SUFFIXES", "MAX_FILES", "MAX_BYTES", "unpack_photos", "read_photo_set"]
+__all__ = ["PhotoSet", "PhotoSetError", "IMAGE_SUFFIXES", "MAX_FILES", "MAX_BYTES", "unpack_photos", "read_photo_set"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 MAX_FILES = int(os.environ.get("CONVNEXTPOSE_PHOTOS_MAX_FILES", 2000))
@@ -27,6 +27,14 @@ _CHUNK = 2**20
 
 class PhotoSetError(ValueError):
     """A photo set that cannot be used, with the reason."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotoSet:
+    """The annotated images found in a set, and the file names of those its annotations name but it lacks."""
+
+    images: list[AnnotatedImage]
+    missing: tuple[str, ...] = ()
 
 
 def _safe_name(name: str) -> PurePosixPath | None:
@@ -100,9 +108,9 @@ def unpack_photos(
     return dest
 
 
-def read_photo_set(folder: str | Path) -> list[AnnotatedImage]:
-    """The annotated images of an unpacked photo set; an image named in the annotations but unpacked
-    elsewhere in the folder (the files handed in loose) is found by its file name.
+def read_photo_set(folder: str | Path) -> PhotoSet:
+    """The annotated images of an unpacked photo set, and the names of those it lacks; an image named in the
+    annotations but unpacked elsewhere in the folder (the files handed in loose) is found by its file name.
 
     Raises:
         PhotoSetError: for a set with no annotation file, unusable annotations, or no image found.
@@ -122,13 +130,15 @@ def read_photo_set(folder: str | Path) -> list[AnnotatedImage]:
     for path in folder.rglob("*"):
         if path.suffix.lower() in IMAGE_SUFFIXES:
             by_name.setdefault(path.name, []).append(path)
-    found = []
+    found, missing = [], []
     for image in images:
         inside = image.path.resolve().is_relative_to(folder.resolve())
         if inside and image.path.is_file():
             found.append(image)
         elif len(by_name.get(image.path.name, [])) == 1:
             found.append(dataclasses.replace(image, path=by_name[image.path.name][0]))
+        else:
+            missing.append(image.name)
     if not found:
         raise PhotoSetError(f"none of the {len(images)} annotated images is in the set")
-    return found
+    return PhotoSet(found, tuple(missing))

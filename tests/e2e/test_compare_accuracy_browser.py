@@ -8,6 +8,8 @@ import zipfile
 
 import pytest
 
+from pose.measure.annotations import read_annotations
+
 from .conftest import ARTIFACTS
 
 PHOTOS = ("mpii/005808361.jpg", "mpi_inf_3dhp/S8_Seq1_Cam8_002165.jpg")
@@ -25,7 +27,7 @@ def annotated_zip(realgt_dir, tmp_path):
     return path
 
 
-def test_measured_accuracy_on_an_uploaded_zip(app_server, browser_page, annotated_zip, tmp_path):
+def test_measured_accuracy_on_an_uploaded_zip(app_server, browser_page, annotated_zip, realgt_dir, tmp_path):
     page = browser_page
     page.goto(f"{app_server}/compare")
     page.get_by_role("heading", name="Compare sizes").wait_for()
@@ -38,6 +40,15 @@ def test_measured_accuracy_on_an_uploaded_zip(app_server, browser_page, annotate
         archive.writestr("photo.jpg", b"not really")
     upload.set_input_files(str(empty))
     page.get_by_text("These photos cannot be used: no annotations").wait_for()
+
+    every = read_annotations(realgt_dir / "annotations.json")
+    partial = tmp_path / "partial.zip"  # every annotation, the two photos only
+    with zipfile.ZipFile(partial, "w") as archive:
+        archive.write(realgt_dir / "annotations.json", "set/annotations.json")
+        for name in PHOTOS:
+            archive.write(realgt_dir / name, f"set/{name}")
+    upload.set_input_files(str(partial))
+    page.get_by_text(f"{len(every) - 2} annotated images are not in the upload, and are left out").wait_for()
 
     upload.set_input_files(str(annotated_zip))
     page.get_by_text("2 annotated photos, 2 clear people, 1 with 3D ground truth").wait_for()
