@@ -13,7 +13,7 @@ require_app_entry("models")
 st.title("Models")
 if saved := st.session_state.pop("models_saved", None):
     st.success(saved)
-st.markdown(weights_help())
+st.markdown(weights_help(upload_here=True))
 problems = checkpoint_problems()
 st.dataframe(estimator_table(problems), hide_index=True, column_config=estimator_columns())
 for problem in problems.values():

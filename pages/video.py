@@ -152,18 +152,21 @@ def show_run(item: ItemState) -> None:
         st.info("No person was found in any frame.")
     ran_on = run.settings.get("ran_on", {})
     st.caption(
-        f"{run.frames_done} frames ({run.frames_with_person} with a person, {run.people} people) in "
+        f"{run.counts} in "
         f"{run.wall_s:.1f} s: {run.fps:.1f} frames/s on {ran_on.get('device')} / {ran_on.get('backend')}."
     )
     key = f"{item.file}-{run.estimator}"
     track = load_track(str(run.json_path))
     video_col, anim_col = st.columns(2)
     video_col.video(str(run.video_path))
-    anim_col.plotly_chart(skeleton_animation(track.keypoints_rel, track.frame_indices), key=f"anim-{key}")
-    table = pd.DataFrame(flexion_angles(track.keypoints_3d), index=pd.Index(track.frame_indices, name="frame"))
     angle_col, time_col = st.columns(2)
-    angle_col.markdown(f"**Joint flexion (degrees, 0 = straight)**, person {track.person}")
-    angle_col.line_chart(table, height=260)
+    if track.person is None:  # nobody to animate or to measure angles of: the video and the times remain
+        anim_col.caption("No 3D skeleton to show: nobody was found.")
+    else:
+        anim_col.plotly_chart(skeleton_animation(track.keypoints_rel, track.frame_indices), key=f"anim-{key}")
+        table = pd.DataFrame(flexion_angles(track.keypoints_3d), index=pd.Index(track.frame_indices, name="frame"))
+        angle_col.markdown(f"**Joint flexion (degrees, 0 = straight)**, person {track.person}")
+        angle_col.line_chart(table, height=260)
     figure = go.Figure(go.Scatter(x=track.frame_indices, y=track.process_ms, mode="lines"))
     figure.update_layout(height=260, margin=dict(l=0, r=0, t=10, b=0), xaxis_title="frame", yaxis_title="ms per frame")
     time_col.markdown("**Processing time per frame**")

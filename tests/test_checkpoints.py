@@ -115,12 +115,32 @@ def _save(tmp_path, obj, name="bad.pth.tar"):
 def test_not_a_checkpoint(tmp_path):
     text = tmp_path / "notes.pth"
     text.write_text("these are not weights\n" * 20)
-    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint"):
+    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint: it is a text file"):
         pose.load_checkpoint(text)
     png = tmp_path / "photo.tar"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
-    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint"):
+    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint: it is a PNG image"):
         pose.load_checkpoint(png)
+    noise = tmp_path / "noise.pth"  # nothing it can be told to be: torch's own reason
+    noise.write_bytes(np.random.default_rng(0).integers(128, 256, 300, dtype=np.uint8).tobytes())
+    with pytest.raises(CheckpointError, match=r"not a PyTorch checkpoint \("):
+        pose.load_checkpoint(noise)
+
+
+def test_an_onnx_model_is_named_as_one(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+    )
+    path = tmp_path / "ConvNeXtPose_XS.pth.tar"
+    onnx.save(helper.make_model(graph), path)
+    with pytest.raises(CheckpointError, match="it is an ONNX model .*CONVNEXTPOSE_DETECTOR"):
+        pose.load_checkpoint(path)
 
 
 def test_empty_and_missing(tmp_path):

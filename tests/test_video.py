@@ -95,6 +95,7 @@ def test_process_writes_browser_playable_mp4_csv_and_json(tmp_path, frames, esti
     seen = []
     run = process_video(path, tmp_path / "out", estimator=estimator, progress=seen.append)
     assert run.frames_done == 24 and run.frames_with_person == 24 and not run.cancelled and run.people == 1
+    assert run.counts == "24 frames (24 with a person, 1 person)"
     assert [p.frames_done for p in seen] == [4, 8, 12, 16, 20, 24] and seen[-1].frames_total == 24
     with pytest.raises(AttributeError):
         seen[0].frames_done = 99  # snapshots are immutable
@@ -175,6 +176,7 @@ def test_a_video_with_nobody(tmp_path, estimator):
     path = write_av(tmp_path / "empty.mp4", list(moving_person_frames(6, SIZE, absent=(0, 6))))
     run = process_video(path, tmp_path / "out", estimator=estimator)
     assert run.frames_done == 6 and run.frames_with_person == 0 and run.people == 0
+    assert run.counts == "6 frames (0 with a person, 0 people)"
     assert len(_rows(run.csv_path)) == 0
 
 
@@ -189,6 +191,7 @@ def test_a_one_frame_video(tmp_path, frames, estimator):
         (lambda p: p.write_bytes(b""), "empty"),
         (lambda p: p.write_text("this is a text file\n" * 50), "not a video file"),
         (lambda p: p.write_bytes(cv2.imencode(".png", np.zeros((40, 40, 3), np.uint8))[1].tobytes()), "an image"),
+        (lambda p: p.mkdir(), "upload.mp4: a folder, not a video file"),
     ],
 )
 def test_bad_files(tmp_path, make, message, estimator):

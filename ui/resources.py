@@ -224,9 +224,10 @@ def estimator_columns() -> dict:
     }
 
 
-def weights_help() -> str:
-    """Where trained checkpoints go, in a sentence."""
+def weights_help(upload_here: bool = False) -> str:
+    """Where trained checkpoints go, in a sentence; ``upload_here``: said on the Models page itself."""
     return (
         f"Put the authors' checkpoints in `{weights_dir()}/` as `ConvNeXtPose_<XS|S|M|L>.tar` "
-        "(set `CONVNEXTPOSE_WEIGHTS` to use another folder), or upload them on the **Models** page."
+        "(set `CONVNEXTPOSE_WEIGHTS` to use another folder), or upload them "
+        + ("below." if upload_here else "on the **Models** page.")
     )

@@ -167,7 +167,7 @@ def read_state_dict(
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types; each becomes a clear message
-        raise CheckpointError(_describe_load_error(exc) + where, file) from None
+        raise CheckpointError((_other_kind(data) or _describe_load_error(exc)) + where, file) from None
     if not isinstance(obj, Mapping):
         raise CheckpointError(f"holds a {type(obj).__name__}, not a state dict{where}", file)
     try:
@@ -284,6 +284,49 @@ def _check_declared(members: list[zipfile.ZipInfo], max_bytes: int) -> None:
     if declared > max_bytes:
         what = members[0].filename if len(members) == 1 else "the archive"
         raise _too_large(declared, max_bytes, f"{what} (unpacked)")
+
+
+# Files people hand in for a checkpoint by mistake, told by their first bytes: (offset, magic, what it is).
+_OTHER_KINDS = (
+    (0, b"\x89PNG", "a PNG image"),
+    (0, b"\xff\xd8\xff", "a JPEG image"),
+    (4, b"ftyp", "an MP4 or MOV video"),
+    (4, b"TFL3", "a TensorFlow Lite model"),
+    (0, b"\x1f\x8b", "a gzip archive"),
+)
+
+
+def _other_kind(data: bytes) -> str | None:
+    """What a file that is not a checkpoint is instead, where it can be told (an ONNX model, an image, text),
+    as the reason it is refused; None where it cannot."""
+    for offset, magic, kind in _OTHER_KINDS:
+        if data[offset : offset + len(magic)] == magic:
+            return f"not a PyTorch checkpoint: it is {kind}"
+    if data[:1] == b"\x08" and _is_onnx(data):
+        return (
+            "not a PyTorch checkpoint: it is an ONNX model (a person detector is given with CONVNEXTPOSE_DETECTOR; "
+            "ConvNeXtPose's weights are the authors' .pth or .pth.tar checkpoints)"
+        )
+    head = data[:4096]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if all(c.isprintable() or c in "\n\r\t" for c in text):
+        return "not a PyTorch checkpoint: it is a text file"
+    return None
+
+
+def _is_onnx(data: bytes) -> bool:
+    """Whether ``data`` parses as an ONNX model with a graph (protobuf only: nothing in it is run)."""
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        model = onnx.load_model_from_string(data)
+    except (DecodeError, ValueError, RuntimeError):
+        return False
+    return len(model.graph.node) > 0 and model.ir_version > 0
 
 
 def _describe_load_error(exc: Exception) -> str:

@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run.stopped_early:
         print(f"warning: {run.stopped_early}; the frames before it were processed", file=sys.stderr)
     print(
-        f"{run.frames_done} frames ({run.frames_with_person} with a person, {run.people} people) in {run.wall_s:.1f} s "
+        f"{run.counts} in {run.wall_s:.1f} s "
         f"({run.fps:.1f} frames/s) -> {run.video_path}, {run.csv_path}, {run.json_path}"
         + (
             f", {len(run.motion_paths)} motion files ({', '.join(p.name for p in run.motion_paths[:3])} ...)"

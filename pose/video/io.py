@@ -87,6 +87,8 @@ def _mp4_index_missing(path: Path) -> bool:
 
 def _open(path: str | Path):
     path = Path(path)
+    if path.is_dir():
+        raise VideoError(f"{path}: a folder, not a video file (the Video page processes a folder of clips)")
     if not path.is_file():
         raise VideoError(f"{path.name}: no such file")
     size = path.stat().st_size

@@ -83,6 +83,12 @@ class VideoRun:
     def outputs(self) -> tuple[Path, ...]:
         return tuple(p for p in (self.video_path, self.csv_path, self.json_path) if p is not None) + self.motion_paths
 
+    @property
+    def counts(self) -> str:
+        """The frames and people in words: "540 frames (540 with a person, 1 person)"."""
+        people = "1 person" if self.people == 1 else f"{self.people} people"
+        return f"{self.frames_done} frames ({self.frames_with_person} with a person, {people})"
+
 
 def _expected_frames(info: VideoInfo, settings: VideoSettings) -> int:
     end = info.frame_count if settings.stop is None else min(settings.stop, info.frame_count)

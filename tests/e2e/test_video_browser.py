@@ -55,3 +55,20 @@ def test_a_text_file_renamed_mp4_is_refused(app_server, browser_page, tmp_path):
     _upload(page, fake)
     page.get_by_text("cannot be used").wait_for()
     assert "not a video file" in page.inner_text("body")
+
+
+def test_a_clip_with_nobody_says_so_and_still_plays(app_server, browser_page, tmp_path):
+    clip = write_av(tmp_path / "empty-room.mp4", list(moving_person_frames(20, (320, 240), absent=(0, 20))))
+    page = browser_page
+    page.goto(f"{app_server}/video")
+    page.get_by_role("heading", name="Video").wait_for()
+    _upload(page, clip)
+    page.get_by_text("320x240").wait_for()
+    page.get_by_role("button", name="Process").click()
+    page.get_by_text("No person was found in any frame.").wait_for(timeout=240_000)
+    page.get_by_text("No 3D skeleton to show: nobody was found.").wait_for()
+    text = page.inner_text("body")
+    assert "20 frames (0 with a person, 0 people)" in text and "person None" not in text, text
+    assert_video_plays(page.locator("video").first)  # the video is still there to check by eye
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "video-nobody.png"), full_page=True)
