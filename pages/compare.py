@@ -174,9 +174,11 @@ for col, (name, m) in zip(grid, measurements.items()):
 
 st.subheader("Agreement and stability")
 if agree["reference"] is None:
+    with_blazepose = pose.BLAZEPOSE in measurements and len(measurements) > 1
     st.info(
         "No trained ConvNeXtPose size in this run, so no reference to measure each joint's agreement against: "
-        "an untrained skeleton is none. The table's BlazePose columns compare each size with BlazePose."
+        "an untrained skeleton is none."
+        + (" The table's BlazePose columns compare each size with BlazePose." if with_blazepose else "")
     )
 else:
     st.plotly_chart(agreement_heatmap(agree), key="compare-agreement")

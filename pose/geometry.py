@@ -17,11 +17,23 @@ __all__ = [
     "box_iou",
     "inside_fraction",
     "lower_body_of",
+    "SAME_VIEW_ASPECT",
+    "same_view",
 ]
 
 # Side of the cube (mm) around the root that the depth bins span, as in the reference.
 BBOX_3D_MM = 2000.0
 LOWER_BODY_TOP, LOWER_BODY_BOTTOM, LOWER_BODY_HEIGHT = 0.25, 0.15, 0.75  # see lower_body_of
+# Two frame sizes whose aspect ratios differ by at most this are the same view at another resolution: a WebRTC
+# encoder scales by whole pixels, which moves the ratio by under 1% (360x640 -> 240x426: 0.16%; 160 px across:
+# 0.6%); another camera's differs by far more (4:3 after 16:9: 25%).
+SAME_VIEW_ASPECT = 0.02
+
+
+def same_view(size: tuple[int, int], other: tuple[int, int]) -> bool:
+    """Whether frames of ``size`` and ``other`` (width, height) can be one view at two resolutions
+    (:data:`SAME_VIEW_ASPECT`)."""
+    return abs((size[0] / other[0]) / (size[1] / other[1]) - 1.0) <= SAME_VIEW_ASPECT
 
 
 def heatmap_to_image_px(

@@ -362,3 +362,22 @@ def test_a_checkpoint_of_no_variant_names_the_file(tmp_path, xs_state):
     del state["backbone.norm.running_var"]
     with pytest.raises(CheckpointError, match=r"^ConvNeXtPose_XS\.tar: not a ConvNeXtPose state dict"):
         pose.load_checkpoint(_save(tmp_path, state, "ConvNeXtPose_XS.tar"))
+
+
+def test_a_text_pickle_that_wants_to_run_a_command_is_refused_as_such(tmp_path):
+    """Protocol 0 is plain ASCII: it is refused for the code it wants to run, not named a text file."""
+    path = tmp_path / "ConvNeXtPose_S.pth"
+    path.write_bytes(pickle.dumps({"network": _System()}, protocol=0))
+    assert path.read_bytes().decode("ascii").isascii()
+    with pytest.raises(CheckpointError, match="refused: the file wants to run code"):
+        pose.load_checkpoint(path)
+
+
+def test_text_whose_last_character_is_cut_at_the_bytes_looked_at_is_still_text(tmp_path):
+    path = tmp_path / "notes.pth"
+    path.write_bytes(("é" * 3000).encode("utf-8"))  # 6000 bytes: byte 4096 cuts nothing, try an odd offset too
+    with pytest.raises(CheckpointError, match="it is a text file"):
+        pose.load_checkpoint(path)
+    path.write_bytes(("a" + "é" * 3000).encode("utf-8"))  # byte 4096 falls inside an "é"
+    with pytest.raises(CheckpointError, match="it is a text file"):
+        pose.load_checkpoint(path)

@@ -48,7 +48,8 @@ def _photo_set(files) -> list | None:
         return None
     if missing := held[1].missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        st.warning(f"{len(missing)} annotated images are not in the upload, and are left out: {shown}.")
+        images = "1 annotated image is" if len(missing) == 1 else f"{len(missing)} annotated images are"
+        st.warning(f"{images} not in the upload (or their file name is in it twice), and left out: {shown}.")
     return held[1].images
 
 
@@ -160,7 +161,11 @@ def photo_accuracy(settings: EstimatorSettings) -> None:
     if not result["differing"]:
         st.caption(
             f"{title}: no photo to show, "
-            + ("they score alike on every photo." if len(result["reports"]) > 1 else "its PCK is 1 on every photo.")
+            + (
+                "they score alike on every photo with a clear person."
+                if len(result["reports"]) > 1
+                else "its PCK is 1 on every photo with a clear person."
+            )
         )
     for name, drawn in result["differing"]:
         st.markdown(f"{title}: `{name}`")

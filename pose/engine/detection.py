@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..detect import Detection, PersonDetector
+from ..geometry import same_view
 from .scheduler import DetectionScheduler, DetectionWorker
 from .tracker import Tracker
 
@@ -76,8 +77,10 @@ class DetectionStage:
             raise RuntimeError(f"person detection failed: {finished.error}") from finished.error
         people = [Detection(d.bbox_xywh, d.score, keypoints_px=d.keypoints_px) for d in finished.detections]
         (width, height), (seen_width, seen_height) = frame_bgr.shape[1::-1], finished.frame_size
-        if (width, height) != (seen_width, seen_height):  # the stream changed resolution since: in this frame's pixels
-            people = [d.scaled(width / seen_width, height / seen_height) for d in people]
+        if (width, height) != (seen_width, seen_height):
+            if not same_view((width, height), (seen_width, seen_height)):  # another camera's people: not this view's
+                return None, None
+            people = [d.scaled(width / seen_width, height / seen_height) for d in people]  # in this frame's pixels
         return people, finished.frame_index
 
     def reset(self) -> None:

@@ -26,17 +26,13 @@ import numpy as np
 from ..config import BLAZEPOSE, ESTIMATORS, EstimatorConfig
 from ..crop import check_image
 from ..detect import PersonDetector
+from ..geometry import same_view
 from ..model.backends import Runner
 from .build import build_confirmer, build_detection, build_pose_model, build_tracker, resolve_config
 from .people import People, Person, PoseResult
 from .pose_models import MODEL_STAGES, PoseModel, PoseRequest
 from .scheduler import DetectionWorker
 from .tracker import Candidate
-
-# Two frame sizes whose aspect ratios differ by at most this are the same view at another resolution, and the
-# people followed are kept (scaled): a WebRTC encoder scales by whole pixels, which moves the ratio by under 1%
-# (360x640 -> 240x426: 0.16%; 160 px across: 0.6%); another camera's differs by far more (4:3 after 16:9: 25%).
-SAME_VIEW_ASPECT = 0.02
 
 __all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "People", "Person", "PoseResult", "PoseEstimator"]
 
@@ -156,13 +152,12 @@ class PoseEstimator:
 
     def _follow_frame_size(self, size: tuple[int, int]) -> None:
         """Keep the people followed on a frame of another size: scaled into its pixels where it is the same view
-        (:data:`SAME_VIEW_ASPECT`); else a new sequence (:meth:`reset`)."""
+        (:func:`pose.geometry.same_view`); else a new sequence (:meth:`reset`)."""
         before, self._frame_size = self._frame_size, size
         if before is None or before == size:
             return
-        sx, sy = size[0] / before[0], size[1] / before[1]
-        if abs(sx / sy - 1.0) <= SAME_VIEW_ASPECT:
-            self.tracker.scale(sx, sy)
+        if same_view(size, before):
+            self.tracker.scale(size[0] / before[0], size[1] / before[1])
         else:
             self.reset()
             self._frame_size = size

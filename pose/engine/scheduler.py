@@ -68,15 +68,15 @@ class FinishedDetection:
         frame_index: the index the frame was submitted with.
         detections: its people, largest first.
         ms: how long the detection took.
-        error: what went wrong, where it failed (then ``detections`` is empty).
         frame_size: (width, height) of the frame it looked at: its pixels are that frame's.
+        error: what went wrong, where it failed (then ``detections`` is empty).
     """
 
     frame_index: int
     detections: tuple[Detection, ...]
     ms: float
+    frame_size: tuple[int, int]
     error: BaseException | None = None
-    frame_size: tuple[int, int] | None = None
 
 
 class DetectionWorker:
@@ -176,7 +176,7 @@ class DetectionWorker:
             except Exception as exc:  # handed back to the frame path, which raises it there
                 log.exception("detection failed")
                 found, error = (), exc
-            done = FinishedDetection(index, found, (time.perf_counter() - t0) * 1e3, error, frame.shape[1::-1])
+            done = FinishedDetection(index, found, (time.perf_counter() - t0) * 1e3, frame.shape[1::-1], error)
             with self._lock:
                 self._done, self._busy = done, False
                 self._lock.notify_all()

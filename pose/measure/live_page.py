@@ -32,6 +32,7 @@ __all__ = [
     "clip_to_y4m",
     "read_y4m",
     "sample_page",
+    "choose_estimator",
     "choose_skeleton_3d_every",
     "read_timing",
 ]

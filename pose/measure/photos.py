@@ -31,9 +31,10 @@ class PhotoSetError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class PhotoSet:
-    """The annotated images found in a set, and the file names of those its annotations name but it lacks."""
+    """The annotated images found in a set, and the names of those its annotations name but it lacks (or holds
+    twice under one file name, so that which is which cannot be told)."""
 
-    images: list[AnnotatedImage]
+    images: tuple[AnnotatedImage, ...]
     missing: tuple[str, ...] = ()
 
 
@@ -141,4 +142,4 @@ def read_photo_set(folder: str | Path) -> PhotoSet:
             missing.append(image.name)
     if not found:
         raise PhotoSetError(f"none of the {len(images)} annotated images is in the set")
-    return PhotoSet(found, tuple(missing))
+    return PhotoSet(tuple(found), tuple(missing))

@@ -55,6 +55,7 @@ _HEAD_LAYER_NAMES = {"0": "dwconv", "1": "norm", "2": "pwconv"}
 # "Unsupported global: GLOBAL io.open was not an allowed global" (2.4-2.12),
 # "Trying to load unsupported GLOBAL posix.system whose module posix is blocked" (2.13).
 _REFUSED_GLOBAL = re.compile(r"unsupported (?:global: )?GLOBAL ([\w.]+)", re.IGNORECASE)
+_TEXT_PICKLE_GLOBAL = re.compile(r"(?m)^c([\w.]+)\n(\w+)$")  # protocol 0's GLOBAL opcode: c<module>\n<name>\n
 
 
 class CheckpointError(ValueError):
@@ -167,7 +168,10 @@ def read_state_dict(
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types; each becomes a clear message
-        raise CheckpointError((_other_kind(data) or _describe_load_error(exc)) + where, file) from None
+        reason = _describe_load_error(exc)
+        if not reason.startswith("refused"):  # a file that wants to run code is refused as such, whatever it is
+            reason = _other_kind(data) or reason
+        raise CheckpointError(reason + where, file) from None
     if not isinstance(obj, Mapping):
         raise CheckpointError(f"holds a {type(obj).__name__}, not a state dict{where}", file)
     try:
@@ -310,9 +314,13 @@ def _other_kind(data: bytes) -> str | None:
     head = data[:4096]
     try:
         text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    except UnicodeDecodeError as exc:
+        if len(head) < 4096 or exc.start < len(head) - 3:  # not a character cut by the 4096 bytes taken
+            return None
+        text = head[: exc.start].decode("utf-8")
     if all(c.isprintable() or c in "\n\r\t" for c in text):
+        if wanted := _TEXT_PICKLE_GLOBAL.search(text):  # a pickle in protocol 0 is text too
+            return _refused(f"{wanted[1]}.{wanted[2]}")
         return "not a PyTorch checkpoint: it is a text file"
     return None
 
@@ -329,11 +337,15 @@ def _is_onnx(data: bytes) -> bool:
     return len(model.graph.node) > 0 and model.ir_version > 0
 
 
+def _refused(wanted: str) -> str:
+    return f"refused: the file wants to run code ({wanted}); a checkpoint never needs to, so it was not run"
+
+
 def _describe_load_error(exc: Exception) -> str:
     text = str(exc)
     found = _REFUSED_GLOBAL.search(text)
     if found:
-        return f"refused: the file wants to run code ({found[1]}); a checkpoint never needs to, so it was not run"
+        return _refused(found[1])
     if "Unsupported operand" in text:
         return "not a PyTorch checkpoint (pickle data a checkpoint never holds; refused without running it)"
     if "central directory" in text or "failed reading" in text or isinstance(exc, EOFError) or "truncated" in text:

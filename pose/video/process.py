@@ -86,8 +86,9 @@ class VideoRun:
     @property
     def counts(self) -> str:
         """The frames and people in words: "540 frames (540 with a person, 1 person)"."""
+        frames = "1 frame" if self.frames_done == 1 else f"{self.frames_done} frames"
         people = "1 person" if self.people == 1 else f"{self.people} people"
-        return f"{self.frames_done} frames ({self.frames_with_person} with a person, {people})"
+        return f"{frames} ({self.frames_with_person} with a person, {people})"
 
 
 def _expected_frames(info: VideoInfo, settings: VideoSettings) -> int:

@@ -48,7 +48,7 @@ def test_measured_accuracy_on_an_uploaded_zip(app_server, browser_page, annotate
         for name in PHOTOS:
             archive.write(realgt_dir / name, f"set/{name}")
     upload.set_input_files(str(partial))
-    page.get_by_text(f"{len(every) - 2} annotated images are not in the upload, and are left out").wait_for()
+    page.get_by_text(f"{len(every) - 2} annotated images are not in the upload").wait_for()
 
     upload.set_input_files(str(annotated_zip))
     page.get_by_text("2 annotated photos, 2 clear people, 1 with 3D ground truth").wait_for()
