@@ -120,13 +120,65 @@ def test_a_stream_that_never_answers(app_server, browser_page, silent_stream):
     assert page.locator(EXCEPTION).count() == 0
 
 
+class _ForwardingProxy:
+    """A reverse proxy on this machine, as one in front of the app forwards a remote visitor: every connection's
+    first request gets ``X-Forwarded-For: 203.0.113.7``, then the bytes pass as they are both ways (a WebSocket,
+    which is where Streamlit reads the headers, is one request per connection). The browser cannot be asked to
+    add the header itself: Chromium 150 leaves Playwright's extra headers off WebSocket handshakes."""
+
+    def __init__(self, upstream: str) -> None:
+        host, port = upstream.removeprefix("http://").split(":")
+        self.upstream = (host, int(port))
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._forward, args=(client,), daemon=True).start()
+
+    def _forward(self, client: socket.socket) -> None:
+        with client, socket.create_connection(self.upstream) as upstream:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            line_end = head.index(b"\r\n")
+            upstream.sendall(head[:line_end] + b"\r\nX-Forwarded-For: 203.0.113.7" + head[line_end:])
+            back = threading.Thread(target=self._pipe, args=(upstream, client), daemon=True)
+            back.start()
+            self._pipe(client, upstream)
+            back.join(timeout=5)
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.server.close()
+
+
 def test_a_visitor_from_elsewhere_may_not_open_files(app_server, browser_page, tmp_path):
-    """As a reverse proxy forwards a remote visitor (the server trusts X-Forwarded-For from 127.0.0.1)."""
+    """A remote visitor, as a reverse proxy on this machine forwards them (the server sees X-Forwarded-For)."""
     clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(10)))
     page = browser_page
-    page.context.set_extra_http_headers({"X-Forwarded-For": "203.0.113.7"})
-    open_live_source(page, app_server, str(clip))
-    page.get_by_text("refused: opening files and stream URLs typed here is off").first.wait_for()
-    assert page.locator("[data-testid='stImage']").count() == 0
-    assert page.locator(EXCEPTION).count() == 0
-    page.screenshot(path=str(ARTIFACTS / "live-opencv-refused.png"), full_page=True)
+    proxy = _ForwardingProxy(str(app_server))
+    try:
+        open_live_source(page, proxy.url, str(clip))
+        page.get_by_text("refused: opening files and stream URLs typed here is off").first.wait_for()
+        assert page.locator("[data-testid='stImage']").count() == 0
+        assert page.locator(EXCEPTION).count() == 0
+        page.screenshot(path=str(ARTIFACTS / "live-opencv-refused.png"), full_page=True)
+    finally:
+        proxy.close()
