@@ -29,7 +29,7 @@ OWN_CAMERA, SIDEBAR_CAMERA = (
 SHOWN_WIDTH = 640
 
 
-def _photo_set(files) -> list | None:
+def _photo_set(files) -> tuple | None:
     """The annotated images of the uploaded files, unpacked once per set of uploads; None (with the error
     shown) for a set that cannot be used. Images the annotations name but the upload lacks are named in a
     warning, never dropped in silence."""

@@ -18,14 +18,19 @@ def _upload(page, path):
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
 
 
-def test_upload_process_and_results(app_server, browser_page, tmp_path):
-    clip = write_av(tmp_path / "workout.mp4", list(moving_person_frames(300)))  # 10 s, 640x480
-    page = browser_page
+def _process(page, app_server, clip, size: str) -> None:
+    """On the Video page, upload ``clip``, wait for its probe (``size``, e.g. "640x480") and press Process."""
     page.goto(f"{app_server}/video")
     page.get_by_role("heading", name="Video").wait_for()
     _upload(page, clip)
-    page.get_by_text("640x480").wait_for()
+    page.get_by_text(size).wait_for()
     page.get_by_role("button", name="Process").click()
+
+
+def test_upload_process_and_results(app_server, browser_page, tmp_path):
+    clip = write_av(tmp_path / "workout.mp4", list(moving_person_frames(300)))  # 10 s, 640x480
+    page = browser_page
+    _process(page, app_server, clip, "640x480")
     page.locator("[data-testid='stProgress']").first.wait_for()
     page.get_by_role("button", name="Keypoints CSV").wait_for(timeout=240_000)
     assert_video_plays(page.locator("video").first)  # the annotated video loads and plays
@@ -60,11 +65,7 @@ def test_a_text_file_renamed_mp4_is_refused(app_server, browser_page, tmp_path):
 def test_a_clip_with_nobody_says_so_and_still_plays(app_server, browser_page, tmp_path):
     clip = write_av(tmp_path / "empty-room.mp4", list(moving_person_frames(20, (320, 240), absent=(0, 20))))
     page = browser_page
-    page.goto(f"{app_server}/video")
-    page.get_by_role("heading", name="Video").wait_for()
-    _upload(page, clip)
-    page.get_by_text("320x240").wait_for()
-    page.get_by_role("button", name="Process").click()
+    _process(page, app_server, clip, "320x240")
     page.get_by_text("No person was found in any frame.").wait_for(timeout=240_000)
     page.get_by_text("No 3D skeleton to show: nobody was found.").wait_for()
     text = page.inner_text("body")
