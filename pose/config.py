@@ -14,6 +14,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .confidence import SURE
 from .geometry import focal_from_fov
 from .model.backends import BACKENDS, PRECISIONS
 from .model.device import DEVICES
@@ -87,8 +88,11 @@ class EstimatorConfig:
         default=None, metadata=_about("the camera's focal length in pixels, instead of the field of view", "--focal")
     )
     min_track_confidence: float = field(
-        default=0.3,
-        metadata=_about("a skeleton at least this sure of its person steers its next box; a less sure one is checked"),
+        default=SURE,
+        metadata=_about(
+            "a skeleton at least this sure of its person (ConvNeXtPose: its joints' mean confidence; BlazePose: its "
+            "pose flag) steers its next box; a less sure one is checked"
+        ),
     )
     max_missed_detections: int = field(
         default=3, metadata=_about("detector runs in a row that may miss a person before their track ends")

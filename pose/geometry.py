@@ -12,6 +12,7 @@ __all__ = [
     "pixel_to_camera",
     "root_depth_from_bbox",
     "root_from_skeleton",
+    "root_depth_from_bones",
     "decode_pose",
     "focal_from_fov",
     "box_iou",
@@ -119,6 +120,54 @@ def root_from_skeleton(
         b[axis::2] = u[:, axis] * rel[:, 2] - focal[axis] * rel[:, axis]
     root, *_ = np.linalg.lstsq(a * w[:, None], b * w, rcond=None)
     return root if np.isfinite(root).all() and root[2] > 0 else None
+
+
+def root_depth_from_bones(
+    keypoints_2d: np.ndarray,
+    depth_rel_mm: np.ndarray,
+    focal: tuple[float, float],
+    bone_lengths_mm: dict[tuple[int, int], float],
+    sure: np.ndarray,
+    min_bones: int = 4,
+) -> float | None:
+    """The root's depth (mm) at which a skeleton of known bone lengths spans its 2D joints.
+
+    A bone of length ``L`` whose ends differ in depth by ``dz`` spans ``sqrt(L^2 - dz^2)`` across the view,
+    so at depth ``Z`` it is ``f sqrt(L^2 - dz^2) / Z`` pixels long: each bone with both ends sure gives its own
+    ``Z`` (less its mean depth relative to the root), and the root's depth is their median, weighted by the
+    bones' lengths (a long bone's pixels say more). So the depth follows from the skeleton rather than from an
+    assumed size of the box around it.
+
+    Args:
+        keypoints_2d: (J, 2) pixels.
+        depth_rel_mm: (J,) each joint's depth relative to the root, millimetres.
+        focal: (fx, fy) in pixels.
+        bone_lengths_mm: (parent, child) -> length, e.g. :data:`pose.skeleton.BONE_LENGTHS_MM`.
+        sure: (J,) bool, the joints to use.
+        min_bones: fewer sure bones than this give None.
+
+    Returns:
+        None where too few bones are sure or seen with a length.
+    """
+    xy = np.asarray(keypoints_2d, dtype=np.float64)
+    dz = np.asarray(depth_rel_mm, dtype=np.float64)
+    f = float(np.sqrt(focal[0] * focal[1]))
+    depths, weights = [], []
+    for (a, b), length in bone_lengths_mm.items():
+        if not (sure[a] and sure[b]):
+            continue
+        pixels = float(np.hypot(*(xy[a] - xy[b])))
+        across = np.sqrt(max(length**2 - (dz[a] - dz[b]) ** 2, (0.3 * length) ** 2))  # foreshortened to 30% at most
+        if pixels < 1.0 or not np.isfinite(pixels + across):
+            continue
+        depths.append(f * across / pixels - (dz[a] + dz[b]) / 2.0)
+        weights.append(length)
+    if len(depths) < min_bones:
+        return None
+    order = np.argsort(depths)
+    cumulative = np.cumsum(np.asarray(weights)[order])
+    depth = float(np.asarray(depths)[order][np.searchsorted(cumulative, cumulative[-1] / 2.0)])
+    return depth if depth > 0 else None
 
 
 def focal_from_fov(image_size: tuple[int, int], horizontal_fov_deg: float) -> tuple[float, float]:

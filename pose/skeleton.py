@@ -7,6 +7,7 @@ __all__ = [
     "NUM_JOINTS",
     "ROOT",
     "BONES",
+    "BONE_LENGTHS_MM",
     "FLIP_PAIRS",
     "FLIP_PERMUTATION",
     "EVAL_JOINTS",
@@ -36,6 +37,20 @@ BONES: tuple[tuple[int, int], ...] = (
     (0, 4), (4, 5), (5, 6),               # left leg
 )
 # fmt: on
+
+# Each bone's length in Human3.6M, the skeleton ConvNeXtPose learned, millimetres (subject S1, as commonly used
+# by 3D pose work): what sets a ConvNeXtPose skeleton's metric size, and so its distance from the camera
+# (pose.geometry.root_depth_from_bones).
+# fmt: off
+BONE_LENGTHS_MM: dict[tuple[int, int], float] = {
+    (0, 7): 233.4, (7, 8): 257.1, (8, 9): 121.1, (9, 10): 115.0,
+    (8, 11): 151.0, (11, 12): 278.9, (12, 13): 251.7,
+    (8, 14): 151.0, (14, 15): 278.9, (15, 16): 251.7,
+    (0, 1): 132.9, (1, 2): 442.9, (2, 3): 454.2,
+    (0, 4): 132.9, (4, 5): 442.9, (5, 6): 454.2,
+}
+# fmt: on
+assert set(BONE_LENGTHS_MM) == set(BONES)
 
 # Joints swapped by a horizontal flip.
 FLIP_PAIRS: tuple[tuple[int, int], ...] = ((1, 4), (2, 5), (3, 6), (14, 11), (15, 12), (16, 13))

@@ -64,6 +64,12 @@ def realgt_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def trained_weights() -> Path:
+    """shared/weights: a folder holding the authors' trained ConvNeXtPose-XS (its stem restored; see its README)."""
+    return require_shared(SHARED / "weights" / "ConvNeXtPose_XS.tar").parent
+
+
+@pytest.fixture(scope="session")
 def moving_frames():
     """80 640x480 frames of a person gliding across; out of view for frames 30-44."""
     from pose.measure.samples import moving_person_frames

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from pose.crop import crop_transform
 from pose.geometry import (
@@ -63,3 +64,31 @@ def test_a_lower_body_stands_on_the_persons_feet_and_starts_below_their_head():
     assert not lower_body_of((286, 185, 75, 100), person)  # ends well above the feet: not standing on them
     assert not lower_body_of((400, 185, 75, 167), person)  # beside the person, not on their feet
     assert not lower_body_of((639, 969, 710, 370), (499, 849, 291, 433))  # somebody lying on the floor beside
+
+
+def test_a_skeleton_of_known_bone_lengths_gives_its_own_depth():
+    from pose.geometry import root_depth_from_bones
+    from pose.skeleton import BONE_LENGTHS_MM, BONES
+
+    # a standing Human3.6M skeleton, some limbs turned towards the camera, its root 3.2 m away
+    rng = np.random.default_rng(1)
+    joints = np.zeros((18, 3))
+    for parent, child in BONES:
+        direction = rng.normal(size=3) * [1.0, 1.0, 0.5]
+        joints[child] = joints[parent] + BONE_LENGTHS_MM[(parent, child)] * direction / np.linalg.norm(direction)
+    focal, depth = (1100.0, 1100.0), 3200.0
+    camera = joints + [150.0, -80.0, depth]
+    pixels = camera[:, :2] / camera[:, 2:] * focal + [640.0, 360.0]
+    sure = np.ones(18, bool)
+    found = root_depth_from_bones(pixels, joints[:, 2], focal, BONE_LENGTHS_MM, sure)
+    assert found == pytest.approx(depth, rel=0.03)
+    # twice as far, half the size: twice the depth (the box's size plays no part)
+    far = camera + [0.0, 0.0, depth]
+    pixels_far = far[:, :2] / far[:, 2:] * focal + [640.0, 360.0]
+    assert root_depth_from_bones(pixels_far, joints[:, 2], focal, BONE_LENGTHS_MM, sure) == pytest.approx(
+        2 * depth, rel=0.03
+    )
+    # too few sure bones: no answer, the caller falls back on the box
+    few = np.zeros(18, bool)
+    few[[0, 1, 2]] = True
+    assert root_depth_from_bones(pixels, joints[:, 2], focal, BONE_LENGTHS_MM, few) is None

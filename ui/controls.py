@@ -177,9 +177,10 @@ def draw_options(key: str = "") -> DrawOptions:
         DrawOptions.min_confidence,
         0.05,
         key=f"{key}min_confidence",
-        help="Joints below this confidence are not drawn, in 2D or 3D, nor bones to them; "
-        "the exports keep every joint with its confidence. Untrained weights' confidences mean nothing: "
-        "their every joint is drawn.",
+        help="A joint's confidence is the chance it is placed right (within 0.1 of the person's size), on one "
+        "scale for every estimator. Joints below this are not drawn, in 2D or 3D, nor bones to them; the exports "
+        "keep every joint with its confidence. Untrained weights' confidences mean nothing: their every joint is "
+        "drawn.",
     )
     return DrawOptions(
         skeleton="skeleton" in shown,

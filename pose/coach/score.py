@@ -21,6 +21,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..angles import ANGLES, joint_angles
+from ..confidence import SURE
 from ..engine.estimator import Person
 from ..skeleton import FLIP_PERMUTATION, JOINT_NAMES
 
@@ -74,7 +75,7 @@ _HEADING_PAIRS = tuple((JOINT_NAMES.index(f"R_{j}"), JOINT_NAMES.index(f"L_{j}")
 # angle name -> its three joints' indices (a list, to index confidence); the counters use it too.
 ANGLE_JOINTS = {name: [JOINT_NAMES.index(j) for j in joints] for name, joints in ANGLES.items()}
 
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = SURE  # a limb counts where both its joints are more likely right than wrong (pose.confidence)
 ZERO_SCORE_DEG = 90.0  # a limb this far off (or further) adds nothing to the score
 
 

@@ -38,8 +38,8 @@ class DrawOptions:
 
     def for_weights(self, trained: bool) -> DrawOptions:
         """These options for a model's skeletons: every joint of untrained weights is drawn
-        (:func:`~.style.drawn_confidence`; untrained XS gives every joint under 0.3, so nothing was drawn, in 2D
-        or 3D)."""
+        (:func:`~.style.drawn_confidence`; untrained XS is sure of no joint, so nothing was drawn, in 2D or
+        3D)."""
         return replace(self, min_confidence=drawn_confidence(self.min_confidence, trained))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..confidence import SURE
 from ..skeleton import BONES, SIDE_COLORS_RGB
 
 __all__ = [
@@ -22,10 +23,10 @@ __all__ = [
     "drawn_confidence",
 ]
 
-# Joints below this confidence are not drawn: BlazePose's visibility, or ConvNeXtPose's probability mass
-# near its heatmap peak. Untrained weights give 0.03-0.11, which means nothing: their joints are all drawn
-# (:func:`drawn_confidence`), or the page would show people in view and no skeleton.
-DEFAULT_MIN_CONFIDENCE = 0.3
+# Joints less likely right than wrong are not drawn (confidence on one scale for every model: pose.confidence).
+# Untrained weights are sure of nothing, which means nothing: their joints are all drawn (:func:`drawn_confidence`),
+# or the page would show people in view and no skeleton.
+DEFAULT_MIN_CONFIDENCE = SURE
 
 # One colour per track id (cycled), RGB; none is a side colour, so ids and sides never read alike.
 TRACK_COLORS_RGB: tuple[tuple[int, int, int], ...] = (

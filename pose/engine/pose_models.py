@@ -16,12 +16,13 @@ from typing import Protocol
 
 import numpy as np
 
+from ..confidence import BLAZEPOSE_CALIBRATION, CONVNEXTPOSE_CALIBRATION, SURE, Calibration
 from ..crop import expand_bbox
 from ..detect import Detection, landmark_skeleton, landmarks_box
-from ..geometry import decode_pose, pixel_to_camera, root_depth_from_bbox, root_from_skeleton
+from ..geometry import decode_pose, pixel_to_camera, root_depth_from_bbox, root_depth_from_bones, root_from_skeleton
 from ..model.backends import Runner
 from ..model.topdown import infer_boxes
-from ..skeleton import ROOT
+from ..skeleton import BONE_LENGTHS_MM, ROOT
 
 __all__ = [
     "PoseRequest",
@@ -62,7 +63,7 @@ class PoseEstimate:
     Attributes:
         keypoints_2d: (18, 2) image pixels.
         keypoints_3d: (18, 3) camera millimetres.
-        confidence: (18,) per joint, in [0, 1].
+        confidence: (18,) per joint, the chance it is placed right (:mod:`pose.confidence`), in [0, 1].
         presence: how sure the model is that the box holds a person, in [0, 1].
         next_detection: where and how the model would look for this person in the next frame, if it
             knows better than the box around ``keypoints_2d`` (BlazePose: its region from the landmarks,
@@ -102,15 +103,24 @@ def _principal_point(frame_bgr: np.ndarray) -> tuple[float, float]:
 class ConvNeXtPoseModel:
     """ConvNeXtPose through a runner: every box of a call cropped into one batch, one network call.
 
+    The 3D skeleton's distance from the camera comes from its own size where enough of it is sure: the depth
+    at which bones of Human3.6M's lengths (the skeleton the network learned) span its 2D joints
+    (:func:`pose.geometry.root_depth_from_bones`); else from the box's size (RootNet's prior, as the reference).
+
     Args:
         runner: from :func:`pose.load_runner` (may be shared; runners are thread-safe).
         flip_test: average with the mirrored crops (twice the inference).
+        calibration: the network's joint score -> the chance the joint is placed right; None keeps the raw
+            score.
     """
 
     needs_detection_every_frame = False
+    default_calibration = CONVNEXTPOSE_CALIBRATION
 
-    def __init__(self, runner: Runner, *, flip_test: bool = False) -> None:
-        self.runner, self.flip_test = runner, flip_test
+    def __init__(
+        self, runner: Runner, *, flip_test: bool = False, calibration: Calibration | None = CONVNEXTPOSE_CALIBRATION
+    ) -> None:
+        self.runner, self.flip_test, self.calibration = runner, flip_test, calibration
         self.variant = runner.variant.name
         self.backend, self.device, self.precision = runner.backend, runner.device, runner.precision
         self.trained = runner.trained
@@ -125,12 +135,21 @@ class ConvNeXtPoseModel:
             if out is None:
                 estimates.append(None)
                 continue
-            root_depth = root_depth_from_bbox(out.bbox_xywh, request.focal)
+            confidence = out.confidence if self.calibration is None else self.calibration(out.confidence)
+            box_depth = root_depth_from_bbox(out.bbox_xywh, request.focal)
             principal = _principal_point(request.frame_bgr)
             keypoints_2d, keypoints_3d = decode_pose(
-                out.coords_hm, out.transform, variant, root_depth, request.focal, principal
+                out.coords_hm, out.transform, variant, box_depth, request.focal, principal
             )
-            estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, out.confidence, float(out.confidence.mean())))
+            if self.runner.trained:  # untrained weights' bones have no length to go by
+                depth = root_depth_from_bones(
+                    keypoints_2d, keypoints_3d[:, 2] - box_depth, request.focal, BONE_LENGTHS_MM, confidence >= SURE
+                )
+                if depth is not None:
+                    keypoints_2d, keypoints_3d = decode_pose(
+                        out.coords_hm, out.transform, variant, depth, request.focal, principal
+                    )
+            estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, confidence, float(confidence.mean())))
         timings_ms["decode"] = (time.perf_counter() - t0) * 1e3
         return estimates
 
@@ -174,14 +193,17 @@ class BlazePoseModel:
     Args:
         landmarker: finds 33 landmarks in a request's box (between detections, MediaPipe-style tracking);
             without one, only the landmarks a detector brings are used, so it must detect every frame.
+        calibration: a landmark's visibility -> the chance the joint is placed right; None keeps the visibility.
     """
 
     variant = "BlazePose"
     # MediaPipe's models, read from its wheel and run by OpenVINO (pose.detect.mediapipe_models).
     backend, device, precision, trained = "openvino", "cpu", "fp32", True
 
-    def __init__(self, landmarker=None) -> None:
-        self.landmarker = landmarker
+    default_calibration = BLAZEPOSE_CALIBRATION
+
+    def __init__(self, landmarker=None, calibration: Calibration | None = BLAZEPOSE_CALIBRATION) -> None:
+        self.landmarker, self.calibration = landmarker, calibration
         self.needs_detection_every_frame = landmarker is None
 
     def _landmarks(self, requests: Sequence[PoseRequest]):
@@ -217,6 +239,8 @@ class BlazePoseModel:
                 continue
             landmarks_px, visibility, world_mm, presence, roi_px = landmarks
             keypoints_2d, confidence = landmark_skeleton.to_skeleton(landmarks_px, visibility)
+            if self.calibration is not None:
+                confidence = self.calibration(confidence)
             world_joints_mm, _ = landmark_skeleton.to_skeleton(world_mm)
             height, width = request.frame_bgr.shape[:2]
             processed = expand_bbox(request.bbox_xywh, (width, height))

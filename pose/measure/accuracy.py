@@ -36,7 +36,16 @@ from ..engine.estimator import PoseEstimator
 from ..skeleton import BONES
 from .annotations import AnnotatedImage, AnnotationError, read_annotations
 from .coco_ap import coco_keypoint_ap
-from .scoring import JOINT_MAP, PCK_ALPHA, BoxPrediction, ImageScore, has_joints, score_image, summarise
+from .scoring import (
+    JOINT_MAP,
+    PCK_ALPHA,
+    STRICT_ALPHA,
+    BoxPrediction,
+    ImageScore,
+    has_joints,
+    score_image,
+    summarise,
+)
 
 __all__ = [
     "CAMERAS",
@@ -202,6 +211,7 @@ def accuracy_report(images: Sequence[AnnotatedImage], predictions: Sequence[Sequ
                 "part_boxes": s["part_boxes"],
                 "ignored": s["ignored_detections"],
                 "pck": s["pck"],
+                "pck_limbs_strict": s["pck_limbs_strict"],
                 "pck_all": s["pck_all"],
                 "ms": elapsed,
             }
@@ -298,7 +308,8 @@ def _format(name: str, s: dict) -> str:
     line = (
         f"{name:<10} recall {f(s['recall'])} precision {f(s['precision'])} ({s['true_detections']}/"
         f"{s['clear_people']} found, {s['false_detections']} false of which {s['part_boxes']} part boxes, "
-        f"{s['ignored_detections']} ignored)  PCK@{PCK_ALPHA} {f(s['pck'])}  AP {f(s['ap'])} AP50 {f(s['ap50'])}"
+        f"{s['ignored_detections']} ignored)  PCK@{PCK_ALPHA} {f(s['pck'])} (limbs @{STRICT_ALPHA} "
+        f"{f(s['pck_limbs_strict'])})  AP {f(s['ap'])} AP50 {f(s['ap50'])}"
     )
     if s["people_3d"]:
         line += (
