@@ -9,7 +9,7 @@ import streamlit as st
 
 import pose
 from pose.coach import ReferencePick, decode_image, pick_reference
-from pose.draw import draw_person
+from pose.draw import DEFAULT_MIN_CONFIDENCE, draw_person
 from pose.video import VideoError, probe, read_frames
 
 from .controls import EstimatorSettings
@@ -78,6 +78,8 @@ def reference_pose(settings: EstimatorSettings, image_bgr: np.ndarray, key: str 
         st.warning(pick.message)
     preview = image_bgr.copy()
     if pick.person is not None:
-        draw_person(preview, pick.person.keypoints_2d, confidence=pick.person.confidence, min_confidence=0.5)
+        draw_person(
+            preview, pick.person.keypoints_2d, confidence=pick.person.confidence, min_confidence=DEFAULT_MIN_CONFIDENCE
+        )
     st.image(preview, channels="BGR", caption="Reference", width=320)
     return pick.person

@@ -123,10 +123,12 @@ def test_coach_takes_a_reference_from_a_real_photo(trained_server, browser_page,
     page.wait_for_function(SCRIPT_IDLE_JS, timeout=120_000)
     uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="Reference photo")
     uploader.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
-        str(shared_images / "jump_suit.jpg")
+        str(shared_images / "jump_dark.png")
     )
     page.get_by_text("Reference (3D)").wait_for(timeout=180_000)
-    body = page.inner_text("body")
-    assert "ConvNeXtPose-XS" in body and "no trained weights" not in body.lower()
+    selector = page.locator("[data-testid='stSelectbox']").filter(has_text="Estimator").first
+    chosen = selector.locator("input").first.input_value() or selector.inner_text()
+    assert "ConvNeXtPose-XS" in chosen and "untrained" not in chosen, chosen
+    assert "no trained weights" not in page.inner_text("body").lower()
     wait_for_skeleton_chart(page)
     page.screenshot(path=str(ARTIFACTS / "coach-trained-xs.png"), full_page=True)
