@@ -9,8 +9,9 @@ the environment variable ``CONVNEXTPOSE_DETECTOR`` gives the default spec.
 
 Modules: ``base`` (Detection, the protocol), ``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the
 bundled multi-person detector), ``landmarks`` (BlazePose landmarks for each person), ``onnx`` (a user's
-YOLOX / RTMDet / YOLO / RT-DETR file), ``onnx_layouts`` (which family a file is), ``solution`` (MediaPipe's
-single-person pose solution), ``mediapipe_models``.
+YOLOX / RTMDet / YOLO / RT-DETR / PicoDet file), ``onnx_layouts`` (which family a file is), ``picodet``
+(PaddleDetection's PicoDet decoding), ``solution`` (MediaPipe's single-person pose solution),
+``mediapipe_models``.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ DEFAULT_INPUT = 640  # for models whose input size is dynamic
 # is clear when not a crowd, with >= 8 labelled joints and >= 96 px tall): recall 0.78, precision 0.865 at the
 # defaults. Recall is the same from 0.30 to 0.35 and one person less at 0.40 (three at 0.45); precision is 0.842
 # at 0.30 and 0.861 at 0.40. NMS at 0.45 and 0.5 give the same; 0.4 loses a person, 0.6 adds four false ones.
-# Other families score on other scales: pass min_score for them.
+# Other families score on other scales: a family's own cut (Layout.min_score, PicoDet's) wins, min_score over both.
 MIN_SCORE = 0.35
 NMS_IOU = 0.45
 # The 2 x 2 tiles took recall there from 0.66 to 0.76 at 0.40 (a 1920 x 1080 frame of 11 people: 5 found -> 8).
@@ -91,7 +91,8 @@ class OnnxPersonDetector:
 
     Args:
         path: the .onnx file.
-        min_score: detections scoring less are dropped.
+        min_score: detections scoring less are dropped (None: the family's own cut where it has one, else
+            :data:`MIN_SCORE`).
         nms_iou: overlap above which the weaker of two boxes is dropped (families whose graph does not).
         max_people: keep at most this many, largest first (None: all).
         threads: ONNX Runtime's threads per inference (None: its choice, every core).
@@ -109,7 +110,7 @@ class OnnxPersonDetector:
     def __init__(
         self,
         path: str | Path,
-        min_score: float = MIN_SCORE,
+        min_score: float | None = None,
         nms_iou: float = NMS_IOU,
         max_people: int | None = None,
         threads: int | None = None,
@@ -121,6 +122,9 @@ class OnnxPersonDetector:
             raise DetectorNotFoundError(f"person detector {self.path} does not exist")
         try:
             options = ort.SessionOptions()
+            # Errors only: old exports (Paddle's PicoDet) list every weight as a graph input too, and ONNX Runtime
+            # warns once per weight, hundreds of lines that say nothing to the user; a real failure still raises.
+            options.log_severity_level = 3
             if threads is not None:
                 options.intra_op_num_threads = int(threads)
             self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
@@ -137,7 +141,7 @@ class OnnxPersonDetector:
         if isinstance(width, int) and width != self.input_size:
             raise DetectorFileError(f"{self.path.name} takes {width}x{height} images; only square inputs are read")
         self._input = inputs[0].name
-        self.min_score, self.nms_iou, self.max_people = min_score, nms_iou, max_people
+        self.nms_iou, self.max_people = nms_iou, max_people
         self._lock = threading.Lock()
         grey = np.full((self.input_size, self.input_size, 3), LETTERBOX_FILL, dtype=np.float32)
         try:  # fails now, not on the first frame
@@ -156,6 +160,7 @@ class OnnxPersonDetector:
             )
         except LayoutError as error:
             raise DetectorFileError(str(error)) from error
+        self.min_score = min_score if min_score is not None else (self.layout.min_score or MIN_SCORE)
         log.info("person detector %s: %s, input %d", self.path.name, self.layout.family, self.input_size)
 
     def _run(self, tensor: np.ndarray) -> list[np.ndarray]:
