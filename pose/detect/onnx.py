@@ -95,6 +95,7 @@ class OnnxPersonDetector:
             :data:`MIN_SCORE`).
         nms_iou: overlap above which the weaker of two boxes is dropped (families whose graph does not).
         max_people: keep at most this many, largest first (None: all).
+        input_size: the square side to feed a file whose input size is dynamic (None: :data:`DEFAULT_INPUT`).
         threads: ONNX Runtime's threads per inference (None: its choice, every core).
 
     Attributes:
@@ -114,6 +115,7 @@ class OnnxPersonDetector:
         nms_iou: float = NMS_IOU,
         max_people: int | None = None,
         threads: int | None = None,
+        input_size: int | None = None,
     ) -> None:
         import onnxruntime as ort
 
@@ -137,7 +139,7 @@ class OnnxPersonDetector:
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, "3"):
             raise DetectorFileError(f"{self.path.name} has {signature}; a detector takes one (1, 3, H, W) image")
         height, width = inputs[0].shape[2:]
-        self.input_size = int(height) if isinstance(height, int) else DEFAULT_INPUT
+        self.input_size = int(height) if isinstance(height, int) else (input_size or DEFAULT_INPUT)
         if isinstance(width, int) and width != self.input_size:
             raise DetectorFileError(f"{self.path.name} takes {width}x{height} images; only square inputs are read")
         self._input = inputs[0].name
