@@ -7,17 +7,15 @@ message and exit status 2. The same for person detectors (the real YOLOX-nano of
 
 from __future__ import annotations
 
-import http.server
 import io
 import json
-import socket
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 import torch
 from conftest import SHARED, require_shared
+from loopback import closed_port, serve
 
 import pose
 from pose.detect import create_detector, describe_detector
@@ -27,43 +25,16 @@ from pose.fetch.__main__ import main
 from pose.fetch.download import sha256_of
 
 
-class _Files(http.server.BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
-    cut: dict[str, int] = {}  # path -> bytes actually sent of a longer announced body
-
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        body = self.files.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: self.cut.get(self.path, len(body))])
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server():
     """Serves ``server.files`` on 127.0.0.1; ``server.url(path)``."""
-    handler = type("Files", (_Files,), {"files": {}, "cut": {}})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    handler.url = staticmethod(lambda path: f"http://127.0.0.1:{httpd.server_address[1]}{path}")
-    yield handler
-    httpd.shutdown()
-    httpd.server_close()
+    with serve() as files:
+        yield files
 
 
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on (a server that is down)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(name="closed_port")
+def _closed_port() -> int:
+    return closed_port()
 
 
 @pytest.fixture
