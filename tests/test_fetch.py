@@ -197,3 +197,33 @@ def test_the_catalog_names_publishers_urls_and_published_accuracy():
 
 def test_unreachable_is_a_fetch_error():
     assert issubclass(SourceUnreachable, FetchError)
+
+
+def test_the_authors_folder_is_listed_and_each_file_kept_as_what_it_holds(server, weights, monkeypatch):
+    """The Drive path without the internet: gdown's listing and download stand in, fed from the loopback server.
+    As a public fork reports of the authors' folder, the file named M holds another size (XS here, for speed)."""
+    import urllib.request
+
+    import gdown
+
+    listing = [
+        type("Entry", (), {"id": "id-xs", "path": "ConvNeXtPose/ConvNeXtPose_XS.tar"})(),
+        type("Entry", (), {"id": "id-m", "path": "ConvNeXtPose/ConvNeXtPose_M.tar"})(),
+        type("Entry", (), {"id": "id-readme", "path": "ConvNeXtPose/README.txt"})(),
+    ]
+    server.files["/id-xs"] = server.files["/id-m"] = _checkpoint_bytes("XS")
+    asked = []
+
+    def download(id, output, **kwargs):  # noqa: A002 (gdown's name)
+        asked.append(id)
+        with urllib.request.urlopen(server.url(f"/{id}")) as response:
+            Path(output).write_bytes(response.read())
+        return output
+
+    monkeypatch.setattr(gdown, "download_folder", lambda **kwargs: listing if kwargs.get("skip_download") else None)
+    monkeypatch.setattr(gdown, "download", download)
+    stored = fetch_weights(["M"])
+    assert asked == ["id-m"] and [(s.asked, s.held) for s in stored] == [("M", "XS")]
+    assert _left(weights) == ["ConvNeXtPose_XS.pth.tar"]
+    with pytest.raises(FetchError, match="has no file named for L"):
+        fetch_weights(["L"])
