@@ -74,6 +74,28 @@ def prepare(frame_bgr: np.ndarray, size: int, layout: Layout) -> tuple[np.ndarra
     return np.ascontiguousarray(tensor.transpose(2, 0, 1)[None]), scale, offset
 
 
+def _graph_source(path: Path) -> str | bytes:
+    """What ONNX Runtime opens for ``path``: the file, or, where an old exporter (Paddle's, PicoDet's) also lists
+    the weights as graph inputs, the graph without them in memory. Listed as inputs, weights could be overridden
+    at run time, so ONNX Runtime folds no constants there: PicoDet-S ran at 75 ms as shipped and 47 ms stripped,
+    same outputs to 2e-5 (one thread, the same run, 2 loaded cores)."""
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # not ONNX: ONNX Runtime says why, with the file's name
+        return str(path)
+    weights = {t.name for t in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in weights]
+    if len(inputs) == len(model.graph.input) or any(
+        t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer
+    ):
+        return str(path)
+    del model.graph.input[:]
+    model.graph.input.extend(inputs)
+    return model.SerializeToString()
+
+
 def _self_normalising(path: Path, input_name: str) -> bool:
     """Whether the graph's first operation on its input is arithmetic with a constant (its own normalisation)."""
     import onnx
@@ -124,12 +146,12 @@ class OnnxPersonDetector:
             raise DetectorNotFoundError(f"person detector {self.path} does not exist")
         try:
             options = ort.SessionOptions()
-            # Errors only: old exports (Paddle's PicoDet) list every weight as a graph input too, and ONNX Runtime
-            # warns once per weight, hundreds of lines that say nothing to the user; a real failure still raises.
+            # Errors only: ONNX Runtime's warnings (once per weight of an old export that lists its weights as
+            # graph inputs, hundreds of lines) say nothing to the user; a real failure still raises.
             options.log_severity_level = 3
             if threads is not None:
                 options.intra_op_num_threads = int(threads)
-            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(_graph_source(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for unreadable files
             raise DetectorFileError(f"{self.path.name} is not a readable ONNX model: {error}") from error
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
