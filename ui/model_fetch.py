@@ -83,10 +83,15 @@ def fetch_weights_form() -> None:
 
 
 def use_as_held(other_size: dict[str, tuple[str, str]]) -> None:
-    """A button per file named for one size that holds another: store it as what it holds."""
+    """A button per file named for one size that holds another: store it as what it holds (never over another
+    file of that size without a tick)."""
     for named, (path, held) in other_size.items():
         st.warning(f"`{path}` is named for {named} but holds {pose.variant_title(held)} weights.")
-        if st.button(f"Use it as {held}", key=f"use-as-{named}"):
+        existing = pose.find_checkpoint(held)
+        replace = existing is None or st.checkbox(
+            f"Replace `{existing}` (the {held} checkpoint there now)", key=f"use-as-{named}-replace"
+        )
+        if st.button(f"Use it as {held}", key=f"use-as-{named}", disabled=not replace):
             try:
                 _, target = pose.store_as_held(path, replace=True)
             except pose.CheckpointError as error:
