@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 import pose
+from pose.detect import describe_detector
 from ui import RETURN_TO, mark_app_entry
 from ui.controls import estimator_label
 from ui.resources import device_label, estimator_table, weights_help
@@ -61,4 +62,5 @@ navigation = st.navigation(PAGES)
 if (wanted := st.query_params.pop(RETURN_TO, None)) is not None:  # see ui.require_app_entry
     st.switch_page(next((p for p in PAGES if p.url_path == wanted), PAGES[0]))
 st.sidebar.caption(f"Device: {device_label()}")
+st.sidebar.caption(f"Person detector: {describe_detector()}")
 navigation.run()

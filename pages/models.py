@@ -1,44 +1,60 @@
-"""Models: upload a trained ConvNeXtPose checkpoint; it is checked, then stored in the weights folder."""
+"""Models: trained ConvNeXtPose checkpoints and person detectors, fetched on request or uploaded, checked, kept."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import pose
-from pose import detect_variant, find_checkpoint, read_state_dict, weights_dir
+from pose import weights_dir
 from ui import require_app_entry
-from ui.resources import checkpoint_problems, estimator_columns, estimator_table, weights_help
+from ui.model_fetch import (
+    SAVED_KEY,
+    choose_detector,
+    detector_table,
+    fetch_detector_form,
+    fetch_weights_form,
+    upload_checkpoint,
+    upload_detector,
+    use_as_held,
+)
+from ui.resources import (
+    checkpoint_problems,
+    estimator_columns,
+    estimator_table,
+    other_size_checkpoints,
+    weights_help,
+)
 
 require_app_entry("models")
 st.title("Models")
-if saved := st.session_state.pop("models_saved", None):
+if saved := st.session_state.pop(SAVED_KEY, None):
     st.success(saved)
 st.markdown(weights_help(upload_here=True))
 problems = checkpoint_problems()
 st.dataframe(estimator_table(problems), hide_index=True, column_config=estimator_columns())
-for problem in problems.values():
-    st.error(problem)
+other_size = other_size_checkpoints()
+for variant, problem in problems.items():
+    if variant not in other_size:
+        st.error(problem)
+use_as_held(other_size)
 
-uploaded = st.file_uploader(
-    "Upload a checkpoint (snapshot_N.pth.tar, ConvNeXtPose_XS.tar, a zip archive holding one, or a state dict)",
-)  # no type filter: read_state_dict judges every file, and says why it refuses one
-if uploaded is not None:
-    try:
-        state = read_state_dict(uploaded)  # an UploadedFile: its name names it in every message
-        variant = detect_variant(state).name
-    except pose.CheckpointError as exc:
-        st.error(f"**{uploaded.name}** was refused: {exc.reason}")
-        st.stop()
-    st.success(f"**{uploaded.name}** is a valid {pose.variant_title(variant)} checkpoint ({len(state)} tensors).")
-    existing = find_checkpoint(variant)
-    replace = True
-    if existing is not None and variant not in problems:
-        st.warning(f"`{existing}` already holds {pose.variant_title(variant)} weights.")
-        replace = st.checkbox(f"Replace the existing {variant} checkpoint", key=f"replace-{variant}")
-    if st.button(f"Save as {pose.variant_title(variant)}", disabled=not replace, type="primary"):
-        target = pose.store_checkpoint(state, variant)
-        title = pose.variant_title(variant)
-        st.session_state.models_saved = f"Saved to `{target}`. Every page now runs {title} with it."
-        st.rerun()  # the table above shows the new weights
-else:
-    st.caption(f"Weights folder: `{weights_dir().resolve()}`")
+st.subheader("Fetch the authors' checkpoints")
+st.caption(
+    f"From the Google Drive folder the authors link ({pose.variant_title('XS')} to L), or one file from a URL or "
+    "path. Each is checked by loading it and kept as the size its tensors hold, whatever its name."
+)
+fetch_weights_form()
+
+st.subheader("Upload a checkpoint")
+upload_checkpoint(problems)
+st.caption(f"Weights folder: `{weights_dir().resolve()}`")
+
+st.header("Person detector")
+st.caption(
+    "The bundled BlazePose finds people offline. The detectors rtmlib's users run can be fetched by name "
+    "(`python -m pose.fetch detector NAME` does the same), or upload your own ONNX detector."
+)
+st.dataframe(detector_table(), hide_index=True)
+choose_detector()
+fetch_detector_form()
+upload_detector()

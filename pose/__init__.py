@@ -12,7 +12,8 @@ Public API::
 Rooms: ``pose.model`` (the network, checkpoints, runners: torch lives there), ``pose.detect`` (person
 detectors), ``pose.engine`` (the estimator's stages: scheduler, tracker, pose models, smoothing),
 ``pose.draw`` (overlay and 3D figures), ``pose.live`` (sources and the live processor), ``pose.video``
-(files in and out), ``pose.coach`` and ``pose.measure`` (benchmark, evaluation, comparison); beside this
+(files in and out), ``pose.coach`` and ``pose.measure`` (benchmark, evaluation, comparison), ``pose.fetch``
+(models fetched when a person asks); beside this
 file the small shared modules (skeleton, geometry, crop, config). ``tests/test_layers.py`` enforces the
 arrows.
 """
@@ -39,6 +40,7 @@ from .model import (
     CheckpointError,
     ConvNeXtPose,
     Estimate,
+    OtherSizeError,
     Runner,
     Variant,
     build_model,
@@ -58,6 +60,7 @@ from .model import (
     native_bf16,
     read_state_dict,
     soft_argmax,
+    store_as_held,
     store_checkpoint,
     variant_title,
     weights_dir,
@@ -78,6 +81,7 @@ __all__ = [
     "VARIANTS",
     "AutoChoice",
     "CheckpointError",
+    "OtherSizeError",
     "ConvNeXtPose",
     "Estimate",
     "EstimatorConfig",
@@ -109,6 +113,7 @@ __all__ = [
     "native_bf16",
     "read_state_dict",
     "soft_argmax",
+    "store_as_held",
     "store_checkpoint",
     "variant_title",
     "weights_dir",

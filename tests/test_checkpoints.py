@@ -359,8 +359,11 @@ def test_a_pickle_that_wants_to_run_a_command_says_so(tmp_path):
 
 def test_a_checkpoint_of_no_variant_names_the_file(tmp_path, xs_state):
     state = dict(xs_state)
-    del state["backbone.norm.running_var"]
+    state["extra.weight"] = torch.zeros(3)
     with pytest.raises(CheckpointError, match=r"^ConvNeXtPose_XS\.tar: not a ConvNeXtPose state dict"):
+        pose.load_checkpoint(_save(tmp_path, state, "ConvNeXtPose_XS.tar"))
+    del state["extra.weight"], state["backbone.norm.running_var"]  # only missing: said as such, with its share
+    with pytest.raises(CheckpointError, match=r"^ConvNeXtPose_XS\.tar: an incomplete ConvNeXtPose-XS .*running_var"):
         pose.load_checkpoint(_save(tmp_path, state, "ConvNeXtPose_XS.tar"))
 
 
@@ -381,3 +384,20 @@ def test_text_whose_last_character_is_cut_at_the_bytes_looked_at_is_still_text(t
     path.write_bytes(("a" + "é" * 3000).encode("utf-8"))  # byte 4096 falls inside an "é"
     with pytest.raises(CheckpointError, match="it is a text file"):
         pose.load_checkpoint(path)
+
+
+def test_a_real_checkpoint_missing_tensors_is_refused_naming_them_and_its_share():
+    """``../shared/weights/ConvNeXtPose_XS_partial.pth``: the authors' XS as found, without the stem conv, the stem
+    BatchNorm and the BatchNorm before the second downsample (its README: 3,525,888 of 3,528,008 parameters)."""
+    from conftest import SHARED, require_shared
+
+    partial = require_shared(SHARED / "weights" / "ConvNeXtPose_XS_partial.pth")
+    state = read_state_dict(partial)
+    with pytest.raises(CheckpointError) as caught:
+        detect_variant(state)
+    reason = caught.value.reason
+    assert reason.startswith("an incomplete ConvNeXtPose-XS checkpoint: 11 tensor(s) missing")
+    assert "backbone.downsample_layers.0.0.bias" in reason
+    assert "it holds 3,525,888 of its 3,528,008 parameters (99.94%)" in reason
+    with pytest.raises(CheckpointError, match=r"ConvNeXtPose_XS_partial.pth: an incomplete .* \(99.94%\)"):
+        pose.load_checkpoint(partial)

@@ -171,8 +171,12 @@ def test_trained_checkpoint_is_found_and_reported(tmp_path, conformance_dir):
     (tmp_path / "ConvNeXtPose_XS.tar").write_bytes((conformance_dir / "snapshot_XS_deterministic.pth.tar").read_bytes())
     runner = load_runner("XS", "onnxruntime", "cpu", weights_folder=tmp_path)
     assert runner.trained and runner.checkpoint.name == "ConvNeXtPose_XS.tar"
-    with pytest.raises(pose.CheckpointError, match="holds ConvNeXtPose-XS weights, not S"):
+    with pytest.raises(pose.OtherSizeError, match="holds ConvNeXtPose-XS weights, not S: use it as XS") as caught:
         load_runner("S", "onnxruntime", "cpu", checkpoint=tmp_path / "ConvNeXtPose_XS.tar")
+    assert (caught.value.held, caught.value.wanted) == ("XS", "S")
+    assert "python -m pose.fetch weights --source" in str(caught.value)
+    runner = load_runner("S", "onnxruntime", "cpu", checkpoint=tmp_path / "ConvNeXtPose_XS.tar", other_size=True)
+    assert runner.variant.name == "XS" and runner.trained  # offered, and taken: run as what it holds
 
 
 def test_smoothing_reduces_jitter_on_a_still_person(xs_runner):

@@ -38,3 +38,30 @@ def test_storing_replaces_a_checkpoint_of_another_name(tmp_path):
     assert loaded.variant.name == "XS"
     torch.testing.assert_close(loaded.state_dict()["head.final_layer.weight"], state["head.final_layer.weight"])
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left behind
+
+
+def test_a_checkpoint_named_for_another_size_is_stored_as_what_it_holds(tmp_path):
+    misnamed = tmp_path / "ConvNeXtPose_S.pth"  # as a public fork found the authors' "M" and "L": XS here, for speed
+    torch.save({"network": pose.deterministic_state_dict(pose.build_model("XS"))}, misnamed)
+    held, target = pose.store_as_held(misnamed, tmp_path)
+    assert (held, target) == ("XS", checkpoint_path("XS", tmp_path))
+    assert not misnamed.exists()  # named for what it holds, not kept twice
+    assert find_checkpoint("S", tmp_path) is None and pose.load_checkpoint(target).variant.name == "XS"
+
+
+def test_storing_as_held_keeps_a_checkpoint_already_there_unless_told(tmp_path):
+    store_checkpoint(pose.deterministic_state_dict(pose.build_model("XS")), "XS", tmp_path)
+    outside = tmp_path.parent / f"{tmp_path.name}-other.pth"
+    torch.save({"network": pose.deterministic_state_dict(pose.build_model("XS"))}, outside)
+    with pytest.raises(pose.CheckpointError, match="already does: replace it"):
+        pose.store_as_held(outside, tmp_path)
+    assert pose.store_as_held(outside, tmp_path, replace=True)[0] == "XS"
+    assert outside.exists()  # a file outside the folder is copied, not moved
+
+
+def test_an_unusable_file_is_refused_and_nothing_is_stored(tmp_path):
+    bad = tmp_path.parent / f"{tmp_path.name}-bad.pth"
+    bad.write_bytes(b"not a checkpoint" * 10)
+    with pytest.raises(pose.CheckpointError, match="not a PyTorch checkpoint"):
+        pose.store_as_held(bad, tmp_path)
+    assert not any(tmp_path.iterdir())

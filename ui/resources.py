@@ -158,12 +158,13 @@ def _fix_advice(variant: str) -> str:
 
 
 @st.cache_data(max_entries=32, show_spinner="Checking the checkpoints in the weights folder...")
-def _checkpoint_problem(path: str, variant: str, checkpoint_key) -> str | None:
+def _checkpoint_problem(path: str, variant: str, checkpoint_key) -> tuple[str, str | None] | None:
+    """(why ``path`` cannot serve ``variant``, the size it holds where it holds another), or None."""
     try:
         found = pose.detect_variant(pose.read_state_dict(path)).name
     except pose.CheckpointError as exc:
-        return exc.reason
-    return None if found == variant else f"it holds {pose.variant_title(found)} weights, not {variant}"
+        return exc.reason, None
+    return None if found == variant else (f"it holds {pose.variant_title(found)} weights, not {variant}", found)
 
 
 def checkpoint_problems() -> dict[str, str]:
@@ -175,9 +176,19 @@ def checkpoint_problems() -> dict[str, str]:
     problems = {}
     for name in pose.VARIANTS:
         key = _checkpoint_key(name)
-        if key and (reason := _checkpoint_problem(key[0], name, key)):
-            problems[name] = f"`{key[0]}` cannot be used: {reason}. {_fix_advice(name)}."
+        if key and (problem := _checkpoint_problem(key[0], name, key)):
+            problems[name] = f"`{key[0]}` cannot be used: {problem[0]}. {_fix_advice(name)}."
     return problems
+
+
+def other_size_checkpoints() -> dict[str, tuple[str, str]]:
+    """The weights folder's files named for one size that hold another: ``{named size: (path, size held)}``."""
+    found = {}
+    for name in pose.VARIANTS:
+        key = _checkpoint_key(name)
+        if key and (problem := _checkpoint_problem(key[0], name, key)) and problem[1]:
+            found[name] = (key[0], problem[1])
+    return found
 
 
 def estimator_table(problems: dict[str, str] | None = None) -> pd.DataFrame:

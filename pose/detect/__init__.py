@@ -4,13 +4,15 @@ A detector has one method, ``detect(frame_bgr) -> list[Detection]``, so
 another can be added beside this one. :func:`create_detector` picks one from a
 spec: "blazepose" (the default, bundled:
 :class:`~pose.detect.landmarks.BlazePoseMultiPersonDetector`, every person, each confirmed by
-BlazePose's landmark model) or the path of an .onnx file (:class:`~pose.detect.onnx.OnnxPersonDetector`);
-the environment variable ``CONVNEXTPOSE_DETECTOR`` gives the default spec.
+BlazePose's landmark model), the name of a fetched detector (:mod:`pose.detect.catalog`: ``python -m
+pose.fetch detector NAME``) or the path of an .onnx file (:class:`~pose.detect.onnx.OnnxPersonDetector`);
+the environment variable ``CONVNEXTPOSE_DETECTOR`` is that one setting for the app, the commands and the library.
 
 Modules: ``base`` (Detection, the protocol), ``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the
 bundled multi-person detector), ``landmarks`` (BlazePose landmarks for each person), ``onnx`` (a user's
-YOLOX / RTMDet / YOLO / RT-DETR file), ``onnx_layouts`` (which family a file is), ``solution`` (MediaPipe's
-single-person pose solution), ``mediapipe_models``.
+YOLOX / RTMDet / YOLO / RT-DETR / PicoDet file), ``onnx_layouts`` (which family a file is), ``picodet``
+(PaddleDetection's PicoDet decoding), ``solution`` (MediaPipe's single-person pose solution),
+``mediapipe_models``, ``catalog`` (the detectors fetched by name, and where they are kept).
 """
 
 from __future__ import annotations
@@ -30,45 +32,81 @@ __all__ = [
     "check_detector",
     "DETECTOR_ENV",
     "BUNDLED_DETECTOR",
+    "detector_setting",
+    "describe_detector",
 ]
 
 DETECTOR_ENV = "CONVNEXTPOSE_DETECTOR"
 BUNDLED_DETECTOR = "blazepose"
 
 
+def detector_setting() -> str:
+    """The person detector setting: ``$CONVNEXTPOSE_DETECTOR`` (a fetched name, or an .onnx path), else "blazepose"."""
+    return os.environ.get(DETECTOR_ENV, "").strip() or BUNDLED_DETECTOR
+
+
+def describe_detector(spec: str | Path | None = None) -> str:
+    """The detector ``spec`` (default: the setting) names, in words: "bundled (BlazePose)", "yolox-tiny (fetched)",
+    "my.onnx (your file)"; a name not fetched yet says so. Reads no model."""
+    from .catalog import fetched_path
+
+    spec = str(spec).strip() if spec is not None and str(spec).strip() else detector_setting()
+    if spec.lower() == BUNDLED_DETECTOR:
+        return "bundled (BlazePose)"
+    if Path(spec).suffix.lower() == ".onnx":
+        return f"{Path(spec).name} (your file)"
+    return f"{spec} (fetched)" if fetched_path(spec).is_file() else f"{spec} (not fetched yet)"
+
+
 def create_detector(spec: str | Path | None = None, threads: int | None = None) -> PersonDetector:
     """The person detector that ``spec`` names.
 
     Args:
-        spec: "blazepose" (bundled, every person), the path of an .onnx detector, or None for the
-            environment variable ``CONVNEXTPOSE_DETECTOR``, else "blazepose".
+        spec: "blazepose" (bundled, every person), the name of a fetched detector (``python -m pose.fetch
+            detector NAME``), the path of an .onnx detector, or None for the environment variable
+            ``CONVNEXTPOSE_DETECTOR``, else "blazepose".
         threads: threads per inference (None: the runtime's choice, every core).
 
     Raises:
-        ValueError: for a spec that is neither (with what is accepted; saying when it came from the environment).
-        pose.detect.onnx.DetectorNotFoundError: for a missing .onnx file (a DetectorFileError and a
-            FileNotFoundError).
+        ValueError: for a spec that is none of these (with what is accepted; saying when it came from the
+            environment).
+        pose.detect.onnx.DetectorNotFoundError: for a missing .onnx file, or a known name not fetched yet (how to
+            fetch it is said; a DetectorFileError and a FileNotFoundError).
         pose.detect.onnx.DetectorFileError: for an unreadable or unsuitable .onnx file.
     """
     source = ""
     if spec is None or str(spec).strip() == "":
-        spec = os.environ.get(DETECTOR_ENV, "").strip() or BUNDLED_DETECTOR
+        spec = detector_setting()
         source = f" ({DETECTOR_ENV}={spec})" if os.environ.get(DETECTOR_ENV, "").strip() else ""
     if str(spec).lower() == BUNDLED_DETECTOR:
         from .landmarks import BlazePoseMultiPersonDetector
 
         return BlazePoseMultiPersonDetector(threads=threads)
-    path = Path(spec).expanduser()
-    if path.suffix.lower() == ".onnx":
-        from .onnx import DetectorFileError, OnnxPersonDetector
+    path, input_size = Path(spec).expanduser(), None
+    if path.suffix.lower() != ".onnx":
+        from .catalog import DETECTORS, NAME_PATTERN, fetched_path
 
-        try:
-            return OnnxPersonDetector(path, threads=threads)
-        except DetectorFileError as error:  # and its not-found kind: say where the path came from
-            raise type(error)(f"{error}{source}") from error
-    raise ValueError(
-        f"unknown person detector {str(spec)!r}{source}: use {BUNDLED_DETECTOR!r} or the path of an .onnx file"
-    )
+        name = str(spec).strip().lower()
+        if not NAME_PATTERN.match(name) or (name not in DETECTORS and not fetched_path(name).is_file()):
+            raise ValueError(
+                f"unknown person detector {str(spec)!r}{source}: use {BUNDLED_DETECTOR!r}, a fetched detector's "
+                f"name ({', '.join(DETECTORS)}; `python -m pose.fetch detector NAME`) or the path of an .onnx file"
+            )
+        path = fetched_path(name)
+        if not path.is_file():
+            from .onnx import DetectorNotFoundError
+
+            raise DetectorNotFoundError(
+                f"person detector {name!r} is not fetched yet{source}: `python -m pose.fetch detector {name}`, "
+                "or Fetch on the Models page"
+            )
+        input_size = DETECTORS[name].input_size if name in DETECTORS else None
+    from .onnx import DetectorFileError, OnnxPersonDetector
+
+    try:
+        return OnnxPersonDetector(path, threads=threads, input_size=input_size)
+    except DetectorFileError as error:  # and its not-found kind: say where the path came from
+        raise type(error)(f"{error}{source}") from error
 
 
 def check_detector(spec: str | Path | None = None) -> None:
@@ -80,7 +118,7 @@ def check_detector(spec: str | Path | None = None) -> None:
         the errors of :func:`create_detector`.
     """
     if spec is None or str(spec).strip() == "":
-        spec = os.environ.get(DETECTOR_ENV, "").strip() or BUNDLED_DETECTOR
+        spec = detector_setting()
         if str(spec).lower() != BUNDLED_DETECTOR:
             spec = None  # so that the message says it came from the environment
     if spec is not None and str(spec).lower() == BUNDLED_DETECTOR:

@@ -20,13 +20,17 @@ YOLOv8 / 11                   (1, 4 + C, G), or (1, G, 4 + C)     RGB, / 255    
 YOLOv10 / end-to-end export   (1, K, 6): x1 y1 x2 y2 score class  RGB, / 255                     centred, 114
 RT-DETR (Ultralytics)         (1, Q, 4 + C): cx cy w h (0-1),     RGB, / 255                     stretched, no pad
                               class scores
+PicoDet (PaddleDetection)     per stride 8/16/32/64: scores       RGB, / 255, ImageNet mean      stretched, no pad
+                              (1, N, C), then per stride a GFL    (0.485, 0.456, 0.406) and
+                              box distribution (1, N, 32)         std (0.229, 0.224, 0.225)
 ============================  ==================================  =============================  ==================
 
 mmdeploy does not put the mean and std in the graph (mmdet's ``data_preprocessor`` runs outside it), so an
 end2end file is normalised as RTMDet is trained (``configs/rtmdet``: ``bgr_to_rgb=False``) unless its name
 says YOLOX (mmdet's YOLOX takes 0-255) or its first operation already subtracts or scales the input.
 YOLOX's raw and decoded exports have the same shape; the decoded one is told apart by its first column, which
-follows the anchor grid (centres in pixels) where the raw one holds small offsets.
+follows the anchor grid (centres in pixels) where the raw one holds small offsets. PicoDet's decoding lives
+in :mod:`pose.detect.picodet`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .picodet import IMAGENET_MEAN_RGB, IMAGENET_STD_RGB, PICODET_MIN_SCORE, decode_picodet, is_picodet
 
 __all__ = ["Layout", "Signature", "recognise", "grid_points", "STRIDES", "PERSON_CLASS", "LayoutError"]
 
@@ -79,6 +85,8 @@ class Layout:
         placement: "top-left" or "centre" (letterboxed, keeping the aspect) or "stretch" (resized to the square).
         nms: duplicates still need suppressing (the graph does not).
         decode: the outputs -> person boxes and scores in input pixels.
+        min_score: the score cut tuned for this family, where its scores are on a scale of their own (None: the
+            detector's default).
     """
 
     family: str
@@ -89,6 +97,7 @@ class Layout:
     decode: Decoder
     mean: tuple[float, float, float] | None = None
     std: tuple[float, float, float] | None = None
+    min_score: float | None = None
 
 
 def grid_points(size: int) -> int:
@@ -190,6 +199,12 @@ def recognise(signature: Signature, probe: Sequence[np.ndarray], size: int, *, f
     grid = grid_points(size)
     yolo_kind = {"bgr": False, "scale": 1 / 255, "placement": "centre"}
 
+    if is_picodet(shapes, size):
+        return Layout(
+            "PicoDet (PaddleDetection)", False, 1 / 255, "stretch", True, decode_picodet,
+            IMAGENET_MEAN_RGB, IMAGENET_STD_RGB, min_score=PICODET_MIN_SCORE,
+        )  # fmt: skip
+
     if len(probe) == 2 and sorted(len(s) for s in shapes) == [2, 3]:
         dets = shapes[0] if len(shapes[0]) == 3 else shapes[1]
         labels = shapes[1] if len(shapes[0]) == 3 else shapes[0]
@@ -219,5 +234,6 @@ def recognise(signature: Signature, probe: Sequence[np.ndarray], size: int, *, f
     raise LayoutError(
         f"{file_name} is no detector layout understood here ({signature}; on a {size}x{size} image it gave {run}). "
         "Understood: YOLOX raw or decoded (1, anchors, 85); mmdeploy/rtmlib end2end dets (1, N, 5) + labels (1, N); "
-        "YOLOv5 (1, 3 x anchors, 85); YOLOv8/11 (1, 84, anchors); YOLOv10 (1, K, 6); RT-DETR (1, queries, 84)"
+        "YOLOv5 (1, 3 x anchors, 85); YOLOv8/11 (1, 84, anchors); YOLOv10 (1, K, 6); RT-DETR (1, queries, 84); "
+        "PicoDet 4 x (1, cells, 80) + 4 x (1, cells, 32)"
     )

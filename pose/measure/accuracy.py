@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from ..config import ESTIMATORS
-from ..detect import create_detector
+from ..detect import create_detector, describe_detector
 from ..engine.estimator import PoseEstimator
 from ..skeleton import BONES
 from .annotations import AnnotatedImage, AnnotationError, read_annotations
@@ -339,7 +339,10 @@ def main(argv=None) -> int:
         choices=(*ESTIMATORS, DETECTOR_ROW),
         help=f"default: the default estimator; {DETECTOR_ROW!r}: the person detector alone (its boxes)",
     )
-    parser.add_argument("--detector", help="an .onnx person detector (default: the bundled one)")
+    parser.add_argument(
+        "--detector",
+        help="a person detector: a fetched name or an .onnx path (default: $CONVNEXTPOSE_DETECTOR, else bundled)",
+    )
     parser.add_argument("--camera", choices=CAMERAS, default="default", help="true: each image's own camera")
     camera = parser.add_mutually_exclusive_group()
     camera.add_argument("--fov", type=float, default=60.0, help="horizontal field of view, degrees (default 60)")
@@ -392,7 +395,7 @@ def main(argv=None) -> int:
     settings = {
         "annotations": str(args.annotations),
         "estimators": names,
-        "detector": args.detector or "bundled",
+        "detector": describe_detector(args.detector),
         "camera": args.camera,
         "max_people": args.max_people,
         "fov_deg": None if args.focal else args.fov,

@@ -13,7 +13,14 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .autoselect import AutoChoice, native_bf16
 from .backends import BACKEND_LABELS, BACKENDS, PRECISIONS, Runner, cache_dir, create_runner
-from .checkpoints import CheckpointError, detect_variant, filter_state_dict, load_checkpoint, read_state_dict
+from .checkpoints import (
+    CheckpointError,
+    OtherSizeError,
+    detect_variant,
+    filter_state_dict,
+    load_checkpoint,
+    read_state_dict,
+)
 from .device import DEVICES, cuda_available, gpu_name, resolve_device
 from .load import load_model, load_runner
 from .network import ConvNeXtPose, build_model, soft_argmax
@@ -25,6 +32,7 @@ from .weights import (
     deterministic_state_dict,
     find_checkpoint,
     init_deterministic,
+    store_as_held,
     store_checkpoint,
     weights_dir,
 )
@@ -37,6 +45,7 @@ __all__ = [
     "VARIANTS",
     "AutoChoice",
     "CheckpointError",
+    "OtherSizeError",
     "ConvNeXtPose",
     "CropOutput",
     "Estimate",
@@ -64,6 +73,7 @@ __all__ = [
     "read_state_dict",
     "resolve_device",
     "soft_argmax",
+    "store_as_held",
     "store_checkpoint",
     "weights_dir",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "READABLE_SUFFIXES",
     "MAX_CHECKPOINT_BYTES",
     "CheckpointError",
+    "OtherSizeError",
     "filter_state_dict",
     "detect_variant",
     "read_state_dict",
@@ -71,6 +72,19 @@ class CheckpointError(ValueError):
         self.reason, self.file = reason, file
 
 
+class OtherSizeError(CheckpointError):
+    """A usable checkpoint of another size than the one asked for (a file named for one size, holding another).
+
+    Attributes:
+        held: the size its tensors hold ("S").
+        wanted: the size asked for ("M").
+    """
+
+    def __init__(self, reason: str, file: str | None, held: str, wanted: str) -> None:
+        super().__init__(reason, file)
+        self.held, self.wanted = held, wanted
+
+
 def filter_state_dict(checkpoint: Mapping) -> dict[str, torch.Tensor]:
     """Turn any distributed checkpoint object into reference-named tensors.
 
@@ -109,6 +123,26 @@ def _expected_shapes(variant_name: str) -> dict[str, tuple[int, ...]]:
     return {k: tuple(v.shape) for k, v in model.state_dict().items()}
 
 
+@cache
+def _parameter_sizes(variant_name: str) -> dict[str, int]:
+    """Each learned parameter's element count (buffers such as BatchNorm's running statistics left out)."""
+    with torch.device("meta"):
+        model = ConvNeXtPose(variant_name)
+    return {k: v.numel() for k, v in model.named_parameters()}
+
+
+def _incomplete(variant_name: str, shapes: Mapping[str, tuple[int, ...]], missing: list[str]) -> str:
+    """Why a state dict whose every tensor fits ``variant_name`` but some are missing is refused, with its share."""
+    sizes = _parameter_sizes(variant_name)
+    total = sum(sizes.values())
+    held = sum(n for k, n in sizes.items() if k in shapes)
+    return (
+        f"an incomplete {variant_title(variant_name)} checkpoint: {len(missing)} tensor(s) missing "
+        f"({_few(missing)}); it holds {held:,} of its {total:,} parameters ({100 * held / total:.2f}%), "
+        "and the network cannot run without the rest"
+    )
+
+
 def detect_variant(state_dict: Mapping[str, torch.Tensor]) -> Variant:
     """Return the variant whose keys and shapes ``state_dict`` has exactly.
 
@@ -127,6 +161,8 @@ def detect_variant(state_dict: Mapping[str, torch.Tensor]) -> Variant:
     expected = _expected_shapes(closest)
     missing = sorted(expected.keys() - shapes.keys())
     unexpected = sorted(shapes.keys() - expected.keys())
+    if missing and not unexpected and all(expected[k] == s for k, s in shapes.items()):
+        raise CheckpointError(_incomplete(closest, shapes, missing))
     if missing or unexpected:
         parts = []
         if missing:

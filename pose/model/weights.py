@@ -15,10 +15,14 @@ from pathlib import Path
 
 import torch
 
-from .checkpoints import READABLE_SUFFIXES
+from ..model_folder import DEFAULT_WEIGHTS_DIR, WEIGHTS_DIR_ENV, weights_dir
+from .checkpoints import READABLE_SUFFIXES, CheckpointError, detect_variant, read_state_dict
 
 __all__ = [
     "store_checkpoint",
+    "store_as_held",
+    "WEIGHTS_DIR_ENV",
+    "DEFAULT_WEIGHTS_DIR",
     "deterministic_state_dict",
     "init_deterministic",
     "weights_dir",
@@ -55,15 +59,7 @@ def init_deterministic(model: torch.nn.Module) -> torch.nn.Module:
     return model
 
 
-# --- where trained checkpoints live -----------------------------------------------------------
-
-WEIGHTS_DIR_ENV = "CONVNEXTPOSE_WEIGHTS"
-DEFAULT_WEIGHTS_DIR = "models"
-
-
-def weights_dir() -> Path:
-    """The folder trained checkpoints are read from: ``$CONVNEXTPOSE_WEIGHTS`` or ``models/``."""
-    return Path(os.environ.get(WEIGHTS_DIR_ENV) or DEFAULT_WEIGHTS_DIR)
+# --- where trained checkpoints live (the folder: pose.model_folder) ------------------------------
 
 
 def checkpoint_path(variant: str, folder: Path | None = None) -> Path:
@@ -109,3 +105,39 @@ def store_checkpoint(state_dict: dict[str, torch.Tensor], variant: str, folder: 
     if existing is not None and existing != target:
         existing.unlink()
     return target
+
+
+def store_as_held(source: str | Path, folder: Path | None = None, *, replace: bool = False) -> tuple[str, Path]:
+    """Check a checkpoint file by loading it, and store it under the size its tensors hold, whatever its name.
+
+    The one rule for a file named for another size than it holds (a public fork reports that the authors'
+    folder names two S checkpoints "M" and "L"): it is kept as what it is. A file already in ``folder`` under
+    another size's name is moved, not copied.
+
+    Args:
+        source: the checkpoint file.
+        folder: the weights folder (default :func:`weights_dir`).
+        replace: replace another file already held for that size (else refused, naming it).
+
+    Returns:
+        (the size it holds, the file written).
+
+    Raises:
+        CheckpointError: unusable (see :func:`~pose.model.checkpoints.read_state_dict` and
+            :func:`~pose.model.checkpoints.detect_variant`), or that size is already held and ``replace`` is False.
+    """
+    source = Path(source)
+    state = read_state_dict(source)
+    try:
+        held = detect_variant(state).name
+    except CheckpointError as exc:
+        raise CheckpointError(exc.reason, source.name) from None
+    existing = find_checkpoint(held, folder)
+    if existing is not None and not replace and existing.resolve() != source.resolve():
+        raise CheckpointError(
+            f"holds {held} weights, and {existing} already does: replace it to use this one", source.name
+        )
+    target = store_checkpoint(state, held, folder)
+    if source.resolve() != target.resolve() and source.resolve().parent == target.resolve().parent:
+        source.unlink(missing_ok=True)  # it was in the folder under another size's name: now named for what it holds
+    return held, target

@@ -15,7 +15,8 @@ EXCEPTION = "[data-testid='stException']"
 
 
 def _upload(page, path):
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    uploader = page.get_by_role("region", name="Upload a checkpoint (")  # the page has a detector uploader too
+    uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
 
 
 class _System:
