@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 import pose
 from pose.draw import DEFAULT_MIN_CONFIDENCE, draw_person, drawn_confidence, skeleton_traces
 from pose.measure.compare import STAGES, Measurement, measure_gmacs, pareto_front
-from pose.measure.scoring import PCK_ALPHA
+from pose.measure.scoring import PCK_ALPHA, STRICT_ALPHA
 from pose.skeleton import JOINT_NAMES
 
 from .controls import estimator_label
@@ -75,6 +75,7 @@ def photo_accuracy_table(reports: dict[str, dict]) -> pd.DataFrame:
                 "precision": _round(s["precision"], 2),
                 "part boxes": s["part_boxes"],
                 f"PCK@{PCK_ALPHA} (found people)": _round(s["pck"], 2),
+                f"limbs PCK@{STRICT_ALPHA}": _round(s["pck_limbs_strict"], 2),
                 "COCO AP": _round(s["ap"], 2),
                 "COCO AP50": _round(s["ap50"], 2),
                 "3D people": s["people_3d"],
