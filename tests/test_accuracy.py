@@ -287,7 +287,8 @@ def test_the_detector_alone_is_a_row_of_its_own_boxes(realgt_dir, shared_dir, tm
     rows = json.loads((tmp_path / "out" / "accuracy.json").read_text())["estimators"]
     boxes, posed = rows["detector"]["summary"], rows["BlazePose"]["summary"]
     assert boxes["clear_people"] == posed["clear_people"] == 4
-    # YOLOX-nano boxes all four (measured); BlazePose's landmark model, given its boxes, loses the seated man.
+    # YOLOX-nano boxes all four (measured); BlazePose's landmark model, given its boxes, loses the man bent over
+    # the board (pose flag 0.14 on his box).
     assert boxes["true_detections"] == 4 and posed["true_detections"] < 4
     assert boxes["pck"] is None and boxes["ap"] is None and posed["pck"] > 0.5
     assert (tmp_path / "drawn" / "BlazePose").is_dir()
