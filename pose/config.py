@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .geometry import focal_from_fov
-from .model.backends import BACKENDS, PRECISIONS
-from .model.device import DEVICES
+from .model.choices import BACKENDS, DEVICES, PRECISIONS
 from .model.variants import VARIANTS, variant_title
 from .model.weights import find_checkpoint
 

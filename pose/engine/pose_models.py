@@ -12,16 +12,18 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ..crop import expand_bbox
 from ..detect import Detection, landmark_skeleton, landmarks_box
 from ..geometry import decode_pose, pixel_to_camera, root_depth_from_bbox, root_from_skeleton
-from ..model.backends import Runner
 from ..model.topdown import infer_boxes
 from ..skeleton import ROOT
+
+if TYPE_CHECKING:  # its module loads torch
+    from ..model.backends import Runner
 
 __all__ = [
     "PoseRequest",

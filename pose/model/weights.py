@@ -12,12 +12,15 @@ import os
 import tempfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-from .checkpoints import READABLE_SUFFIXES
 
 __all__ = [
+    "CHECKPOINT_SUFFIXES",
+    "READABLE_SUFFIXES",
     "store_checkpoint",
     "deterministic_state_dict",
     "init_deterministic",
@@ -27,8 +30,17 @@ __all__ = [
 ]
 
 
+# The one home of checkpoint file names: everything else derives from these two tuples.
+CHECKPOINT_SUFFIXES = (".pth.tar", ".tar", ".pth", ".pt", ".ckpt", ".bin")
+"""A ``torch.save`` file, however its publisher named it."""
+READABLE_SUFFIXES = (*CHECKPOINT_SUFFIXES, ".zip")
+"""What :func:`pose.model.checkpoints.read_state_dict` reads: a checkpoint, or a zip archive holding one."""
+
+
 def deterministic_state_dict(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """Deterministic tensors for every key of ``model.state_dict()`` (independent of torch's RNG)."""
+    from .torch_loader import torch
+
     state = {}
     for key, current in model.state_dict().items():
         shape = tuple(current.shape)
@@ -75,7 +87,7 @@ def find_checkpoint(variant: str, folder: Path | None = None) -> Path | None:
     """The checkpoint file for ``variant`` in ``folder``, if any.
 
     Matches ``ConvNeXtPose_<V>`` with any suffix :func:`~pose.model.checkpoints.read_state_dict`
-    reads (:data:`~pose.model.checkpoints.READABLE_SUFFIXES`, as the authors' download folder
+    reads (:data:`READABLE_SUFFIXES`, as the authors' download folder
     names them), case-insensitively.
     """
     folder = folder or weights_dir()
@@ -95,6 +107,8 @@ def store_checkpoint(state_dict: dict[str, torch.Tensor], variant: str, folder: 
     Returns:
         The file written (:func:`checkpoint_path`).
     """
+    from .torch_loader import torch
+
     target = checkpoint_path(variant, folder)
     existing = find_checkpoint(variant, folder)
     target.parent.mkdir(parents=True, exist_ok=True)
