@@ -130,23 +130,6 @@ def test_recall_on_scenes_with_known_boxes():
     assert empty.false_on_empty == 0
 
 
-def test_one_person_seen_whole_and_cut_is_one_person_and_two_heads_are_two():
-    from pose.detect.landmarks import same_person
-
-    rng = np.random.default_rng(0)
-    whole_px = rng.uniform([100, 50], [300, 450], size=(33, 2))
-    whole_px[:11] = rng.uniform([190, 70], [210, 90], size=(11, 2))  # the face: nose, eyes, ears, mouth
-    whole = Detection(np.array([100.0, 50.0, 200.0, 400.0]), 1.0, whole_px)
-    cut_px = whole_px.copy()
-    cut_px[13:] = rng.uniform([120, 60], [280, 200], size=(20, 2))  # arms and legs squeezed into a tile's view
-    cut = Detection(np.array([110.0, 50.0, 180.0, 160.0]), 1.0, cut_px + 2.0)  # the head 2 px off
-    assert box_iou([whole.bbox_xywh], [cut.bbox_xywh])[0, 0] < 0.5 and same_person(whole, cut, 0.5)
-    behind = Detection(cut.bbox_xywh, 1.0, cut_px + [0.0, 20.0])  # another head 20 px lower
-    assert not same_person(whole, behind, 0.5)
-    face_as_body = Detection(np.array([185.0, 60.0, 30.0, 40.0]), 0.9, rng.uniform([185, 60], [215, 100], (33, 2)))
-    assert same_person(whole, face_as_body, 0.5)  # a whole small skeleton on the face: the same person
-
-
 def test_a_whole_body_takes_the_place_of_its_legs_whichever_came_first():
     from pose.detect.landmarks import _one_per_person
 

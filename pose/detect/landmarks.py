@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..geometry import box_iou, inside_fraction, lower_body_of
+from ..identity import RULES, one_each
 from . import ssd
 from .base import Detection, landmarks_box
 from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
 
-__all__ = ["PoseLandmarks", "BlazePoseLandmarker", "BlazePoseMultiPersonDetector", "same_person", "NUM_LANDMARKS"]
+__all__ = ["PoseLandmarks", "BlazePoseLandmarker", "BlazePoseMultiPersonDetector", "NUM_LANDMARKS"]
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,6 @@ BOX_ROI_SCALE = 1.5
 # a tile, gave a skeleton at 0.54; the people of the photos 0.93-1.0, and the scenes' recall was unchanged
 # at 0.75. The estimator confirms unsure tracks at this flag too.
 NEW_PERSON_PRESENCE = 0.75
-HEAD_SHOULDERS = slice(0, 13)  # BlazePose landmarks: nose, eyes, ears, mouth, shoulders
-PART_INSIDE, PART_HEIGHT = 0.9, 0.35  # see _part_of
-SAME_HEAD_DISTANCE = 0.03
 
 
 @dataclass(frozen=True)
@@ -194,7 +191,7 @@ class BlazePoseLandmarker:
 class BlazePoseMultiPersonDetector:
     """Every person with BlazePose landmarks: a detector's people, each confirmed and boxed by the landmark model.
 
-    A drop-in for :class:`~pose.detect.MediaPipePoseDetector` that finds everybody: each
+    MediaPipe's pose solution for everybody, not its one best person: each
     :class:`~pose.detect.Detection` carries ``landmarks_px``, ``visibility`` and ``world_mm``, its box is
     the seen landmarks' (tighter than the detector's guess from two keypoints), its score the pose flag;
     people whose region the landmark model rejects (flag below ``min_presence``) are dropped.
@@ -211,10 +208,9 @@ class BlazePoseMultiPersonDetector:
             24 people found without, 26 with; 10 false people without, 7 with, 3 and 1 of them part boxes.
             One more landmark run per distinct person (a person seen by several regions is refined once):
             detection took 1.08 times as long per 640x360 frame of 3-person scenes (median ratio).
-        same_person_iou: two skeletons whose boxes overlap more than this are one person (a detector's
-            duplicate from a tile and the whole frame); the detector's better view stays. Measured on the
-            scenes: without it, 0.5 false people per frame on 4-person 768x576 clips, with it 0. Two skeletons
-            whose heads coincide are one person too (:func:`same_person`).
+        same_person_iou: two skeletons whose boxes overlap at least this are one person (a detector's
+            duplicate from a tile and the whole frame), and so are a person and a part of them, and two skeletons
+            whose heads coincide (:func:`pose.identity.same_person`); the detector's better view stays.
         threads: threads per inference of the default detector and landmarker (None: OpenVINO's choice).
     """
 
@@ -222,7 +218,7 @@ class BlazePoseMultiPersonDetector:
         self,
         detector=None,
         landmarker: BlazePoseLandmarker | None = None,
-        same_person_iou: float = 0.5,
+        same_person_iou: float = RULES.view_overlap,
         min_presence: float = NEW_PERSON_PRESENCE,
         refine: bool = True,
         threads: int | None = None,
@@ -286,53 +282,13 @@ class BlazePoseMultiPersonDetector:
         self.landmarker.close()
 
 
-def same_person(a: Detection, b: Detection, iou: float) -> bool:
-    """Whether two detections are one person: their boxes overlap by more than ``iou``, one is a small part of
-    the other (:func:`_part_of`), or, where both have BlazePose landmarks, their heads and shoulders coincide
-    (median distance of landmarks 0-12 under :data:`SAME_HEAD_DISTANCE` of the smaller box's diagonal).
-
-    The last catches a whole view and a tile's view cut through the body, whose boxes differ: on
-    footballer.jpg their heads lay 4 px apart (1.3% of the diagonal) at box IoU 0.42; two skiers of
-    skiers.jpg, one's face just below the other's, 8.5 px (5.4%).
-    """
-    if box_iou([a.bbox_xywh], [b.bbox_xywh])[0, 0] > iou or _part_of(a, b) or _part_of(b, a):
-        return True
-    if a.landmarks_px is None or b.landmarks_px is None:
-        return False
-    apart = np.median(np.linalg.norm(a.landmarks_px[HEAD_SHOULDERS] - b.landmarks_px[HEAD_SHOULDERS], axis=1))
-    diagonal = min(np.hypot(*a.bbox_xywh[2:]), np.hypot(*b.bbox_xywh[2:]))
-    return bool(apart < SAME_HEAD_DISTANCE * diagonal)
+def _one_each(people: Sequence[Detection], overlap: float) -> list[int]:
+    """Indices of one skeleton per person, in order (:func:`pose.identity.one_each`, heads compared)."""
+    return one_each([d.bbox_xywh for d in people], overlap, [d.landmarks_px for d in people])
 
 
-def _part_of(small: Detection, large: Detection) -> bool:
-    """Whether ``small`` is a part of ``large`` that a tile took for a whole person: its lower body
-    (:func:`pose.geometry.lower_body_of`), or a small part whose box lies within ``large``'s
-    (:data:`PART_INSIDE` of its area) and is under :data:`PART_HEIGHT` of its height.
-
-    Measured on the scenes with 4 x 4 tiles: skeletons 36 px tall on a man's shoe and 90 px tall on his spread
-    arms (his box 282 px tall: 0.13 and 0.32), 36 px on Grace Hopper's face (166 px: 0.22); the skier behind
-    another on skiers.jpg, whose box lies within his, is 0.47 of his height.
-    """
-    if lower_body_of(small.bbox_xywh, large.bbox_xywh):
-        return True
-    inside = inside_fraction(small.bbox_xywh, large.bbox_xywh)
-    return bool(inside >= PART_INSIDE and small.bbox_xywh[3] < PART_HEIGHT * large.bbox_xywh[3])
-
-
-def _one_each(people: list[Detection], iou: float) -> list[int]:
-    """Indices of one skeleton per person (:func:`same_person`), in order: the earlier of two stays, except that
-    a whole body takes the place of its parts (:func:`_part_of`), whichever came first (on an AI Challenger
-    photo a tile's view of a man's legs came before the whole frame's view of him)."""
-    kept: list[int] = []
-    for i, person in enumerate(people):
-        kept = [k for k in kept if not _part_of(people[k], person)]
-        if not any(same_person(person, people[k], iou) for k in kept):
-            kept.append(i)
-    return sorted(kept)
-
-
-def _one_per_person(people: list[Detection], iou: float) -> list[Detection]:
+def _one_per_person(people: list[Detection], overlap: float) -> list[Detection]:
     """One skeleton per person (:func:`_one_each`), largest first."""
-    kept = [people[i] for i in _one_each(people, iou)]
+    kept = [people[i] for i in _one_each(people, overlap)]
     kept.sort(key=lambda d: -d.bbox_xywh[2] * d.bbox_xywh[3])
     return kept
