@@ -9,8 +9,7 @@ the environment variable ``CONVNEXTPOSE_DETECTOR`` gives the default spec.
 
 Modules: ``base`` (Detection, the protocol), ``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the
 bundled multi-person detector), ``landmarks`` (BlazePose landmarks for each person), ``onnx`` (a user's
-YOLOX / RTMDet / YOLO / RT-DETR file), ``onnx_layouts`` (which family a file is), ``solution`` (MediaPipe's
-single-person pose solution), ``mediapipe_models``.
+YOLOX / RTMDet / YOLO / RT-DETR file), ``onnx_layouts`` (which family a file is), ``mediapipe_models``.
 """
 
 from __future__ import annotations
@@ -19,12 +18,10 @@ import os
 from pathlib import Path
 
 from .base import Detection, PersonDetector, landmarks_box
-from .solution import MediaPipePoseDetector
 
 __all__ = [
     "Detection",
     "PersonDetector",
-    "MediaPipePoseDetector",
     "landmarks_box",
     "create_detector",
     "check_detector",
