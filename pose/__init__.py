@@ -30,41 +30,6 @@ from .config import (
     has_trained_weights,
 )
 from .engine.estimator import People, Person, PoseEstimator, PoseResult
-from .model import (
-    BACKEND_LABELS,
-    BACKENDS,
-    DEVICES,
-    PRECISIONS,
-    VARIANTS,
-    AutoChoice,
-    CheckpointError,
-    ConvNeXtPose,
-    Estimate,
-    OtherSizeError,
-    Runner,
-    Variant,
-    build_model,
-    cache_dir,
-    checkpoint_path,
-    cuda_available,
-    detect_variant,
-    deterministic_state_dict,
-    estimate,
-    filter_state_dict,
-    find_checkpoint,
-    get_variant,
-    gpu_name,
-    init_deterministic,
-    load_checkpoint,
-    load_runner,
-    native_bf16,
-    read_state_dict,
-    soft_argmax,
-    store_as_held,
-    store_checkpoint,
-    variant_title,
-    weights_dir,
-)
 from .skeleton import BONES, FLIP_PAIRS, JOINT_NAMES, NUM_JOINTS
 
 __all__ = [
@@ -119,12 +84,56 @@ __all__ = [
     "weights_dir",
 ]
 
-# The rooms above the engine load on first use (``pose.coach.score_pose`` after ``import pose``), so that
-# ``import pose`` stays light.
-_ROOMS = ("coach", "draw", "live", "measure", "video")
+# The rooms above the engine load on first use (``pose.coach.score_pose`` after ``import pose``), and so do the
+# model room's names (``pose.build_model``), so that ``import pose`` stays light: no torch, nothing set in the
+# environment (tests/test_init.py).
+_ROOMS = ("coach", "draw", "live", "measure", "model", "video")
+_FROM_MODEL = frozenset(
+    (
+        "BACKEND_LABELS",
+        "BACKENDS",
+        "DEVICES",
+        "PRECISIONS",
+        "VARIANTS",
+        "AutoChoice",
+        "CheckpointError",
+        "OtherSizeError",
+        "ConvNeXtPose",
+        "Estimate",
+        "Runner",
+        "Variant",
+        "build_model",
+        "cache_dir",
+        "checkpoint_path",
+        "cuda_available",
+        "detect_variant",
+        "deterministic_state_dict",
+        "estimate",
+        "filter_state_dict",
+        "find_checkpoint",
+        "get_variant",
+        "gpu_name",
+        "init_deterministic",
+        "load_checkpoint",
+        "load_runner",
+        "native_bf16",
+        "read_state_dict",
+        "soft_argmax",
+        "store_checkpoint",
+        "store_as_held",
+        "variant_title",
+        "weights_dir",
+    )
+)
 
 
 def __getattr__(name: str):
     if name in _ROOMS:
         return importlib.import_module(f".{name}", __name__)
+    if name in _FROM_MODEL:
+        return getattr(importlib.import_module(".model", __name__), name)
     raise AttributeError(f"module 'pose' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

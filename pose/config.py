@@ -1,9 +1,11 @@
 """How an estimator runs, as one frozen value: the only home of its defaults.
 
 :class:`EstimatorConfig` is what :class:`pose.PoseEstimator` is built from; the command-line flags
-(:func:`add_arguments`, with each field's help), the video settings, the batch command and the app's
-sidebar are built from its fields, so they cannot drift apart. Which estimator a fresh install starts
-with is :func:`default_estimator`: the most accurate size with trained weights, else bundled BlazePose.
+(:func:`add_arguments`, with each field's help), the video settings and the batch command are built from its
+fields, so they cannot drift apart. The app's sidebar (``ui/controls.py``) starts every widget at these
+defaults and shows the help of some fields; its slider ranges are its own, within the limits checked here.
+Which estimator a fresh install starts with is :func:`default_estimator`: the most accurate size with trained
+weights, else bundled BlazePose.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from typing import Any
 
 from .confidence import SURE
 from .geometry import focal_from_fov
-from .model.backends import BACKENDS, PRECISIONS
-from .model.device import DEVICES
+from .model.choices import BACKENDS, DEVICES, PRECISIONS
 from .model.variants import VARIANTS, variant_title
 from .model.weights import find_checkpoint
 

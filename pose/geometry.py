@@ -17,14 +17,12 @@ __all__ = [
     "focal_from_fov",
     "box_iou",
     "inside_fraction",
-    "lower_body_of",
     "SAME_VIEW_ASPECT",
     "same_view",
 ]
 
 # Side of the cube (mm) around the root that the depth bins span, as in the reference.
 BBOX_3D_MM = 2000.0
-LOWER_BODY_TOP, LOWER_BODY_BOTTOM, LOWER_BODY_HEIGHT = 0.25, 0.15, 0.75  # see lower_body_of
 # Two frame sizes whose aspect ratios differ by at most this are the same view at another resolution: a WebRTC
 # encoder scales by whole pixels, which moves the ratio by under 1% (360x640 -> 240x426: 0.16%; 160 px across:
 # 0.6%); another camera's differs by far more (4:3 after 16:9: 25%).
@@ -216,31 +214,3 @@ def inside_fraction(small_xywh, large_xywh) -> float:
     lx, ly, lw, lh = np.asarray(large_xywh, dtype=np.float64)
     inside = max(0.0, min(x + w, lx + lw) - max(x, lx)) * max(0.0, min(y + h, ly + lh) - max(y, ly))
     return inside / (w * h) if w * h > 0 else 0.0
-
-
-def lower_body_of(small_xywh, large_xywh) -> bool:
-    """Whether the box ``small_xywh`` is the lower body of the person in ``large_xywh``: it stands on their
-    feet (its bottom within :data:`LOWER_BODY_BOTTOM` of their height of theirs), starts well below their head
-    (its top at least :data:`LOWER_BODY_TOP` of that height below theirs), is at most
-    :data:`LOWER_BODY_HEIGHT` of their height and overlaps them across by at least half the narrower box's
-    width.
-
-    Shown a person's legs alone (a tile, a region left behind by a moving person), BlazePose's landmark model
-    takes them for a whole short person at pose flag 0.9-1.0. Measured on the dev footage and photos: such legs
-    start 0.33-0.63 of the height down, end 0.07 above to 0.01 below the feet and are 0.38-0.60 of the height
-    (lateral_raise.mp4 on every frame, both people of two_people_courtyard.mp4, an AI Challenger photo,
-    PoseTrack's football frames). A side-on walker's legs stick out beside her box (23 px of the legs' 50
-    overlap her 31 px wide box), so the box need not lie within it. The real people whose boxes lie within
-    another's start 0.04 (a skier behind another) and 0.07 (a PoseTrack spectator) down and end 0.32-0.48
-    above the feet; somebody lying on the floor in front of another was 0.85 of their height. Not told apart:
-    a person standing right in front of a taller one, feet level (a PoseTrack dancer, 0.66 of the height of
-    the box fused over him and the man behind), or a child in front of an adult.
-    """
-    x, y, w, h = np.asarray(small_xywh, dtype=np.float64)
-    lx, ly, lw, lh = np.asarray(large_xywh, dtype=np.float64)
-    return bool(
-        min(x + w, lx + lw) - max(x, lx) >= 0.5 * min(w, lw)
-        and h <= LOWER_BODY_HEIGHT * lh
-        and y - ly >= LOWER_BODY_TOP * lh
-        and abs((ly + lh) - (y + h)) <= LOWER_BODY_BOTTOM * lh
-    )

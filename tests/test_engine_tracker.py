@@ -7,6 +7,7 @@ import numpy as np
 from pose.detect import Detection
 from pose.engine.people import People
 from pose.engine.pose_models import PoseEstimate
+from pose.engine.track import TrackState
 from pose.engine.tracker import Tracker
 
 
@@ -43,7 +44,7 @@ def test_an_unsure_track_stays_only_while_something_vouches_for_it():
     assert len(_step(tracker, [(10, 10, 100, 200)], 0.1, detected=True, t_s=0.0)) == 1
     confirmed = _step(tracker, [], 0.1, detected=False, t_s=0.1, confirm=lambda regions: [None] * len(regions))
     assert confirmed == [] and tracker.lost_sight  # the confirmer saw nobody: hidden, and the detector is due
-    assert tracker.tracks and not tracker.tracks[0].shown
+    assert tracker.tracks and not tracker.tracks[0].shown and tracker.tracks[0].state is TrackState.LOST
     for i in range(4):  # the detector misses it: the track ends after max_missed_detections misses
         _step(tracker, [], 0.1, detected=True, t_s=0.2 + i / 10)
     assert tracker.tracks == []

@@ -53,19 +53,6 @@ def test_root_from_skeleton_recovers_where_a_metric_skeleton_stands():
     assert root_from_skeleton(px, rel, focal, centre, weights=np.zeros(18)) is None
 
 
-def test_a_lower_body_stands_on_the_persons_feet_and_starts_below_their_head():
-    from pose.geometry import lower_body_of
-
-    person = (275, 33, 104, 326)  # lateral_raise.mp4's man; his legs, seen alone by a tile, were a person
-    assert lower_body_of((286, 185, 75, 167), person)
-    assert lower_body_of((352, 150, 50, 92), (344, 77, 31, 170))  # a side-on walker's legs stick out sideways
-    assert not lower_body_of(person, person)  # the whole body starts at the head
-    assert not lower_body_of((300, 40, 80, 160), person)  # a skier behind another: his box starts at the top
-    assert not lower_body_of((286, 185, 75, 100), person)  # ends well above the feet: not standing on them
-    assert not lower_body_of((400, 185, 75, 167), person)  # beside the person, not on their feet
-    assert not lower_body_of((639, 969, 710, 370), (499, 849, 291, 433))  # somebody lying on the floor beside
-
-
 def test_a_skeleton_of_known_bone_lengths_gives_its_own_depth():
     from pose.geometry import root_depth_from_bones
     from pose.skeleton import BONE_LENGTHS_MM, BONES

@@ -11,9 +11,9 @@ import numpy as np
 import streamlit as st
 
 import pose
-from pose.measure.accuracy import draw_score
 from pose.measure.compare import accuracy_on_photos, differing_images
 from pose.measure.photos import IMAGE_SUFFIXES, PhotoSetError, read_photo_set, unpack_photos
+from pose.measure.score_drawing import draw_score
 from pose.measure.scoring import JOINT_MAP, PCK_ALPHA
 
 from .compare_charts import photo_accuracy_table

@@ -11,8 +11,8 @@ the environment variable ``CONVNEXTPOSE_DETECTOR`` is that one setting for the a
 Modules: ``base`` (Detection, the protocol), ``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the
 bundled multi-person detector), ``landmarks`` (BlazePose landmarks for each person), ``onnx`` (a user's
 YOLOX / RTMDet / YOLO / RT-DETR / PicoDet file), ``onnx_layouts`` (which family a file is), ``picodet``
-(PaddleDetection's PicoDet decoding), ``solution`` (MediaPipe's single-person pose solution),
-``mediapipe_models``, ``catalog`` (the detectors fetched by name, and where they are kept).
+(PaddleDetection's PicoDet decoding), ``mediapipe_models``, ``catalog`` (the detectors fetched by name, and
+where they are kept).
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ import os
 from pathlib import Path
 
 from .base import Detection, PersonDetector, landmarks_box
-from .solution import MediaPipePoseDetector
 
 __all__ = [
     "Detection",
     "PersonDetector",
-    "MediaPipePoseDetector",
     "landmarks_box",
     "create_detector",
     "check_detector",

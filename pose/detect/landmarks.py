@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..geometry import box_iou, inside_fraction, lower_body_of
+from ..identity import RULES, one_each
 from . import ssd
 from .base import Detection, landmarks_box
 from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
 
-__all__ = ["PoseLandmarks", "BlazePoseLandmarker", "BlazePoseMultiPersonDetector", "same_person", "NUM_LANDMARKS"]
+__all__ = ["PoseLandmarks", "BlazePoseLandmarker", "BlazePoseMultiPersonDetector", "NUM_LANDMARKS"]
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +29,16 @@ INPUT_SIZE = 256
 NUM_LANDMARKS = 33  # the model gives 39: the 33 pose landmarks, then 6 auxiliary ones (ROI tracking)
 MODEL_LANDMARKS = 39
 LANDMARK_OUTPUT, FLAG_OUTPUT, WORLD_OUTPUT = "Identity", "Identity_1", "Identity_4"
-# A box without alignment keypoints (another detector's) is grown by this to a square region.
-BOX_ROI_SCALE = 1.25
+# A box without alignment keypoints (another detector's) is grown by this to a square region: the region
+# MediaPipe itself places is 2 x 1.25 = 2.5 hip-to-scale-point distances wide (``body_roi``), and a person's box
+# spans 2 x 0.85 = 1.7 of them along the body (``pose.detect.blazepose.BODY_EXTENT``), so 2.5 / 1.7 = 1.47 of the
+# box's long side. On realgt's 41 clear people with YOLOX-nano's boxes (docs/accuracy.md), with the second run
+# (:meth:`BlazePoseLandmarker.find`): 24 people at 1.25, 28 at 1.0, 29 at 1.5, 28 at 1.75 and 2.0.
+BOX_ROI_SCALE = 1.5
 # A new person's pose flag must reach this (MediaPipe's is 0.5). Measured: footballer.jpg's legs, seen alone in
 # a tile, gave a skeleton at 0.54; the people of the photos 0.93-1.0, and the scenes' recall was unchanged
 # at 0.75. The estimator confirms unsure tracks at this flag too.
 NEW_PERSON_PRESENCE = 0.75
-HEAD_SHOULDERS = slice(0, 13)  # BlazePose landmarks: nose, eyes, ears, mouth, shoulders
-PART_INSIDE, PART_HEIGHT = 0.9, 0.35  # see _part_of
-SAME_HEAD_DISTANCE = 0.03
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,17 @@ class BlazePoseLandmarker:
         self.min_presence = min_presence
         self._requests = ThreadRequests(POSE_LANDMARK_FULL, threads=threads)
 
-    def landmarks(self, frame_bgr: np.ndarray, detections: Sequence[Detection]) -> list[PoseLandmarks | None]:
+    def landmarks(
+        self, frame_bgr: np.ndarray, detections: Sequence[Detection], min_presence: float | None = None
+    ) -> list[PoseLandmarks | None]:
         """One :class:`PoseLandmarks` per detection (None where the model finds no person in its region).
 
         Args:
             frame_bgr: (H, W, 3) uint8.
             detections: people in it, from any :class:`~pose.detect.PersonDetector`.
+            min_presence: the pose flag a person must reach (None: ``self.min_presence``).
         """
+        min_presence = self.min_presence if min_presence is None else min_presence
         if not detections:
             return []
         frame_rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
@@ -127,12 +132,12 @@ class BlazePoseLandmarker:
             crop, to_image = _crop(frame_rgb, roi)
             request.infer({0: crop[None]})
             outputs = {o.get_any_name(): request.get_tensor(o).data for o in self._requests.compiled.outputs}
-            found.append(self._decode(outputs, roi, to_image))
+            found.append(self._decode(outputs, roi, to_image, min_presence))
         return found
 
-    def _decode(self, outputs, roi, to_image) -> PoseLandmarks | None:
+    def _decode(self, outputs, roi, to_image, min_presence: float) -> PoseLandmarks | None:
         presence = float(np.asarray(outputs[FLAG_OUTPUT]).reshape(-1)[0])
-        if presence < self.min_presence:
+        if presence < min_presence:
             return None
         raw = np.asarray(outputs[LANDMARK_OUTPUT], dtype=np.float64).reshape(MODEL_LANDMARKS, 5)
         points = np.c_[raw[:, :2], np.ones(MODEL_LANDMARKS)] @ to_image.T
@@ -145,17 +150,37 @@ class BlazePoseLandmarker:
         world_mm = np.c_[world_xy, world[:, 2]] * 1000.0
         return PoseLandmarks(points, visibility, world_mm, presence, roi, region_keypoints)
 
+    def find(self, frame_bgr: np.ndarray, detection: Detection) -> PoseLandmarks | None:
+        """The person in ``detection``'s region, or None.
+
+        A box without alignment keypoints (another detector's, or a track's without a region) is looked at
+        twice, as MediaPipe's tracking looks at a person: first in a square around the box
+        (:data:`BOX_ROI_SCALE`), then in the region the first answer's auxiliary landmarks place, hips at its
+        centre and turned along the body, which holds a seated, bent or cut person better than the box's
+        centre does. The second answer stays where it finds a person, else the first. The pose flag must
+        reach ``min_presence`` on the answer kept: on realgt's 41 clear people with YOLOX-nano's boxes, the
+        first run alone found 27, both 29, with 5 and 4 false people.
+        """
+        if detection.keypoints_px is not None:
+            return self.landmarks(frame_bgr, [detection])[0]
+        (first,) = self.landmarks(frame_bgr, [detection], min_presence=0.0)
+        if first is None:  # a region too small to crop
+            return None
+        region = Detection(detection.bbox_xywh, detection.score, keypoints_px=first.region_keypoints_px)
+        (second,) = self.landmarks(frame_bgr, [region])
+        if second is not None:
+            return second
+        return first if first.presence >= self.min_presence else None
+
     def __call__(self, requests: Sequence) -> list[PoseLandmarks | None]:
         """The landmarker protocol of :class:`pose.engine.pose_models.BlazePoseModel`: per request
-        (``frame_bgr``, ``bbox_xywh``, ``detection``), the person's :class:`PoseLandmarks`, or None.
-
-        A request without a detection is cropped around its box.
+        (``frame_bgr``, ``bbox_xywh``, ``detection``), the person's :class:`PoseLandmarks`, or None
+        (:meth:`find`; a request without a detection is looked for from its box).
         """
         answers = []
         for request in requests:
             detection = request.detection or Detection(np.asarray(request.bbox_xywh, dtype=np.float64), 1.0)
-            (found,) = self.landmarks(request.frame_bgr, [detection])
-            answers.append(found)
+            answers.append(self.find(request.frame_bgr, detection))
         return answers
 
     def close(self) -> None:
@@ -166,7 +191,7 @@ class BlazePoseLandmarker:
 class BlazePoseMultiPersonDetector:
     """Every person with BlazePose landmarks: a detector's people, each confirmed and boxed by the landmark model.
 
-    A drop-in for :class:`~pose.detect.MediaPipePoseDetector` that finds everybody: each
+    MediaPipe's pose solution for everybody, not its one best person: each
     :class:`~pose.detect.Detection` carries ``landmarks_px``, ``visibility`` and ``world_mm``, its box is
     the seen landmarks' (tighter than the detector's guess from two keypoints), its score the pose flag;
     people whose region the landmark model rejects (flag below ``min_presence``) are dropped.
@@ -183,10 +208,9 @@ class BlazePoseMultiPersonDetector:
             24 people found without, 26 with; 10 false people without, 7 with, 3 and 1 of them part boxes.
             One more landmark run per distinct person (a person seen by several regions is refined once):
             detection took 1.08 times as long per 640x360 frame of 3-person scenes (median ratio).
-        same_person_iou: two skeletons whose boxes overlap more than this are one person (a detector's
-            duplicate from a tile and the whole frame); the detector's better view stays. Measured on the
-            scenes: without it, 0.5 false people per frame on 4-person 768x576 clips, with it 0. Two skeletons
-            whose heads coincide are one person too (:func:`same_person`).
+        same_person_iou: two skeletons whose boxes overlap at least this are one person (a detector's
+            duplicate from a tile and the whole frame), and so are a person and a part of them, and two skeletons
+            whose heads coincide (:func:`pose.identity.same_person`); the detector's better view stays.
         threads: threads per inference of the default detector and landmarker (None: OpenVINO's choice).
     """
 
@@ -194,7 +218,7 @@ class BlazePoseMultiPersonDetector:
         self,
         detector=None,
         landmarker: BlazePoseLandmarker | None = None,
-        same_person_iou: float = 0.5,
+        same_person_iou: float = RULES.view_overlap,
         min_presence: float = NEW_PERSON_PRESENCE,
         refine: bool = True,
         threads: int | None = None,
@@ -258,53 +282,13 @@ class BlazePoseMultiPersonDetector:
         self.landmarker.close()
 
 
-def same_person(a: Detection, b: Detection, iou: float) -> bool:
-    """Whether two detections are one person: their boxes overlap by more than ``iou``, one is a small part of
-    the other (:func:`_part_of`), or, where both have BlazePose landmarks, their heads and shoulders coincide
-    (median distance of landmarks 0-12 under :data:`SAME_HEAD_DISTANCE` of the smaller box's diagonal).
-
-    The last catches a whole view and a tile's view cut through the body, whose boxes differ: on
-    footballer.jpg their heads lay 4 px apart (1.3% of the diagonal) at box IoU 0.42; two skiers of
-    skiers.jpg, one's face just below the other's, 8.5 px (5.4%).
-    """
-    if box_iou([a.bbox_xywh], [b.bbox_xywh])[0, 0] > iou or _part_of(a, b) or _part_of(b, a):
-        return True
-    if a.landmarks_px is None or b.landmarks_px is None:
-        return False
-    apart = np.median(np.linalg.norm(a.landmarks_px[HEAD_SHOULDERS] - b.landmarks_px[HEAD_SHOULDERS], axis=1))
-    diagonal = min(np.hypot(*a.bbox_xywh[2:]), np.hypot(*b.bbox_xywh[2:]))
-    return bool(apart < SAME_HEAD_DISTANCE * diagonal)
+def _one_each(people: Sequence[Detection], overlap: float) -> list[int]:
+    """Indices of one skeleton per person, in order (:func:`pose.identity.one_each`, heads compared)."""
+    return one_each([d.bbox_xywh for d in people], overlap, [d.landmarks_px for d in people])
 
 
-def _part_of(small: Detection, large: Detection) -> bool:
-    """Whether ``small`` is a part of ``large`` that a tile took for a whole person: its lower body
-    (:func:`pose.geometry.lower_body_of`), or a small part whose box lies within ``large``'s
-    (:data:`PART_INSIDE` of its area) and is under :data:`PART_HEIGHT` of its height.
-
-    Measured on the scenes with 4 x 4 tiles: skeletons 36 px tall on a man's shoe and 90 px tall on his spread
-    arms (his box 282 px tall: 0.13 and 0.32), 36 px on Grace Hopper's face (166 px: 0.22); the skier behind
-    another on skiers.jpg, whose box lies within his, is 0.47 of his height.
-    """
-    if lower_body_of(small.bbox_xywh, large.bbox_xywh):
-        return True
-    inside = inside_fraction(small.bbox_xywh, large.bbox_xywh)
-    return bool(inside >= PART_INSIDE and small.bbox_xywh[3] < PART_HEIGHT * large.bbox_xywh[3])
-
-
-def _one_each(people: list[Detection], iou: float) -> list[int]:
-    """Indices of one skeleton per person (:func:`same_person`), in order: the earlier of two stays, except that
-    a whole body takes the place of its parts (:func:`_part_of`), whichever came first (on an AI Challenger
-    photo a tile's view of a man's legs came before the whole frame's view of him)."""
-    kept: list[int] = []
-    for i, person in enumerate(people):
-        kept = [k for k in kept if not _part_of(people[k], person)]
-        if not any(same_person(person, people[k], iou) for k in kept):
-            kept.append(i)
-    return sorted(kept)
-
-
-def _one_per_person(people: list[Detection], iou: float) -> list[Detection]:
+def _one_per_person(people: list[Detection], overlap: float) -> list[Detection]:
     """One skeleton per person (:func:`_one_each`), largest first."""
-    kept = [people[i] for i in _one_each(people, iou)]
+    kept = [people[i] for i in _one_each(people, overlap)]
     kept.sort(key=lambda d: -d.bbox_xywh[2] * d.bbox_xywh[3])
     return kept

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import BLAZEPOSE, ESTIMATORS, EstimatorConfig
 from ..detect import PersonDetector, create_detector
 from ..detect.landmarks import NEW_PERSON_PRESENCE, BlazePoseLandmarker
-from ..model.backends import Runner
-from ..model.load import load_runner
 from .detection import DetectionStage
 from .pose_models import BlazePoseModel, ConvNeXtPoseModel, PoseModel, RegionConfirmer
 from .scheduler import DetectionScheduler
 from .tracker import Tracker
+
+if TYPE_CHECKING:  # torch loads with the first ConvNeXtPose model (build_pose_model)
+    from ..model.backends import Runner
 
 __all__ = [
     "WORKER_MODEL_THREADS",
@@ -99,6 +101,8 @@ def build_pose_model(
     """
     if runner is None and cfg.variant == BLAZEPOSE:
         return BlazePoseModel(landmarker=BlazePoseLandmarker(threads=model_threads(cfg)))
+    from ..model.load import load_runner
+
     runner = runner or load_runner(
         cfg.variant, cfg.backend, cfg.device, cfg.precision, checkpoint=checkpoint, weights_folder=weights_folder
     )

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,12 +28,14 @@ from ..config import BLAZEPOSE, ESTIMATORS, EstimatorConfig
 from ..crop import check_image
 from ..detect import PersonDetector
 from ..geometry import same_view
-from ..model.backends import Runner
 from .build import build_confirmer, build_detection, build_pose_model, build_tracker, resolve_config
 from .people import People, Person, PoseResult
 from .pose_models import MODEL_STAGES, PoseModel, PoseRequest
 from .scheduler import DetectionWorker
 from .tracker import Candidate
+
+if TYPE_CHECKING:  # the runner's module loads torch: only a ConvNeXtPose estimator needs it
+    from ..model.backends import Runner
 
 __all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "People", "Person", "PoseResult", "PoseEstimator"]
 

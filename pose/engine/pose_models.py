@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -20,9 +20,11 @@ from ..confidence import BLAZEPOSE_CALIBRATION, CONVNEXTPOSE_CALIBRATION, SURE, 
 from ..crop import expand_bbox
 from ..detect import Detection, landmark_skeleton, landmarks_box
 from ..geometry import decode_pose, pixel_to_camera, root_depth_from_bbox, root_depth_from_bones, root_from_skeleton
-from ..model.backends import Runner
 from ..model.topdown import infer_boxes
 from ..skeleton import BONE_LENGTHS_MM, ROOT
+
+if TYPE_CHECKING:  # its module loads torch
+    from ..model.backends import Runner
 
 __all__ = [
     "PoseRequest",

@@ -3,8 +3,9 @@
 Each frame the tracker offers :class:`Candidate` boxes to estimate (:meth:`Tracker.candidates`: the
 detector's people, when it ran, and the tracks it did not find), then takes the skeletons back
 (:meth:`Tracker.update`): matched to tracks by the Hungarian method (:func:`.matching.assign`), new people
-started, unseen ones hidden and ended, and each track's next box placed from its skeleton when the model is
-sure of it.
+started, each track's state moved on (:meth:`.track.Track.step`: tentative, confirmed, lost, removed), tracks on
+another's person dropped (:func:`pose.identity.one_each`), and each track's next box placed from its skeleton
+when the model is sure of it.
 
 A track the model is unsure of (untrained weights, always) only stays where something vouches for it: the
 detector found it on this frame, the confirmer (BlazePose's landmark model in its region) did, or, with
@@ -16,36 +17,24 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..detect import Detection, landmarks_box
-from ..geometry import box_iou, inside_fraction, lower_body_of
+from ..geometry import box_iou
+from ..identity import RULES, one_each, within_another
 from ..skeleton import ROOT
 from .matching import MIN_IOU, assign
 from .people import Person
 from .pose_models import PoseEstimate
-from .smoothing import KeypointSmoother
+from .track import Track, TrackState
 
-__all__ = ["Candidate", "Track", "Tracker", "SAME_PERSON_IOU"]
+__all__ = ["Candidate", "Track", "TrackState", "Tracker"]
 
 log = logging.getLogger(__name__)
 
-SAME_PERSON_IOU = 0.7  # two tracks whose boxes overlap this much are one person: the older id stays
-# Frames of box history a track keeps, so that a detection of an earlier frame (a worker's) is matched to the
-# tracks as they were on that frame: 2 s at 30 fps, longer than a detection takes on a loaded 2-core machine.
-BOX_HISTORY = 60
-# A newcomer whose box lies this much within a person's box of the same frame waits for a second detection
-# before it is shown. The detector sometimes gives a torso or a mid-body view as one more person, beside the
-# whole (the generated clip: 4 of 90 frames, a box starting 0.15 of the person's height down, 0.71 of it tall;
-# lateral_raise frames 29-38): shown, it was a second person for about a second. A real person behind another
-# shows one detection later (the skier behind another on skiers.jpg, made a video: from its second frame).
-# Newcomers are held against the people followed and against each other: a person's first detection can bring
-# a part of them too.
-NEWCOMER_INSIDE = 0.8
 # A box steered by a sure skeleton shrinks to at most this share of the box the skeleton was found in, per
 # frame (see _held_size): a person sitting down shrinks 3% a frame at 30 fps; a skeleton cut off by its crop,
 # 5-10%, every frame, until the person is lost.
@@ -53,43 +42,6 @@ MAX_SHRINK = 0.97
 
 # Regions -> per region the confirmer's finding (a Detection with landmarks), or None where nobody is there.
 Confirm = Callable[[Sequence[Detection]], Sequence[Detection | None]]
-
-
-@dataclass
-class Track:
-    """One person followed across frames."""
-
-    track_id: int
-    bbox_xywh: np.ndarray
-    keypoints_2d: np.ndarray | None = None
-    confident: bool = False
-    shown: bool = True  # in the last frame's people; a hidden one is not confirmed in its old region
-    vouched: bool = False  # the newest detection found it (detection on a worker)
-    doubtful: bool = False  # a newcomer within another person's box: not shown until a detection finds it again
-    missed: int = 0
-    region: Detection | None = None  # where the pose model looks for the person next
-    smoother: KeypointSmoother = field(default_factory=KeypointSmoother)
-    # (frame, box placed after it) of recent frames on which the track was shown
-    history: deque = field(default_factory=lambda: deque(maxlen=BOX_HISTORY))
-
-    def scale(self, sx: float, sy: float) -> None:
-        """Into the pixels of the frame resized by ``sx`` across and ``sy`` down: boxes, keypoints, region, past."""
-        box = np.array([sx, sy, sx, sy])
-        self.bbox_xywh = self.bbox_xywh * box
-        if self.keypoints_2d is not None:
-            self.keypoints_2d = self.keypoints_2d * np.array([sx, sy])
-        if self.region is not None:
-            self.region = self.region.scaled(sx, sy)
-        self.smoother.scale_2d(sx, sy)
-        self.history = deque(((seen, past * box) for seen, past in self.history), maxlen=self.history.maxlen)
-
-    def box_on(self, frame: int) -> np.ndarray:
-        """Where the track's person was about ``frame``: the box placed after that frame, or after the nearest
-        later one it has (its first, for a track started since), or its box now."""
-        for seen, box in self.history:
-            if seen >= frame:
-                return box
-        return self.bbox_xywh
 
 
 @dataclass(frozen=True)
@@ -128,7 +80,7 @@ class Tracker:
             is hidden).
         smoothing: One-Euro filtering of each track's keypoints.
         doubt_newcomers: hold back a newcomer within another person's box until a second detection
-            (:data:`NEWCOMER_INSIDE`); off for unrelated images, where there is no second detection.
+            (:func:`pose.identity.within_another`); off for unrelated images, where there is no second detection.
     """
 
     def __init__(
@@ -160,7 +112,7 @@ class Tracker:
     @property
     def shown(self) -> int:
         """How many people the last frame showed."""
-        return sum(t.shown for t in self.tracks)  # a doubtful newcomer is not shown
+        return sum(t.shown for t in self.tracks)  # a tentative newcomer is not shown
 
     @property
     def all_sure(self) -> bool:
@@ -271,21 +223,18 @@ class Tracker:
         matched = {i for i, _ in pairs}
         used = {j for _, j in pairs}
         updates = [(self.tracks[i], *entries[j]) for i, j in pairs]
-        if detected:  # a doubtful newcomer is shown once a detection finds it again, and dropped where it does not
-            for track, cand, _ in updates:
-                track.doubtful = track.doubtful and not cand.found
-            updates = [(track, cand, est) for track, cand, est in updates if not track.doubtful]
+        for track, cand, _ in updates:
+            track.step(seen=True, found=cand.found, detected=detected, max_missed=self.max_missed_detections)
+        updates = [(track, cand, est) for track, cand, est in updates if track.state is not TrackState.REMOVED]
         survivors = [track for track, _, _ in updates]
         self.lost_sight = False
         for i, track in enumerate(self.tracks):
             if i in matched:
                 continue
-            # Unseen: hidden (never shown unseen, so no ghosts) until the detector finds the person again; it
-            # ends once the detector has missed it too often.
             self.lost_sight |= track.shown
-            track.confident = track.shown = track.vouched = False
-            track.missed += detected
-            if track.missed > self.max_missed_detections or (detected and track.doubtful):
+            if track.step(seen=False, found=False, detected=detected, max_missed=self.max_missed_detections) is (
+                TrackState.REMOVED
+            ):
                 log.debug("track %d ended", track.track_id)
                 continue
             survivors.append(track)
@@ -297,23 +246,23 @@ class Tracker:
             seen = [cand.bbox_xywh for _, cand, _ in updates] + [cand.bbox_xywh for cand, _ in newcomers]
             for cand, est in newcomers:
                 if len(survivors) < self.max_people:
-                    track = Track(next(self._ids), np.asarray(cand.bbox_xywh, dtype=np.float64))
-                    track.doubtful = self.doubt_newcomers and _within_another(cand.bbox_xywh, seen)
+                    doubtful = self.doubt_newcomers and within_another(cand.bbox_xywh, seen)
+                    state = TrackState.TENTATIVE if doubtful else TrackState.CONFIRMED
+                    track = Track(next(self._ids), np.asarray(cand.bbox_xywh, dtype=np.float64), state)
                     survivors.append(track)
                     updates.append((track, cand, est))
         people = sorted(
             (self._advance(track, cand, est, t_s, image_size, detected) for track, cand, est in updates),
             key=lambda p: p.track_id,
         )
-        doubtful = {t.track_id for t in survivors if t.doubtful}
-        people = [p for p in people if p.track_id not in doubtful]
+        tentative = {t.track_id for t in survivors if t.state is TrackState.TENTATIVE}
+        people = [p for p in people if p.track_id not in tentative]
         duplicates = self._duplicates(people)
         self.tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
         for track in self.tracks:
-            track.shown = track.shown and not track.doubtful
             if track.shown:
                 track.history.append((self.frame, track.bbox_xywh))
-        self.lost_sight |= bool(doubtful)
+        self.lost_sight |= bool(tentative)
         self.frame += 1
         return [p for p in people if p.track_id not in duplicates]
 
@@ -323,7 +272,6 @@ class Tracker:
         """Take this frame's skeleton into the track and place its next box."""
         missed = detected and not cand.found
         track.missed = track.missed + 1 if missed and est.presence < self.min_track_confidence else 0
-        track.shown = True
         if detected:
             track.vouched = cand.found
         track.confident = est.presence >= self.min_track_confidence
@@ -351,24 +299,12 @@ class Tracker:
 
     @staticmethod
     def _duplicates(people: Sequence[Person]) -> set[int]:
-        """Ids of tracks on another one's person: a later track whose box overlaps an earlier one's by
-        :data:`SAME_PERSON_IOU` (a detection beside a track it did not quite overlap, both then following the
-        same body), and a track on another's lower body (:func:`pose.geometry.lower_body_of`), whichever is
-        older: a region that held only a person's legs, which BlazePose's landmark model then follows as a
-        whole short person."""
-        duplicates: set[int] = set()
-        for i, later in enumerate(people):
-            for earlier in people[:i]:
-                if earlier.track_id in duplicates:
-                    continue
-                if lower_body_of(earlier.bbox_xywh, later.bbox_xywh):
-                    duplicates.add(earlier.track_id)
-                elif lower_body_of(later.bbox_xywh, earlier.bbox_xywh) or (
-                    box_iou(earlier.bbox_xywh, later.bbox_xywh)[0, 0] >= SAME_PERSON_IOU
-                ):
-                    duplicates.add(later.track_id)
-                    break
-        return duplicates
+        """Ids of tracks on another one's person (:func:`pose.identity.one_each` at ``track_overlap``, the older
+        id staying, except that a whole body takes the place of a track on a part of it): a detection beside a
+        track it did not quite overlap, both then following the same body, or a region that held only a
+        person's legs, which BlazePose's landmark model then follows as a whole short person."""
+        kept = set(one_each([p.bbox_xywh for p in people], RULES.track_overlap))
+        return {p.track_id for i, p in enumerate(people) if i not in kept}
 
 
 def _held_size(steered_xywh: np.ndarray, box_xywh: np.ndarray, image_size: tuple[int, int]) -> np.ndarray:
@@ -386,10 +322,3 @@ def _held_size(steered_xywh: np.ndarray, box_xywh: np.ndarray, image_size: tuple
     x1, y1 = max(cx - w / 2.0, 0.0), max(cy - h / 2.0, 0.0)
     x2, y2 = min(cx + w / 2.0, width - 1.0), min(cy + h / 2.0, height - 1.0)
     return np.array([x1, y1, x2 - x1, y2 - y1])
-
-
-def _within_another(box_xywh, others_xywh) -> bool:
-    """Whether ``box_xywh`` lies :data:`NEWCOMER_INSIDE` within a larger one of ``others_xywh``."""
-    area = float(box_xywh[2] * box_xywh[3])
-    larger = [other for other in others_xywh if area < float(other[2] * other[3])]
-    return any(inside_fraction(box_xywh, other) >= NEWCOMER_INSIDE for other in larger)

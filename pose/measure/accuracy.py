@@ -33,19 +33,10 @@ import numpy as np
 from ..config import ESTIMATORS
 from ..detect import create_detector, describe_detector
 from ..engine.estimator import PoseEstimator
-from ..skeleton import BONES
 from .annotations import AnnotatedImage, AnnotationError, read_annotations
 from .coco_ap import coco_keypoint_ap
-from .scoring import (
-    JOINT_MAP,
-    PCK_ALPHA,
-    STRICT_ALPHA,
-    BoxPrediction,
-    ImageScore,
-    has_joints,
-    score_image,
-    summarise,
-)
+from .score_drawing import draw_misses
+from .scoring import JOINT_MAP, PCK_ALPHA, STRICT_ALPHA, BoxPrediction, score_image, summarise
 
 __all__ = [
     "CAMERAS",
@@ -56,8 +47,6 @@ __all__ = [
     "measure",
     "accuracy_report",
     "write_report",
-    "draw_misses",
-    "draw_score",
     "main",
 ]
 
@@ -260,45 +249,6 @@ def write_report(reports: dict[str, dict], settings: dict, out_dir: str | Path) 
             writer.writeheader()
             writer.writerows(rows)
     return paths
-
-
-_COLOURS = {  # BGR
-    "found": (80, 190, 44),
-    "missed": (40, 40, 230),
-    "true": (230, 119, 31),
-    "false": (0, 140, 255),
-    "part": (200, 0, 200),
-    "duplicate": (0, 200, 255),
-    "ignored": (160, 160, 160),
-}
-
-
-def draw_misses(score: ImageScore, people: Sequence, frame_bgr: np.ndarray) -> np.ndarray | None:
-    """:func:`draw_score`, or None when nothing was missed and nothing false was found."""
-    if not score.missed and not score.false_positives:
-        return None
-    return draw_score(score, people, frame_bgr)
-
-
-def draw_score(score: ImageScore, people: Sequence, frame_bgr: np.ndarray) -> np.ndarray:
-    """The image with its clear people (green found, red missed), the predictions' skeletons and boxes
-    (blue true, orange false, magenta part box, yellow duplicate, grey ignored) and the ignore regions."""
-    canvas = frame_bgr.copy()
-    thick = max(2, round(max(canvas.shape[:2]) / 400))
-    for polygon in score.image.ignore_regions:
-        cv2.polylines(canvas, [np.round(polygon).astype(np.int32)], True, _COLOURS["ignored"], thick)
-    for m in score.matches:
-        x, y, w, h = (int(round(v)) for v in score.image.people[m.gt].box_xywh)
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), _COLOURS["found" if m.pred >= 0 else "missed"], thick)
-    for person, verdict, box in zip(people, score.verdicts, score.boxes_xywh):
-        colour = _COLOURS[verdict]
-        if has_joints(person):
-            points = np.asarray(person.keypoints_2d)
-            for a, b in BONES:
-                cv2.line(canvas, tuple(int(v) for v in points[a]), tuple(int(v) for v in points[b]), colour, thick)
-        x, y, w, h = (int(round(v)) for v in box)
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, max(1, thick // 2))
-    return canvas
 
 
 def _format(name: str, s: dict) -> str:

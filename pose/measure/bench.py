@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..detect import MediaPipePoseDetector
+from ..detect import create_detector
 from ..engine.estimator import STAGES, PoseEstimator
 from ..model import autoselect
 from ..model.backends import Runner, cache_dir
@@ -95,7 +95,7 @@ def _time_model(runner: Runner, crops: np.ndarray, iters: int) -> tuple[list[flo
 
 def _sample_crops(frames, n: int = 8) -> np.ndarray:
     """Normalised crops around the person in a few frames, as the pipeline makes them."""
-    detector = MediaPipePoseDetector(static_image_mode=True)
+    detector = create_detector()  # the bundled one: everybody, largest first
     items = []
     for frame in frames[:: max(1, len(frames) // n)][:n]:
         found = detector.detect(frame)

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from ..config import estimator_title
+from ..live.processor import LIVE_STAGES
 
 __all__ = [
     "TIMING_ENV",
@@ -50,7 +51,7 @@ MAX_CLIP_S = 60  # at most this much of the clip becomes the camera (Chromium lo
 WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
 NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
 SKELETON_3D_SLIDER = "3D chart redraws every"  # ui/readouts.py's SKELETON_3D_LABEL (a test holds the two equal)
-STAGES = ("detect", "crop", "pose", "draw", "total")  # the stage readouts ui/readouts.py shows ("<stage> ms")
+STAGES = LIVE_STAGES  # the stage readouts ui/readouts.py shows ("<stage> ms"), one vocabulary with the page's
 
 # Every st.metric's label and value, in one round trip.
 READ_METRICS_JS = """

@@ -21,15 +21,6 @@ def parse_config(config: str) -> tuple[str, str, str]:
     return backend, precision or "fp32", device or "cpu"
 
 
-def _percentiles(samples_ms) -> tuple[float, float]:
-    return float(np.median(samples_ms)), float(np.percentile(samples_ms, 90))
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def make_runner(config: str, model, checkpoint=None) -> Runner:
     """The runner a configuration string names (``eager``: the plain PyTorch model)."""
     backend, precision, device = parse_config(config)

@@ -321,12 +321,10 @@ MEASURED_CLIPS: tuple[tuple[str, dict], ...] = (
 
 
 def _detectors() -> dict[str, object]:
-    from pose.detect import MediaPipePoseDetector
     from pose.detect.blazepose import BlazePoseDetector
     from pose.detect.landmarks import BlazePoseMultiPersonDetector
 
     return {
-        "old single-person": MediaPipePoseDetector(static_image_mode=True),
         "SSD whole frame": BlazePoseDetector(tiles=0),
         "SSD coarse + 2x2 tiles": BlazePoseDetector(tiles=2),
         "SSD auto tiles": BlazePoseDetector(),

@@ -1,79 +1,62 @@
 """The model room: the ConvNeXtPose network, its checkpoints and weights, and the runners that execute it.
 
-Torch is imported here and nowhere else in :mod:`pose` (an import-linter contract checks it).
+Torch is imported here and nowhere else in :mod:`pose` (an import-linter contract checks it), through
+:mod:`.torch_loader`, and only when a module that needs it is first used: each name below loads its module on
+first access (``pose.model.load_runner``), so that naming a variant, a backend or a device stays light.
 """
 
-import os
+import importlib
 
-# PyTorch's OpenMP threads spin after each call by default, on the cores that the detection worker and the
-# other runtimes need (the Live page runs detection beside the pose model). Measured on 2 cores,
-# `python -m pose.bench --variants XS --configs torch`, live end to end: 0.7 frames/s spinning, 14.6 passive.
-# Set before torch loads OpenMP; a value the user set stays.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Each public name -> the module that holds it.
+_HOMES = {
+    "AutoChoice": "autoselect",
+    "native_bf16": "autoselect",
+    "Runner": "backends",
+    "cache_dir": "backends",
+    "create_runner": "backends",
+    "BACKEND_LABELS": "choices",
+    "BACKENDS": "choices",
+    "DEVICES": "choices",
+    "PRECISIONS": "choices",
+    "CheckpointError": "checkpoints",
+    "OtherSizeError": "checkpoints",
+    "detect_variant": "checkpoints",
+    "filter_state_dict": "checkpoints",
+    "load_checkpoint": "checkpoints",
+    "read_state_dict": "checkpoints",
+    "cuda_available": "device",
+    "gpu_name": "device",
+    "resolve_device": "device",
+    "load_model": "load",
+    "load_runner": "load",
+    "ConvNeXtPose": "network",
+    "build_model": "network",
+    "soft_argmax": "network",
+    "Estimate": "pipeline",
+    "estimate": "pipeline",
+    "CropOutput": "topdown",
+    "infer_boxes": "topdown",
+    "VARIANTS": "variants",
+    "Variant": "variants",
+    "get_variant": "variants",
+    "variant_title": "variants",
+    "checkpoint_path": "weights",
+    "deterministic_state_dict": "weights",
+    "find_checkpoint": "weights",
+    "init_deterministic": "weights",
+    "store_checkpoint": "weights",
+    "store_as_held": "weights",
+    "weights_dir": "weights",
+}
 
-from .autoselect import AutoChoice, native_bf16
-from .backends import BACKEND_LABELS, BACKENDS, PRECISIONS, Runner, cache_dir, create_runner
-from .checkpoints import (
-    CheckpointError,
-    OtherSizeError,
-    detect_variant,
-    filter_state_dict,
-    load_checkpoint,
-    read_state_dict,
-)
-from .device import DEVICES, cuda_available, gpu_name, resolve_device
-from .load import load_model, load_runner
-from .network import ConvNeXtPose, build_model, soft_argmax
-from .pipeline import Estimate, estimate
-from .topdown import CropOutput, infer_boxes
-from .variants import VARIANTS, Variant, get_variant, variant_title
-from .weights import (
-    checkpoint_path,
-    deterministic_state_dict,
-    find_checkpoint,
-    init_deterministic,
-    store_as_held,
-    store_checkpoint,
-    weights_dir,
-)
+__all__ = sorted(_HOMES)
 
-__all__ = [
-    "BACKENDS",
-    "BACKEND_LABELS",
-    "DEVICES",
-    "PRECISIONS",
-    "VARIANTS",
-    "AutoChoice",
-    "CheckpointError",
-    "OtherSizeError",
-    "ConvNeXtPose",
-    "CropOutput",
-    "Estimate",
-    "Runner",
-    "Variant",
-    "build_model",
-    "cache_dir",
-    "checkpoint_path",
-    "create_runner",
-    "cuda_available",
-    "detect_variant",
-    "deterministic_state_dict",
-    "estimate",
-    "filter_state_dict",
-    "find_checkpoint",
-    "get_variant",
-    "variant_title",
-    "gpu_name",
-    "infer_boxes",
-    "init_deterministic",
-    "load_checkpoint",
-    "load_model",
-    "load_runner",
-    "native_bf16",
-    "read_state_dict",
-    "resolve_device",
-    "soft_argmax",
-    "store_as_held",
-    "store_checkpoint",
-    "weights_dir",
-]
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .backends import BACKEND_LABELS, BACKENDS
+from .choices import BACKEND_LABELS, BACKENDS
 
 __all__ = [
     "AutoChoice",

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
+from .choices import BACKEND_LABELS, BACKENDS, PRECISIONS
 from .device import gpu_name, resolve_device
 from .fusion import fold_batchnorm, optimize_for_inference
 from .network import ConvNeXtPose
+from .torch_loader import torch
 
 if TYPE_CHECKING:
     from .autoselect import AutoChoice
@@ -40,14 +41,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "torch", "onnxruntime", "openvino")  # "auto": see pose.model.autoselect
-BACKEND_LABELS = {
-    "auto": "auto (fastest here)",
-    "torch": "PyTorch",
-    "onnxruntime": "ONNX Runtime",
-    "openvino": "OpenVINO",
-}
-PRECISIONS = ("fp32", "bf16", "fp16")
 CACHE_ENV = "CONVNEXTPOSE_CACHE"
 EXPORT_REVISION = "r3"  # bump when the exported graph changes, so stale cached exports are not reused
 

@@ -19,10 +19,10 @@ from functools import cache
 from pathlib import Path
 from typing import IO
 
-import torch
-
 from .network import ConvNeXtPose
+from .torch_loader import torch
 from .variants import VARIANTS, Variant, variant_title
+from .weights import CHECKPOINT_SUFFIXES, READABLE_SUFFIXES
 
 __all__ = [
     "CHECKPOINT_SUFFIXES",
@@ -38,11 +38,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# The one home of checkpoint file names: everything else derives from these two tuples.
-CHECKPOINT_SUFFIXES = (".pth.tar", ".tar", ".pth", ".pt", ".ckpt", ".bin")
-"""A ``torch.save`` file, however its publisher named it."""
-READABLE_SUFFIXES = (*CHECKPOINT_SUFFIXES, ".zip")
-"""What :func:`read_state_dict` reads: a checkpoint, or a zip archive holding one."""
 
 MAX_CHECKPOINT_BYTES = 512 * 2**20
 """The most a checkpoint may hold, unpacked. ConvNeXtPose-L with its optimizer state is ~100 MB; a file

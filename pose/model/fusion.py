@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import copy
 
-import torch
-from torch import nn
-from torch.nn import functional as F
-from torch.nn.utils.fusion import fuse_conv_bn_eval
-
 from .network import Block, ConvNeXtPose, HeadLayer
+from .torch_loader import torch
+
+nn, F = torch.nn, torch.nn.functional
+fuse_conv_bn_eval = torch.nn.utils.fusion.fuse_conv_bn_eval
 
 __all__ = ["fold_batchnorm", "final_conv_before_upsample", "optimize_for_inference"]
 

@@ -8,11 +8,10 @@ files, images or the app.
 
 from __future__ import annotations
 
-import torch
-from torch import nn
-from torch.nn import functional as F
-
+from .torch_loader import torch
 from .variants import Variant, get_variant
+
+nn, F = torch.nn, torch.nn.functional
 
 __all__ = ["ConvNeXtPose", "build_model", "soft_argmax"]
 

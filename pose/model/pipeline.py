@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from ..crop import check_image
 from ..geometry import decode_pose
 from .topdown import infer_boxes
+from .torch_loader import torch
 
 __all__ = ["Estimate", "estimate"]
 

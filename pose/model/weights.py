@@ -12,13 +12,16 @@ import os
 import tempfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 from ..model_folder import DEFAULT_WEIGHTS_DIR, WEIGHTS_DIR_ENV, weights_dir
-from .checkpoints import READABLE_SUFFIXES, CheckpointError, detect_variant, read_state_dict
 
 __all__ = [
+    "CHECKPOINT_SUFFIXES",
+    "READABLE_SUFFIXES",
     "store_checkpoint",
     "store_as_held",
     "WEIGHTS_DIR_ENV",
@@ -31,8 +34,17 @@ __all__ = [
 ]
 
 
+# The one home of checkpoint file names: everything else derives from these two tuples.
+CHECKPOINT_SUFFIXES = (".pth.tar", ".tar", ".pth", ".pt", ".ckpt", ".bin")
+"""A ``torch.save`` file, however its publisher named it."""
+READABLE_SUFFIXES = (*CHECKPOINT_SUFFIXES, ".zip")
+"""What :func:`pose.model.checkpoints.read_state_dict` reads: a checkpoint, or a zip archive holding one."""
+
+
 def deterministic_state_dict(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """Deterministic tensors for every key of ``model.state_dict()`` (independent of torch's RNG)."""
+    from .torch_loader import torch
+
     state = {}
     for key, current in model.state_dict().items():
         shape = tuple(current.shape)
@@ -71,7 +83,7 @@ def find_checkpoint(variant: str, folder: Path | None = None) -> Path | None:
     """The checkpoint file for ``variant`` in ``folder``, if any.
 
     Matches ``ConvNeXtPose_<V>`` with any suffix :func:`~pose.model.checkpoints.read_state_dict`
-    reads (:data:`~pose.model.checkpoints.READABLE_SUFFIXES`, as the authors' download folder
+    reads (:data:`READABLE_SUFFIXES`, as the authors' download folder
     names them), case-insensitively.
     """
     folder = folder or weights_dir()
@@ -91,6 +103,8 @@ def store_checkpoint(state_dict: dict[str, torch.Tensor], variant: str, folder: 
     Returns:
         The file written (:func:`checkpoint_path`).
     """
+    from .torch_loader import torch
+
     target = checkpoint_path(variant, folder)
     existing = find_checkpoint(variant, folder)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,6 +140,8 @@ def store_as_held(source: str | Path, folder: Path | None = None, *, replace: bo
         CheckpointError: unusable (see :func:`~pose.model.checkpoints.read_state_dict` and
             :func:`~pose.model.checkpoints.detect_variant`), or that size is already held and ``replace`` is False.
     """
+    from .checkpoints import CheckpointError, detect_variant, read_state_dict
+
     source = Path(source)
     state = read_state_dict(source)
     try:

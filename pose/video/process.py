@@ -34,6 +34,9 @@ __all__ = ["Progress", "VideoRun", "process_video", "OUTPUT_NAMES"]
 log = logging.getLogger(__name__)
 
 OUTPUT_NAMES = {"video": "annotated.mp4", "csv": "keypoints.csv", "json": "keypoints.json"}
+# Frames estimated per step: progress is reported and a cancel honoured between steps (the results do not depend
+# on it).
+FRAMES_PER_STEP = 4
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def process_video(
     """Run pose estimation over a video file; write annotated.mp4, keypoints.csv, keypoints.json and the motion
     files of ``settings.formats`` (``person-<id>.bvh`` ...) to ``out_dir``.
 
-    Frames are read, estimated ``settings.batch_size`` at a time, drawn,
+    Frames are read, estimated :data:`FRAMES_PER_STEP` at a time, drawn,
     encoded and exported as they go. Each output is written under a
     ``.partial`` name and renamed when complete. ``cancel`` stops after the
     current batch, keeping what was done; a file that breaks off is processed
@@ -164,7 +167,7 @@ def _process(path, out_dir, info, settings, estimator, progress, cancel) -> Vide
         frames = read_frames(path, start=settings.start, stop=settings.stop, stride=settings.stride, report=report)
         for item in frames:
             batch.append(item)
-            if len(batch) < settings.batch_size:
+            if len(batch) < FRAMES_PER_STEP:
                 continue
             with_person += _estimate_batch(batch, estimator, settings, writer, exports, track_ids)
             batch.clear()

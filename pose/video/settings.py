@@ -36,7 +36,6 @@ class VideoSettings:
     start: int = field(default=0, metadata=_help("first frame"))
     stop: int | None = field(default=None, metadata=_help("stop before this frame"))
     stride: int = field(default=1, metadata=_help("process every Nth frame"))
-    batch_size: int = field(default=4, metadata=_help("frames read per step (the results do not depend on it)"))
     draw: bool = field(default=True, metadata=_help("draw the skeletons on the annotated video"))
     formats: str = field(
         default="all", metadata=_help(f"motion files per person: {','.join(FORMATS)} (comma-separated), all or none")
@@ -51,8 +50,6 @@ class VideoSettings:
             raise ValueError(f"stop ({self.stop}) must be after start ({self.start})")
         if self.stride < 1:
             raise ValueError(f"stride must be at least 1, got {self.stride}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
         parse_formats(self.formats)  # a clear error for an unknown name
 
     @property

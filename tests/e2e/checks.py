@@ -224,7 +224,7 @@ def assert_people_read(readings: list[float], people: int) -> None:
 
     BlazePose's detector now and then takes a part of a body for one more person (the generated person's
     torso and legs on 4 of its 90 frames, a box starting 0.15 of the height down: not a lower body by
-    pose.geometry.lower_body_of); when the first detection is one of those frames, the part is followed
+    pose.identity.lower_body_of); when the first detection is one of those frames, the part is followed
     until the landmark model loses it (2 readings in one full run of the suite).
     """
     assert readings and readings[-1] == people, f"people in view read {readings}; {people} in view"

@@ -55,7 +55,7 @@ def test_a_real_clip_as_the_browser_camera(app_server, browser_page, fake_camera
     page.screenshot(path=str(ARTIFACTS / f"live-{fake_camera.stem}.png"), full_page=True)
     print(f"{fake_camera.stem}: people in view {found} then {seen}, drawn {drawn}, FPS {fps}, {counted:.1f} frames/s")
     # Legs taken for one more person (a tile's view of them, a region the worker left on them) are dropped
-    # (pose.geometry.lower_body_of): none on these clips offline, with detection 0-0.8 s behind. A part of a
+    # (pose.identity.lower_body_of): none on these clips offline, with detection 0-0.8 s behind. A part of a
     # body (a torso seen alone, 4 of lateral_raise's first 120 frames) may still show for a moment, never often:
     # one reading, or a sixth of them (a loaded machine reads the page only 5-25 times in the window).
     over = [v for v in seen if v is not None and v > people]

@@ -1,0 +1,34 @@
+"""A track's lifecycle: every transition of :meth:`pose.engine.track.Track.step`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pose.engine.track import Track, TrackState
+
+T, C, L, R = TrackState.TENTATIVE, TrackState.CONFIRMED, TrackState.LOST, TrackState.REMOVED
+
+
+@pytest.mark.parametrize(
+    ("before", "seen", "found", "detected", "missed", "after"),
+    [
+        (T, True, True, True, 0, C),  # a newcomer held back, found again by the next detection: shown
+        (T, True, False, True, 0, R),  # followed, but the next detection did not find it: a part of somebody
+        (T, False, False, True, 0, R),
+        (T, True, False, False, 0, T),  # no detection yet: still waiting
+        (T, False, False, False, 0, T),
+        (C, True, False, False, 0, C),
+        (L, True, True, True, 1, C),  # found again: shown with its id
+        (C, False, False, False, 0, L),  # unseen: hidden, never shown unseen
+        (C, False, False, True, 0, L),  # one detection missed it: hidden, not ended
+        (L, False, False, True, 1, R),  # a second detection in a row missed it (max_missed 1): ended
+        (L, False, False, False, 1, L),  # no detection: misses are counted only when the detector looks
+    ],
+)
+def test_each_transition(before, seen, found, detected, missed, after):
+    track = Track(1, np.zeros(4), before, confident=True, vouched=True, missed=missed)
+    assert track.step(seen=seen, found=found, detected=detected, max_missed=1) is after
+    assert track.state is after and track.shown == (after is C)
+    if not seen:
+        assert not track.confident and not track.vouched  # an unseen track is neither sure nor vouched for
