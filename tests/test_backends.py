@@ -3,6 +3,7 @@ import pytest
 import torch
 
 import pose
+from pose.model.autoselect import native_bf16
 from pose.model.backends import (
     OnnxRuntimeRunner,
     TorchRunner,
@@ -47,6 +48,8 @@ def test_fp32_backends_agree_with_eager(model, batch, reference, backend):
 
 @pytest.mark.parametrize("backend", ["torch", "openvino"])
 def test_bf16_stays_close(model, batch, reference, backend):
+    if backend == "openvino" and not native_bf16():
+        pytest.skip("this CPU has no native bf16 (AVX-512 BF16 or AMX): OpenVINO refuses bf16 here, tested below")
     coords, _ = create_runner(model, backend, "cpu", "bf16")(batch)
     assert np.abs(coords - reference[0]).mean() < 0.25  # heatmap cells
 

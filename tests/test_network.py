@@ -47,13 +47,19 @@ def test_state_dict_names_and_shapes_match_the_reference(golden):
         assert names == ref["state_dict"], name
 
 
+# Heatmap units. float32 sums in another order on another CPU: measured under 1e-5 on AVX-512 machines, and on an
+# AVX2-only AMD EPYC 2e-5 for XS and 1.6e-3 for M and L, whose soft-argmax sums a 64^3 volume (with or without
+# oneDNN alike). 5e-3 of a heatmap cell is 0.02 px of the 256 px crop; a wrong layer moves whole cells.
+CONFORMANCE_ATOL = 5e-3
+
+
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_conformance_network_output(name, golden, conformance_dir):
     model = pose.init_deterministic(pose.build_model(name))
     x = torch.from_numpy(np.load(conformance_dir / "input.npy"))
     with torch.inference_mode():
         out = model(x)[0].numpy()
-    np.testing.assert_allclose(out, golden["variants"][name]["coord_on_input"], atol=1e-3, rtol=0)
+    np.testing.assert_allclose(out, golden["variants"][name]["coord_on_input"], atol=CONFORMANCE_ATOL, rtol=0)
 
 
 def test_print_model():
