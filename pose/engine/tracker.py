@@ -150,6 +150,7 @@ class Tracker:
         self.tracks: list[Track] = []
         self._ids = itertools.count(1)
         self.frame = 0  # the coming frame's index: frames updated since the reset
+        self.duplicates_dropped = 0  # tracks the last frame dropped as another's duplicates
         # a shown track went unseen on the last frame, or a newcomer waits for a second look: the detector should look
         self.lost_sight = False
 
@@ -304,6 +305,7 @@ class Tracker:
         doubtful = {t.track_id for t in survivors if t.doubtful}
         people = [p for p in people if p.track_id not in doubtful]
         duplicates = self._duplicates(people)
+        self.duplicates_dropped = len(duplicates)  # for measurements (pose.live.trace)
         self.tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
         for track in self.tracks:
             track.shown = track.shown and not track.doubtful
