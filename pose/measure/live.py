@@ -1,14 +1,17 @@
 """Live in real time on real footage: the Live page as a user sees it, beside the engine offline on the same frames.
 
-``python -m pose.measure.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--width 640] [--json OUT]``
+``python -m pose.measure.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--readings] [--json OUT]``
 turns CLIP into a 25 fps fake camera (.y4m, scaled to ``--width``), serves the app, opens the Live page in
 headless Chromium (Playwright), picks the estimator in the sidebar, presses START and reads the page every
 0.5 s for ``--seconds``: the FPS readout, people in view, stage times, dropped frames, and whether the 3D chart
 has points. The server writes each WebRTC frame's time in its callback (``CONVNEXTPOSE_LIVE_TIMING``). Then,
 with the server gone, the same frames go through the engine here, with detection inline and on a worker (as
-the page runs it). While the page is read, the cores the server, the browser (its GPU process apart) and the
-rest of the machine use are counted (:mod:`.cpu_share`); ``--profile OUT`` also samples the server with py-spy. Medians
-leave out the first ``--warmup`` seconds. Exit 2 when something it needs is missing.
+the page runs it), and inline at the size the server received where it got another. Each reading is then put
+beside the engine's offline count on the very camera frame the server had (found by the thumbnail it writes),
+with the stage that lost whoever the page missed (:mod:`.live_readings`; ``--readings`` prints them all). While
+the page is read, the cores the server, the browser (its GPU process apart) and the rest of the machine use are
+counted (:mod:`.cpu_share`); ``--profile OUT`` also samples the server with py-spy. Medians leave out the first
+``--warmup`` seconds. Exit 2 when something it needs is missing.
 """
 
 from __future__ import annotations
