@@ -131,3 +131,18 @@ def test_unrelated_images_show_a_person_within_another_at_once():
                       doubt_newcomers=False)  # fmt: skip
     people = _step(tracker, [(100, 100, 100, 200), (110, 130, 80, 142)], 0.9, detected=True, t_s=0.0)
     assert [p.track_id for p in people] == [1, 2]
+
+
+def test_a_track_out_of_sight_is_looked_for_where_an_earlier_frames_detection_found_its_person():
+    """A fast person leaves their region between two frames (the Live page drops frames behind a slow model):
+    their track goes out of sight. A worker's answer, found on a later frame than the one they were lost on,
+    matches the track; the track is looked for where the answer found them, not where it lost them."""
+    tracker = Tracker(max_people=10, min_track_confidence=0.95, max_missed_detections=3, smoothing=False)
+    _step(tracker, [(10, 10, 100, 200)], 0.5, detected=True, t_s=0.0)
+    nobody = lambda regions: [None] * len(regions)  # noqa: E731
+    assert _step(tracker, [], 0.5, detected=False, t_s=0.04, confirm=nobody) == []  # out of sight
+    assert not tracker.tracks[0].shown
+    _step(tracker, [], 0.5, detected=False, t_s=0.08, confirm=nobody)
+    people = _step(tracker, [(60, 10, 100, 200)], 0.5, detected=True, t_s=0.12, seen_on=1)
+    assert [p.track_id for p in people] == [1]  # the same person, not a new one beside their lost track
+    assert people[0].bbox_xywh[0] == 60  # where the answer found them

@@ -47,3 +47,23 @@ def test_an_error_in_the_callback_leaves_a_message_on_the_video(moving_frames, x
     assert not np.array_equal(out.to_ndarray(format="bgr24"), moving_frames[0])  # the error drawn on it
     assert "out of memory" in holder.get().stats().error
     holder.swap(None)
+
+
+def test_for_a_measurement_each_frame_gets_a_line_with_its_thumbnail_and_funnel(moving_frames, xs_runner, tmp_path,
+                                                                                 monkeypatch):  # fmt: skip
+    import json
+
+    from pose.live.trace import THUMBNAIL_SIZE, thumbnail
+    from ui.live_session import TIMING_ENV
+
+    path = tmp_path / "timing.jsonl"
+    monkeypatch.setenv(TIMING_ENV, str(path))
+    live = LiveProcessor([PoseEstimator(runner=xs_runner)])  # detection on the frame: found on the first
+    for i in range(2):
+        process_webrtc_frame(live, _av_frame(moving_frames[i], i * 3000))
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(lines) == 2 and (lines[0]["w"], lines[0]["h"]) == (640, 480)
+    assert lines[1]["thumb"] == thumbnail(moving_frames[1]).ravel().tolist()
+    assert len(lines[1]["thumb"]) == THUMBNAIL_SIZE**2
+    assert lines[0]["people"] == 1 and lines[0]["found"] == 1 and (lines[0]["held"], lines[0]["hidden"]) == (0, 0)
+    live.close()

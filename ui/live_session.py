@@ -14,13 +14,14 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import pose
 from pose.draw import DrawOptions
-from pose.live import LiveProcessor
+from pose.live import LiveProcessor, trace
 
 from .controls import EstimatorSettings
+from .keep_resolution import keep_camera_resolution
 from .resources import ice_servers
 
 # Opt-in, for `python -m pose.measure.live`: a file that gets one JSON line per WebRTC frame (wall time, ms in the
-# callback, people found, frame size). Unset (the default), nothing is written.
+# callback, people shown, frame size and thumbnail, the engine's funnel). Unset (the default), nothing is written.
 TIMING_ENV = "CONVNEXTPOSE_LIVE_TIMING"
 
 
@@ -55,11 +56,18 @@ def process_webrtc_frame(live: LiveProcessor | None, frame: av.VideoFrame, dropp
     out = av.VideoFrame.from_ndarray(annotated, format="bgr24")
     out.pts, out.time_base = frame.pts, frame.time_base
     if timing_path := os.environ.get(TIMING_ENV):
-        latest, (h, w) = live.stats().latest, image.shape[:2]
-        line = {"t": time.time(), "ms": (time.perf_counter() - start) * 1e3, "w": w, "h": h}
-        with open(timing_path, "a") as fh:
-            fh.write(json.dumps({**line, "people": len(latest.people) if latest else 0}) + "\n")
+        _write_timing(timing_path, live, image, (time.perf_counter() - start) * 1e3)
     return out
+
+
+def _write_timing(path: str, live: LiveProcessor, image, ms: float) -> None:
+    """One line for ``python -m pose.measure.live``: when, how long, the frame's size and thumbnail (to find it
+    among the camera's frames), the people shown, and where the first estimator's people went (its funnel)."""
+    latest, (h, w) = live.stats().latest, image.shape[:2]
+    line = {"t": time.time(), "ms": ms, "w": w, "h": h, "people": len(latest.people) if latest else 0}
+    line |= {"thumb": trace.thumbnail(image).ravel().tolist(), **trace.funnel(live.estimators[0])}
+    with open(path, "a") as fh:
+        fh.write(json.dumps(line) + "\n")
 
 
 def queued_frames_callback(holder: ProcessorHolder):
@@ -98,6 +106,7 @@ def session_processor(
 
 def browser_camera(key: str, holder: ProcessorHolder):
     """The browser camera over WebRTC, its frames through ``holder``'s processor; returns the streamer's context.
+    The browser is asked to keep the camera's resolution when it runs short (:mod:`.keep_resolution`).
 
     ``holder.ended`` turns True when the camera stops sending video.
     """
@@ -105,6 +114,7 @@ def browser_camera(key: str, holder: ProcessorHolder):
     def on_ended() -> None:
         holder.ended = True
 
+    keep_camera_resolution()
     ctx = webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,

@@ -42,6 +42,7 @@ class DetectionStage:
     ) -> None:  # fmt: skip
         self.detector, self.scheduler, self.max_people, self.confirmed = detector, scheduler, max_people, confirmed
         self.worker = DetectionWorker(self.detect, nice=WORKER_NICE) if on_worker else None
+        self.last_found: int | None = None  # people in the newest detection used (None before any): measurements
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
         """The people in the frame, largest first, at most ``max_people``."""
@@ -62,7 +63,11 @@ class DetectionStage:
             shown=tracker.shown, lost_sight=tracker.lost_sight, unconfirmed=not self.confirmed and not tracker.all_sure
         )
         self.scheduler.tick(due)
-        return self.detect(frame_bgr) if due else None
+        if not due:
+            return None
+        found = self.detect(frame_bgr)
+        self.last_found = len(found)
+        return found
 
     def _on_worker(self, frame_bgr: np.ndarray, tracker: Tracker) -> tuple[list[Detection] | None, int | None]:
         """Hand this frame to the worker when it is free and a look is due; the newest finished answer (found on
@@ -81,6 +86,7 @@ class DetectionStage:
             if not same_view((width, height), (seen_width, seen_height)):  # another camera's people: not this view's
                 return None, None
             people = [d.scaled(width / seen_width, height / seen_height) for d in people]  # in this frame's pixels
+        self.last_found = len(people)
         return people, finished.frame_index
 
     def reset(self) -> None:
@@ -90,6 +96,7 @@ class DetectionStage:
             self.worker.poll()
         self.detector.reset()
         self.scheduler.reset()
+        self.last_found = None
 
     def close(self) -> None:
         """Stop the worker and release the detector."""

@@ -106,6 +106,7 @@ class Tracker:
         self.tracks: list[Track] = []
         self._ids = itertools.count(1)
         self.frame = 0  # the coming frame's index: frames updated since the reset
+        self.duplicates_dropped = 0  # tracks the last frame dropped as another's duplicates
         # a shown track went unseen on the last frame, or a newcomer waits for a second look: the detector should look
         self.lost_sight = False
 
@@ -128,9 +129,10 @@ class Tracker:
 
         ``seen_on``: the frame the detections were found on, where it is an earlier one (a worker's). They
         are then matched to the tracks as they were on that frame (:func:`.matching.assign` on boxes), and a
-        person found vouches for their track, which stays where it is now; only people who match no track
-        are new. Taken as this frame's, a person who had since moved was a new person beside their own track
-        (two people for a frame or more: the generated clip on the Live page, detection 0.2-0.3 s behind).
+        person found vouches for their track, which stays where it is now (a track out of sight goes where the
+        person was found); only people who match no track are new. Taken as this frame's, a person who had
+        since moved was a new person beside their own track (two people for a frame or more: the generated clip
+        on the Live page, detection 0.2-0.3 s behind).
         """
         if detections is not None and seen_on is not None and seen_on < self.frame:
             return self._vouched(detections, seen_on)
@@ -151,17 +153,22 @@ class Tracker:
 
     def _vouched(self, detections: Sequence[Detection], seen_on: int) -> list[Candidate]:
         """An earlier frame's people (see :meth:`candidates`): the tracks, each found where a person matched
-        it on that frame, and the people who matched no track."""
+        it on that frame (one out of sight, at that person's box and region), and the people who matched no
+        track."""
         boxes = np.array([d.bbox_xywh for d in detections], dtype=np.float64).reshape(-1, 4)
         then = np.array([t.box_on(seen_on) for t in self.tracks]).reshape(-1, 4)
         pairs = assign(then, [None] * len(self.tracks), boxes, [None] * len(boxes))
-        found_tracks = {i for i, _ in pairs}
-        matched = {j for _, j in pairs}
-        kept = [
-            Candidate(t.bbox_xywh, t.region, i in found_tracks)
-            for i, t in enumerate(self.tracks)
-            if i in found_tracks or t.confident or t.missed == 0
-        ]
+        found_tracks = dict(pairs)
+        matched = set(found_tracks.values())
+        kept = []
+        for i, t in enumerate(self.tracks):
+            if (j := found_tracks.get(i)) is not None and not t.shown:
+                # Out of sight: looked for where the answer found the person, not where it lost them. A fast or
+                # small person lost between two frames the page processed (it drops frames behind a slow model)
+                # was otherwise looked for in their old region answer after answer, and stayed lost.
+                kept.append(Candidate(boxes[j], _region_only(detections[j]), True))
+            elif j is not None or t.confident or t.missed == 0:
+                kept.append(Candidate(t.bbox_xywh, t.region, j is not None))
         new = [Candidate(boxes[j], d, True) for j, d in enumerate(detections) if j not in matched]
         return kept + new
 
@@ -258,6 +265,7 @@ class Tracker:
         tentative = {t.track_id for t in survivors if t.state is TrackState.TENTATIVE}
         people = [p for p in people if p.track_id not in tentative]
         duplicates = self._duplicates(people)
+        self.duplicates_dropped = len(duplicates)  # for measurements (pose.live.trace)
         self.tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
         for track in self.tracks:
             if track.shown:

@@ -1,14 +1,17 @@
 """Live in real time on real footage: the Live page as a user sees it, beside the engine offline on the same frames.
 
-``python -m pose.measure.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--width 640] [--json OUT]``
+``python -m pose.measure.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--readings] [--json OUT]``
 turns CLIP into a 25 fps fake camera (.y4m, scaled to ``--width``), serves the app, opens the Live page in
 headless Chromium (Playwright), picks the estimator in the sidebar, presses START and reads the page every
 0.5 s for ``--seconds``: the FPS readout, people in view, stage times, dropped frames, and whether the 3D chart
 has points. The server writes each WebRTC frame's time in its callback (``CONVNEXTPOSE_LIVE_TIMING``). Then,
 with the server gone, the same frames go through the engine here, with detection inline and on a worker (as
-the page runs it). While the page is read, the cores the server, the browser (its GPU process apart) and the
-rest of the machine use are counted (:mod:`.cpu_share`); ``--profile OUT`` also samples the server with py-spy. Medians
-leave out the first ``--warmup`` seconds. Exit 2 when something it needs is missing.
+the page runs it), and inline at the size the server received where it got another. Each reading is then put
+beside the engine's offline count on the very camera frame the server had (found by the thumbnail it writes),
+with the stage that lost whoever the page missed (:mod:`.live_readings`; ``--readings`` prints them all). While
+the page is read, the cores the server, the browser (its GPU process apart) and the rest of the machine use are
+counted (:mod:`.cpu_share`); ``--profile OUT`` also samples the server with py-spy. Medians leave out the first
+``--warmup`` seconds. Exit 2 when something it needs is missing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ..config import ESTIMATORS, EstimatorConfig
@@ -44,6 +48,7 @@ from .live_page import (
     sample_page,
 )
 from .live_profile import Profiler, ProfileSummary, find_py_spy
+from .live_readings import Reading, camera_thumbnails, format_readings, format_same_frames, readings, summarise
 
 __all__ = ["PageSummary", "OfflineRun", "summarise_page", "run_offline", "parse_args", "main"]
 
@@ -150,6 +155,8 @@ class OfflineRun:
         ms_p50, ms_p95: time per frame, the first left out.
         people_median, people_mode: people found per frame.
         people_per_frame: how many frames found 0, 1, 2 ... people.
+        size: the frames' size, "WxH" (the camera's, or the size they were scaled to).
+        people_by_frame: people found on each frame, in order.
     """
 
     async_detection: bool
@@ -160,10 +167,16 @@ class OfflineRun:
     people_median: float
     people_mode: int
     people_per_frame: dict[int, int]
+    size: str = ""
+    people_by_frame: tuple[int, ...] = ()
 
 
-def run_offline(camera_y4m: Path, estimator: str, *, async_detection: bool, limit: int | None = None) -> OfflineRun:
-    """Every frame of ``camera_y4m`` (up to ``limit``) through a fresh ``estimator`` with the app's defaults.
+def run_offline(
+    camera_y4m: Path, estimator: str, *, async_detection: bool, limit: int | None = None,
+    size: tuple[int, int] | None = None,
+) -> OfflineRun:  # fmt: skip
+    """Every frame of ``camera_y4m`` (up to ``limit``) through a fresh ``estimator`` with the app's defaults;
+    ``size``: each frame scaled to (width, height) first (area means, as an encoder's scaler).
 
     Raises:
         ValueError, pose.CheckpointError: when the estimator cannot be built.
@@ -174,6 +187,9 @@ def run_offline(camera_y4m: Path, estimator: str, *, async_detection: bool, limi
     with PoseEstimator(config=config) as engine:
         began = time.perf_counter()
         for i, frame in enumerate(read_y4m(camera_y4m, limit)):
+            if size is not None and frame.shape[1::-1] != size:
+                frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+            shape = frame.shape
             if async_detection:  # a camera's pace: run flat out, the worker's detection would never land
                 time.sleep(max(0.0, began + i / CAMERA_FPS - time.perf_counter()))
             start = time.perf_counter()
@@ -186,7 +202,7 @@ def run_offline(camera_y4m: Path, estimator: str, *, async_detection: bool, limi
     return OfflineRun(
         async_detection, len(times_ms), 1e3 * len(steady) / sum(steady), float(np.percentile(steady, 50)),
         float(np.percentile(steady, 95)), float(statistics.median(people)), _mode(people),
-        dict(sorted(Counter(people).items())),
+        dict(sorted(Counter(people).items())), f"{shape[1]}x{shape[0]}", tuple(people),
     )  # fmt: skip
 
 
@@ -212,6 +228,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--chromium", default=CHROMIUM, help=f"the browser (default {CHROMIUM})")
     parser.add_argument("--profile", type=Path, default=None, help="sample the server with py-spy; raw stacks here")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
+    parser.add_argument(
+        "--readings", action="store_true", help="also print each reading beside the offline count on its frame"
+    )
     args = parser.parse_args(argv)
     if args.seconds <= args.warmup or args.warmup < 0:
         parser.error("--seconds must be longer than --warmup (and --warmup 0 or more)")
@@ -254,12 +273,25 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
     offline = [
         run_offline(camera, estimator, async_detection=flag, limit=args.offline_frames) for flag in (False, True)
     ]
+    received = _size(page.frame_size)
+    if received is not None and received != (width, height):
+        print(f"offline: the same frames at the size the server received, {page.frame_size}", flush=True)
+        at_received = run_offline(camera, estimator, async_detection=False, limit=args.offline_frames, size=received)
+    else:
+        at_received = offline[0]
+    start = samples[0].t + args.warmup
+    rows = readings(
+        [s for s in samples if s.t >= start], read_timing(timing_path),
+        camera_thumbnails(read_y4m(camera, args.offline_frames)), offline[0].people_by_frame,
+        at_received.people_by_frame,
+    )  # fmt: skip
     return {
         "clip": str(args.clip), "estimator": estimator, "skeleton_3d_every": args.skeleton_3d_every,
         "camera": {"width": width, "height": height, "fps": CAMERA_FPS, "frames": frames},
         "seconds": args.seconds, "warmup_s": args.warmup,
         "load_average": {"before": load_before, "after_page": load_after, "after_offline": os.getloadavg()},
-        "page": asdict(page), "offline": [asdict(o) for o in offline],
+        "page": asdict(page), "offline": [asdict(o) for o in offline], "offline_at_received": asdict(at_received),
+        "same_frames": summarise(rows), "readings": [asdict(r) for r in rows],
         "page_fps_over_offline_fps": page.fps_median / offline[1].fps if page.fps_median and offline[1].fps else None,
         "page_fps_over_reachable_fps": (
             page.fps_median / min(offline[1].fps, CAMERA_FPS) if page.fps_median and offline[1].fps else None
@@ -267,6 +299,11 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
         "cpu": asdict(cores) if (cores := cpu.result()) else None,
         "profile": asdict(profile) if profile else None, "samples": [asdict(s) for s in samples],
     }  # fmt: skip
+
+
+def _size(text: str | None) -> tuple[int, int] | None:
+    """ "WxH" as (width, height); None for None."""
+    return None if not text else tuple(int(v) for v in text.split("x"))
 
 
 def _f(value, spec: str = ".1f", suffix: str = "") -> str:
@@ -313,6 +350,8 @@ def format_report(report: dict) -> str:
         f"{'page FPS / reachable FPS':34s} {_f(report.get('page_fps_over_reachable_fps'), '.2f')} (the offline "
         f"worker's, at most the camera's {camera['fps']} fps: a page never shows more frames than it is sent)",
     ]
+    if same := report.get("same_frames"):
+        lines.append(format_same_frames(same, report["offline_at_received"]["size"]))
     if report.get("cpu"):
         lines.append(_format_cpu(CoresUsed(**report["cpu"])))
     if report["profile"]:
@@ -348,6 +387,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_report(report))
+    if args.readings and report["readings"]:
+        print("\n".join(format_readings([Reading(**r) for r in report["readings"]], report["readings"][0]["t"])))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0
