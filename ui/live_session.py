@@ -17,7 +17,6 @@ from pose.draw import DrawOptions
 from pose.live import LiveProcessor, trace
 
 from .controls import EstimatorSettings
-from .keep_resolution import keep_camera_resolution
 from .resources import ice_servers
 
 # Opt-in, for `python -m pose.measure.live`: a file that gets one JSON line per WebRTC frame (wall time, ms in the
@@ -106,7 +105,6 @@ def session_processor(
 
 def browser_camera(key: str, holder: ProcessorHolder):
     """The browser camera over WebRTC, its frames through ``holder``'s processor; returns the streamer's context.
-    The browser is asked to keep the camera's resolution when it runs short (:mod:`.keep_resolution`).
 
     ``holder.ended`` turns True when the camera stops sending video.
     """
@@ -114,7 +112,6 @@ def browser_camera(key: str, holder: ProcessorHolder):
     def on_ended() -> None:
         holder.ended = True
 
-    keep_camera_resolution()
     ctx = webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
