@@ -32,16 +32,14 @@ from .config import (
 from .engine.estimator import People, Person, PoseEstimator, PoseResult
 from .skeleton import BONES, FLIP_PAIRS, JOINT_NAMES, NUM_JOINTS
 
-__all__ = [
-    "BACKENDS",
+# The rooms above the engine load on first use (``pose.coach.score_pose`` after ``import pose``), and so do the
+# model room's names (``pose.build_model``), so that ``import pose`` stays light: no torch, nothing set in the
+# environment (tests/test_init.py).
+_ROOMS = ("coach", "draw", "live", "measure", "model", "video")
+_FROM_MODEL = (
     "BACKEND_LABELS",
-    "BLAZEPOSE",
-    "BONES",
+    "BACKENDS",
     "DEVICES",
-    "ESTIMATORS",
-    "FLIP_PAIRS",
-    "JOINT_NAMES",
-    "NUM_JOINTS",
     "PRECISIONS",
     "VARIANTS",
     "AutoChoice",
@@ -49,82 +47,50 @@ __all__ = [
     "OtherSizeError",
     "ConvNeXtPose",
     "Estimate",
-    "EstimatorConfig",
-    "People",
-    "Person",
-    "PoseEstimator",
-    "PoseResult",
     "Runner",
     "Variant",
     "build_model",
     "cache_dir",
-    "calibrate_focal",
     "checkpoint_path",
     "cuda_available",
-    "default_estimator",
-    "estimator_title",
     "detect_variant",
     "deterministic_state_dict",
     "estimate",
     "filter_state_dict",
     "find_checkpoint",
-    "fov_from_focal",
     "get_variant",
     "gpu_name",
-    "has_trained_weights",
     "init_deterministic",
     "load_checkpoint",
     "load_runner",
     "native_bf16",
     "read_state_dict",
     "soft_argmax",
-    "store_as_held",
     "store_checkpoint",
+    "store_as_held",
     "variant_title",
     "weights_dir",
-]
-
-# The rooms above the engine load on first use (``pose.coach.score_pose`` after ``import pose``), and so do the
-# model room's names (``pose.build_model``), so that ``import pose`` stays light: no torch, nothing set in the
-# environment (tests/test_init.py).
-_ROOMS = ("coach", "draw", "live", "measure", "model", "video")
-_FROM_MODEL = frozenset(
-    (
-        "BACKEND_LABELS",
-        "BACKENDS",
-        "DEVICES",
-        "PRECISIONS",
-        "VARIANTS",
-        "AutoChoice",
-        "CheckpointError",
-        "OtherSizeError",
-        "ConvNeXtPose",
-        "Estimate",
-        "Runner",
-        "Variant",
-        "build_model",
-        "cache_dir",
-        "checkpoint_path",
-        "cuda_available",
-        "detect_variant",
-        "deterministic_state_dict",
-        "estimate",
-        "filter_state_dict",
-        "find_checkpoint",
-        "get_variant",
-        "gpu_name",
-        "init_deterministic",
-        "load_checkpoint",
-        "load_runner",
-        "native_bf16",
-        "read_state_dict",
-        "soft_argmax",
-        "store_checkpoint",
-        "store_as_held",
-        "variant_title",
-        "weights_dir",
-    )
 )
+
+__all__ = [
+    "BLAZEPOSE",
+    "BONES",
+    "ESTIMATORS",
+    "FLIP_PAIRS",
+    "JOINT_NAMES",
+    "NUM_JOINTS",
+    "EstimatorConfig",
+    "People",
+    "Person",
+    "PoseEstimator",
+    "PoseResult",
+    "calibrate_focal",
+    "default_estimator",
+    "estimator_title",
+    "fov_from_focal",
+    "has_trained_weights",
+    *_FROM_MODEL,
+]
 
 
 def __getattr__(name: str):
