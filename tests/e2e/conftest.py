@@ -17,6 +17,7 @@ with a real clip of ../shared/videos made into a camera by ``clip_camera``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -312,3 +314,20 @@ def browser_page(request, chromium_path, fake_camera):
     if exceptions:
         shown = "\n\n".join(f"{url}:\n{text}" for url, text in exceptions)
         pytest.fail(f"the page showed {len(exceptions)} Streamlit exception(s):\n{shown}", pytrace=False)
+
+
+# Two realgt photos, one with 3D ground truth and its camera: the zip the Compare page's accuracy tests upload.
+PHOTOS = ("mpii/005808361.jpg", "mpi_inf_3dhp/S8_Seq1_Cam8_002165.jpg")
+
+
+@pytest.fixture()
+def annotated_zip(realgt_dir, tmp_path):
+    """A zip of :data:`PHOTOS` with their annotations, as a user uploads a set to Compare."""
+    data = json.loads((realgt_dir / "annotations.json").read_text())
+    data["images"] = [img for img in data["images"] if img["file"] in PHOTOS]
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("set/annotations.json", json.dumps(data))
+        for name in PHOTOS:
+            archive.write(realgt_dir / name, f"set/{name}")
+    return path

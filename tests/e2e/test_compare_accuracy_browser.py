@@ -3,28 +3,11 @@ ground truth and its camera) measured by the trained estimators, and a zip with 
 
 from __future__ import annotations
 
-import json
 import zipfile
-
-import pytest
 
 from pose.measure.annotations import read_annotations
 
-from .conftest import ARTIFACTS
-
-PHOTOS = ("mpii/005808361.jpg", "mpi_inf_3dhp/S8_Seq1_Cam8_002165.jpg")
-
-
-@pytest.fixture()
-def annotated_zip(realgt_dir, tmp_path):
-    data = json.loads((realgt_dir / "annotations.json").read_text())
-    data["images"] = [img for img in data["images"] if img["file"] in PHOTOS]
-    path = tmp_path / "photos.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("set/annotations.json", json.dumps(data))
-        for name in PHOTOS:
-            archive.write(realgt_dir / name, f"set/{name}")
-    return path
+from .conftest import ARTIFACTS, PHOTOS
 
 
 def test_measured_accuracy_on_an_uploaded_zip(app_server, browser_page, annotated_zip, realgt_dir, tmp_path):

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,7 +29,6 @@ from .conftest import ARTIFACTS, clip_camera, start_app
 from .test_live_browser import NOT_RUNNING, WEBRTC_IFRAME
 
 CLIP, PEOPLE = "two_people_courtyard.mp4", 2
-PHOTOS = ("mpii/005808361.jpg", "mpi_inf_3dhp/S8_Seq1_Cam8_002165.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -66,18 +63,6 @@ def test_live_draws_everyone_the_trained_xs_counts(trained_server, browser_page)
     assert whole, f"the 3D chart draws {chart_people(page)} (finite joints per person); {PEOPLE} counted"
     page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
     page.get_by_text(NOT_RUNNING).wait_for()
-
-
-@pytest.fixture()
-def annotated_zip(realgt_dir, tmp_path):
-    data = json.loads((realgt_dir / "annotations.json").read_text())
-    data["images"] = [img for img in data["images"] if img["file"] in PHOTOS]
-    path = tmp_path / "photos.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("set/annotations.json", json.dumps(data))
-        for name in PHOTOS:
-            archive.write(realgt_dir / name, f"set/{name}")
-    return path
 
 
 def test_compare_measures_the_trained_xs_on_annotated_photos(trained_server, browser_page, annotated_zip):
