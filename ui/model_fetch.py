@@ -71,15 +71,23 @@ def fetch_weights_form() -> None:
         return
     if source and len(sizes) > 1:
         sizes = []  # one file: it is stored as the size it holds
+    stored = _fetched(
+        lambda: fetch_weights(sizes, source=source or None, progress=_progress_bar("Downloading")), where_to_get
+    )
+    if stored is not None:
+        _saved("Fetched and checked: " + "; ".join(s.describe() for s in stored))
+
+
+def _fetched(fetch, where_to_get_it):
+    """What ``fetch()`` stored, or None with the reason shown (and, for a source out of reach, where to get the
+    files): nothing of a failed fetch is kept."""
     try:
-        stored = fetch_weights(sizes, source=source or None, progress=_progress_bar("Downloading"))
+        return fetch()
     except SourceUnreachable as error:
-        st.error(f"{error}. Nothing was kept.\n\n{where_to_get()}")
-        return
+        st.error(f"{error}. Nothing was kept.\n\n{where_to_get_it()}")
     except (FetchError, ValueError) as error:
         st.error(f"{error}. Nothing was kept.")
-        return
-    _saved("Fetched and checked: " + "; ".join(s.describe() for s in stored))
+    return None
 
 
 def use_as_held(other_size: dict[str, tuple[str, str]]) -> None:
@@ -158,15 +166,12 @@ def fetch_detector_form() -> None:
         pressed = st.form_submit_button("Fetch detector")
     if not pressed:
         return
-    try:
-        stored = fetch_detector(name, source=source or None, progress=_progress_bar("Downloading"))
-    except SourceUnreachable as error:
-        st.error(f"{error}. Nothing was kept.\n\n{where_to_get_detector(name)}")
-        return
-    except (FetchError, ValueError) as error:
-        st.error(f"{error}. Nothing was kept.")
-        return
-    _saved(f"Fetched and checked: {stored.describe()}. Choose it below to use it.")
+    stored = _fetched(
+        lambda: fetch_detector(name, source=source or None, progress=_progress_bar("Downloading")),
+        lambda: where_to_get_detector(name),
+    )
+    if stored is not None:
+        _saved(f"Fetched and checked: {stored.describe()}. Choose it below to use it.")
 
 
 def upload_detector() -> None:
