@@ -50,6 +50,20 @@ def test_an_unsure_track_stays_only_while_something_vouches_for_it():
     assert tracker.tracks == []
 
 
+def test_a_sure_track_is_bridged_for_one_unsure_frame_and_then_needs_a_detection():
+    """A skeleton whose confidence dips under the cut for a frame does not make its person blink out; a second
+    unsure frame with nobody found there hides them."""
+    tracker = Tracker(max_people=10, min_track_confidence=0.5, max_missed_detections=3, smoothing=False)
+    _step(tracker, [(10, 10, 100, 200)], 0.8, detected=True, t_s=0.0)
+    # the next detection misses the half-hidden person, whose sure skeleton keeps them: nothing vouches now
+    assert [p.track_id for p in _step(tracker, [], 0.8, detected=True, t_s=0.1)] == [1]
+    bridged = _step(tracker, [], 0.45, detected=False, t_s=0.2)
+    assert [p.track_id for p in bridged] == [1] and not tracker.all_sure  # shown, and the detector is due
+    assert _step(tracker, [], 0.45, detected=False, t_s=0.3) == [] and tracker.lost_sight
+    found_again = _step(tracker, [(12, 10, 100, 200)], 0.45, detected=True, t_s=0.4)
+    assert [p.track_id for p in found_again] == [1]  # the detector found them: same id
+
+
 def test_two_tracks_on_one_person_keep_the_older_id():
     tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
     _step(tracker, [(100, 100, 100, 200)], 0.9, detected=True, t_s=0.0)

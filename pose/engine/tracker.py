@@ -54,11 +54,15 @@ class Candidate:
             model's crop; landmarks when they were found on this very frame), or None.
         found: whether the detector or the confirmer saw a person there on this frame (or, with detection on
             a worker, its newest result did).
+        sure: the box of a track whose last skeleton was sure: kept for this frame even where its new skeleton
+            is unsure, since the detector then looks on the next frame (the scheduler runs it while a track
+            is unsure) and keeps the person's id where it finds them.
     """
 
     bbox_xywh: np.ndarray
     region: Detection | None
     found: bool
+    sure: bool = False
 
 
 def _region_only(region: Detection | None) -> Detection | None:
@@ -149,7 +153,9 @@ class Tracker:
                 tracks = [t for t in tracks if t.confident or t.missed == 0]
         if confirm is not None:
             return found + self._confirmed(tracks, confirm)
-        return found + [Candidate(t.bbox_xywh, t.region, t.vouched and detections is None) for t in tracks]
+        return found + [
+            Candidate(t.bbox_xywh, t.region, t.vouched and detections is None, t.confident) for t in tracks
+        ]
 
     def _vouched(self, detections: Sequence[Detection], seen_on: int) -> list[Candidate]:
         """An earlier frame's people (see :meth:`candidates`): the tracks, each found where a person matched
@@ -168,7 +174,7 @@ class Tracker:
                 # was otherwise looked for in their old region answer after answer, and stayed lost.
                 kept.append(Candidate(boxes[j], _region_only(detections[j]), True))
             elif j is not None or t.confident or t.missed == 0:
-                kept.append(Candidate(t.bbox_xywh, t.region, j is not None))
+                kept.append(Candidate(t.bbox_xywh, t.region, j is not None, t.confident))
         new = [Candidate(boxes[j], d, True) for j, d in enumerate(detections) if j not in matched]
         return kept + new
 
@@ -188,7 +194,7 @@ class Tracker:
         kept = []
         for track in tracks:
             if track.confident:
-                kept.append(Candidate(track.bbox_xywh, track.region, False))
+                kept.append(Candidate(track.bbox_xywh, track.region, False, True))
             elif (answer := answers.get(track.track_id)) is not None:
                 kept.append(Candidate(np.asarray(answer.bbox_xywh, dtype=np.float64), answer, True))
         return kept
@@ -214,12 +220,15 @@ class Tracker:
             t_s: the frame's time in seconds (smoothing).
             image_size: (width, height).
         """
-        # A box counts when a person was found there, on a detection frame (a track's one bridged miss), or
-        # when the skeleton in it is sure.
+        # A box counts when a person was found there, on a detection frame (a track's one bridged miss), when
+        # the skeleton in it is sure, or for one frame after its track's last sure skeleton. Without that frame a
+        # person whose skeleton's mean confidence hovers at the cut (a player half hidden by another, 0.51-0.59
+        # for ten frames) vanished for a frame each time it dipped under, and came back on the next detection.
         entries = [
             (cand, est)
             for cand, est in zip(candidates, estimates)
-            if est is not None and (cand.found or detected or est.presence >= self.min_track_confidence)
+            if est is not None
+            and (cand.found or detected or cand.sure or est.presence >= self.min_track_confidence)
         ]
         pairs = assign(
             np.array([t.bbox_xywh for t in self.tracks]).reshape(-1, 4),
