@@ -153,9 +153,7 @@ class Tracker:
                 tracks = [t for t in tracks if t.confident or t.missed == 0]
         if confirm is not None:
             return found + self._confirmed(tracks, confirm)
-        return found + [
-            Candidate(t.bbox_xywh, t.region, t.vouched and detections is None, t.confident) for t in tracks
-        ]
+        return found + [Candidate(t.bbox_xywh, t.region, t.vouched and detections is None, t.confident) for t in tracks]
 
     def _vouched(self, detections: Sequence[Detection], seen_on: int) -> list[Candidate]:
         """An earlier frame's people (see :meth:`candidates`): the tracks, each found where a person matched
@@ -227,8 +225,7 @@ class Tracker:
         entries = [
             (cand, est)
             for cand, est in zip(candidates, estimates)
-            if est is not None
-            and (cand.found or detected or cand.sure or est.presence >= self.min_track_confidence)
+            if est is not None and (cand.found or detected or cand.sure or est.presence >= self.min_track_confidence)
         ]
         pairs = assign(
             np.array([t.bbox_xywh for t in self.tracks]).reshape(-1, 4),
