@@ -11,7 +11,7 @@ from pose.live.processor import LIVE_STAGES, LiveStats
 from .plotly_in_place import plotly_chart
 
 # How often the page redraws the FPS chart: a line chart redrawn every 0.5 s with the readouts cost the Live page
-# 9.9 -> 13.9 FPS on a 2-core machine with the browser beside it (python -m pose.measure.live, lateral_raise).
+# 9.9 -> 13.9 FPS on a 2-core machine with the browser beside it (python -m tools.live, lateral_raise).
 FPS_CHART_EVERY_S = 5.0
 # How often the page redraws the 3D chart unless the user picks another rate (a 3D chart redraws slowly in the
 # browser: a bounded rate never starves the video). It shows the people of the last such period, so a person lost
@@ -19,8 +19,8 @@ FPS_CHART_EVERY_S = 5.0
 SKELETON_3D_EVERY_S = 1.0
 # The rates the sidebar offers (None: no 3D chart). Where the browser runs on the server's machine without a GPU,
 # WebGL runs in software: redrawn every second, the chart took 0.28 of the browser's core and 2.0-2.4 of the
-# page's 20-21 FPS (python -m pose.measure.live, two_people_courtyard, 2 cores; docs/benchmarks.md).
-SKELETON_3D_LABEL = "3D chart redraws every"  # the slider (pose.measure.live_page moves it: a test holds them equal)
+# page's 20-21 FPS (python -m tools.live, two_people_courtyard, 2 cores; docs/benchmarks.md).
+SKELETON_3D_LABEL = "3D chart redraws every"  # the slider (tools.live_page moves it: a test holds them equal)
 SKELETON_3D_CHOICES = {"1 s": 1.0, "2 s": 2.0, "5 s": 5.0, "off": None}
 SKELETON_3D_OFF = f"The 3D chart is off (sidebar: {SKELETON_3D_LABEL}): its share of the CPU goes to the video."
 

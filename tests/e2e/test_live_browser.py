@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 from conftest import write_video
 
-from pose.measure.live_page import choose_estimator, choose_skeleton_3d_every
 from pose.measure.samples import moving_person_frames
+from tools.live_page import choose_estimator, choose_skeleton_3d_every
 from ui.readouts import SKELETON_3D_OFF
 
 from .checks import (

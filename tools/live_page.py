@@ -1,6 +1,6 @@
 """The Live page as a user sees it: a clip as a fake camera, the app served, headless Chromium reading the page.
 
-Used by ``python -m pose.measure.live`` (see there). :func:`clip_to_y4m` turns a clip into the .y4m file
+Used by ``python -m tools.live`` (see there). :func:`clip_to_y4m` turns a clip into the .y4m file
 Chromium streams as its camera; :class:`AppServer` runs ``streamlit run app.py`` on a free local port;
 :func:`sample_page` opens the Live page in Debian's Chromium with Playwright (imported here only, a dev
 dependency), picks the estimator in the sidebar, presses START and reads the readouts every ~0.5 s.
@@ -22,8 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..config import estimator_title
-from ..live.processor import LIVE_STAGES
+from pose.config import estimator_title
+from pose.live.processor import LIVE_STAGES
 
 __all__ = [
     "TIMING_ENV",
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 TIMING_ENV = "CONVNEXTPOSE_LIVE_TIMING"  # the variable ui/live_session.py reads (a test holds the two equal)
-APP = Path(__file__).resolve().parents[2] / "app.py"
+APP = Path(__file__).resolve().parents[1] / "app.py"
 CHROMIUM = "/usr/bin/chromium"
 # Chromium reaching for nothing off this machine (as the browser tests run it)
 CHROMIUM_FLAGS = [
@@ -197,7 +197,7 @@ class AppServer:
     """``streamlit run app.py`` headless on a free 127.0.0.1 port, its output in ``log_path``; a context manager.
 
     Raises (on entry):
-        MeasureError: no app.py beside the library (a source checkout is needed), or a server that exits or
+        MeasureError: no app.py beside ``tools/`` (a source checkout is needed), or a server that exits or
             does not answer its health check within ``start_timeout_s``.
     """
 

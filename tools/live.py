@@ -1,6 +1,6 @@
 """Live in real time on real footage: the Live page as a user sees it, beside the engine offline on the same frames.
 
-``python -m pose.measure.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--readings] [--json OUT]``
+``python -m tools.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--readings] [--json OUT]``
 turns CLIP into a 25 fps fake camera (.y4m, scaled to ``--width``), serves the app, opens the Live page in
 headless Chromium (Playwright), picks the estimator in the sidebar, presses START and reads the page every
 0.5 s for ``--seconds``: the FPS readout, people in view, stage times, dropped frames, and whether the 3D chart
@@ -31,9 +31,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..config import ESTIMATORS, EstimatorConfig
-from ..engine.estimator import PoseEstimator
-from ..model.weights import WEIGHTS_DIR_ENV, weights_dir
+from pose.config import ESTIMATORS, EstimatorConfig
+from pose.engine.estimator import PoseEstimator
+from pose.model_folder import WEIGHTS_DIR_ENV, weights_dir
+
 from .cpu_share import CoresUsed, CpuShare
 from .live_page import (
     CHROMIUM,
@@ -207,7 +208,7 @@ def run_offline(
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pose.measure.live", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.live", description=__doc__.splitlines()[0])
     parser.add_argument("clip", type=Path, help="a video file: the fake camera plays it in a loop")
     parser.add_argument(
         "--estimator",

@@ -1,4 +1,4 @@
-"""pose.measure.live without a browser: its arguments, the summary of page readings, the fake camera file,
+"""tools.live without a browser: its arguments, the summary of page readings, the fake camera file,
 and the profile summary."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from conftest import write_video
 
-from pose.measure.live import main, parse_args, summarise_page
-from pose.measure.live_page import TIMING_ENV, MeasureError, PageSample, clip_to_y4m, parse_sample, read_y4m
-from pose.measure.live_profile import summarise_stacks
+from tools.live import main, parse_args, summarise_page
+from tools.live_page import TIMING_ENV, MeasureError, PageSample, clip_to_y4m, parse_sample, read_y4m
+from tools.live_profile import summarise_stacks
 
 
 def test_the_timing_variable_is_the_one_the_app_reads():
@@ -23,7 +23,7 @@ def test_the_timing_variable_is_the_one_the_app_reads():
 
 
 def test_the_slider_the_measure_moves_is_the_one_the_page_shows():
-    from pose.measure.live_page import SKELETON_3D_SLIDER
+    from tools.live_page import SKELETON_3D_SLIDER
     from ui.readouts import SKELETON_3D_LABEL
 
     assert SKELETON_3D_SLIDER == SKELETON_3D_LABEL
@@ -41,7 +41,7 @@ def test_arguments_and_their_refusals():
 
 
 def test_help_runs_as_a_module():
-    done = subprocess.run([sys.executable, "-m", "pose.measure.live", "--help"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "tools.live", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "--estimator" in done.stdout and "--profile" in done.stdout
 
 
