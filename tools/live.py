@@ -33,7 +33,7 @@ import numpy as np
 
 from pose.config import ESTIMATORS, EstimatorConfig
 from pose.engine.estimator import PoseEstimator
-from pose.live.processor import LIVE_STAGES
+from pose.engine.stages import LIVE_STAGES
 from pose.model_folder import WEIGHTS_DIR_ENV, weights_dir
 from ui.live_session import TIMING_ENV
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pose.live.processor import LIVE_STAGES
+from pose.engine.stages import LIVE_STAGES
 from ui.controls import ESTIMATOR_LABEL, UNTRAINED, estimator_label
 from ui.readouts import (
     DROPPED_LABEL,

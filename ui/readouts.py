@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pose.draw import people_figure
-from pose.live.processor import LIVE_STAGES, LiveStats
+from pose.engine.stages import LIVE_STAGES
+from pose.live.processor import LiveStats
 
 from .plotly_in_place import plotly_chart
 
@@ -29,7 +30,7 @@ FPS_LABEL, FRAMES_LABEL, DROPPED_LABEL, PEOPLE_LABEL = "FPS (end to end)", "Fram
 
 
 def stage_label(stage: str) -> str:
-    """The label of a stage's readout (``stage``: one of :data:`pose.live.processor.LIVE_STAGES`)."""
+    """The label of a stage's readout (``stage``: one of :data:`pose.engine.stages.LIVE_STAGES`)."""
     return f"{stage} ms"
 
 
