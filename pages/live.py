@@ -17,6 +17,7 @@ from ui.motion_files import recording_panel, recording_processor, session_record
 from ui.readouts import (
     FPS_CHART_EVERY_S,
     SKELETON_3D_OFF,
+    SKELETON_3D_WAITING,
     show_fps_history,
     show_readouts,
     show_skeleton_3d,
@@ -93,7 +94,7 @@ if source == BROWSER:
         fps_chart_panel()
         record_panel(True)
     else:
-        side_col.info("The 3D skeleton appears here once the camera is running.")
+        side_col.info(SKELETON_3D_WAITING)
         recording_panel(recorder, False)  # no timer here: one left running would rerun another source's loop
 else:
     policy = open_sources_policy()

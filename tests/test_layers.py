@@ -40,10 +40,12 @@ def test_import_contracts_are_kept():
         ("pose/engine/tracker.py", "from ..draw import overlay", "the engine draws nothing"),
         ("pose/live/processor.py", "from ..measure import samples", "never import the measurement room"),
         ("ui/readouts.py", "from pose.model import network", "public API"),
+        ("pose/measure/compare.py", "from tools import live_page", "never import the lab"),
+        ("ui/readouts.py", "import tools.live", "never import the lab"),
     ],
 )
 def test_a_wrong_arrow_breaks_a_contract(tmp_path, module, line, broken):
-    for folder in ("pose", "ui"):
+    for folder in ("pose", "ui", "tools"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     target = tmp_path / module

@@ -6,7 +6,8 @@ import pytest
 import pose.live.processor
 from pose.draw import DrawOptions
 from pose.engine.estimator import PoseEstimator
-from pose.live.processor import LIVE_STAGES, LiveProcessor
+from pose.engine.stages import LIVE_STAGES
+from pose.live.processor import LiveProcessor
 from pose.measure.samples import moving_person_frames
 
 

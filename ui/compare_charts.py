@@ -9,7 +9,8 @@ from plotly.subplots import make_subplots
 
 import pose
 from pose.draw import DEFAULT_MIN_CONFIDENCE, draw_person, drawn_confidence, skeleton_traces
-from pose.measure.compare import STAGES, Measurement, measure_gmacs, pareto_front
+from pose.engine.stages import STAGE_PARTS
+from pose.measure.compare import Measurement, measure_gmacs, pareto_front
 from pose.measure.scoring import PCK_ALPHA, STRICT_ALPHA
 from pose.skeleton import JOINT_NAMES
 
@@ -30,7 +31,7 @@ def comparison_table(measurements: dict[str, Measurement], agree: dict, measured
             "GMACs (measured)": round(measure_gmacs(name), 2) if v else None,
             "GFLOPs (paper)": v.gflops if v else None,
         }
-        for stage in STAGES:
+        for stage in STAGE_PARTS:
             row[f"{stage} ms median"] = round(float(np.median(m.stage_ms[stage])), 2)
             row[f"{stage} ms p90"] = round(float(np.percentile(m.stage_ms[stage], 90)), 2)
         row.update(
@@ -97,7 +98,7 @@ def _round(x, digits: int = 1):
 def latency_bars(measurements: dict[str, Measurement]) -> go.Figure:
     fig = go.Figure()
     labels = [estimator_label(n) for n in measurements]
-    for stage in STAGES:
+    for stage in STAGE_PARTS:
         fig.add_bar(name=stage, x=labels, y=[float(np.median(m.stage_ms[stage])) for m in measurements.values()])
     fig.update_layout(
         barmode="stack",

@@ -12,6 +12,7 @@ from pose.draw import DrawOptions
 from .resources import runner_for
 
 UNTRAINED = "untrained: speed only"
+ESTIMATOR_LABEL = "Estimator"  # the selector of one estimator (the lab picks by it: tools/live_page.py)
 DEFAULTS = pose.EstimatorConfig()  # every widget starts at the library's default
 
 
@@ -88,7 +89,7 @@ def estimator_settings(
     else:
         chosen = (
             sb.selectbox(
-                "Estimator",
+                ESTIMATOR_LABEL,
                 pose.ESTIMATORS,
                 index=pose.ESTIMATORS.index(default[0]),
                 format_func=selector_label,

@@ -19,7 +19,7 @@ from pose.live import LiveProcessor, trace
 from .controls import EstimatorSettings
 from .resources import ice_servers
 
-# Opt-in, for `python -m pose.measure.live`: a file that gets one JSON line per WebRTC frame (wall time, ms in the
+# Opt-in, for `python -m tools.live`: a file that gets one JSON line per WebRTC frame (wall time, ms in the
 # callback, people shown, frame size and thumbnail, the engine's funnel). Unset (the default), nothing is written.
 TIMING_ENV = "CONVNEXTPOSE_LIVE_TIMING"
 
@@ -60,7 +60,7 @@ def process_webrtc_frame(live: LiveProcessor | None, frame: av.VideoFrame, dropp
 
 
 def _write_timing(path: str, live: LiveProcessor, image, ms: float) -> None:
-    """One line for ``python -m pose.measure.live``: when, how long, the frame's size and thumbnail (to find it
+    """One line for ``python -m tools.live``: when, how long, the frame's size and thumbnail (to find it
     among the camera's frames), the people shown, and where the first estimator's people went (its funnel)."""
     latest, (h, w) = live.stats().latest, image.shape[:2]
     line = {"t": time.time(), "ms": ms, "w": w, "h": h, "people": len(latest.people) if latest else 0}

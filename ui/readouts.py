@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from pose.draw import people_figure
-from pose.live.processor import LIVE_STAGES, LiveStats
+from pose.engine.stages import LIVE_STAGES
+from pose.live.processor import LiveStats
 
 from .plotly_in_place import plotly_chart
 
 # How often the page redraws the FPS chart: a line chart redrawn every 0.5 s with the readouts cost the Live page
-# 9.9 -> 13.9 FPS on a 2-core machine with the browser beside it (python -m pose.measure.live, lateral_raise).
+# 9.9 -> 13.9 FPS on a 2-core machine with the browser beside it (python -m tools.live, lateral_raise).
 FPS_CHART_EVERY_S = 5.0
 # How often the page redraws the 3D chart unless the user picks another rate (a 3D chart redraws slowly in the
 # browser: a bounded rate never starves the video). It shows the people of the last such period, so a person lost
@@ -19,24 +20,32 @@ FPS_CHART_EVERY_S = 5.0
 SKELETON_3D_EVERY_S = 1.0
 # The rates the sidebar offers (None: no 3D chart). Where the browser runs on the server's machine without a GPU,
 # WebGL runs in software: redrawn every second, the chart took 0.28 of the browser's core and 2.0-2.4 of the
-# page's 20-21 FPS (python -m pose.measure.live, two_people_courtyard, 2 cores; docs/benchmarks.md).
-SKELETON_3D_LABEL = "3D chart redraws every"  # the slider (pose.measure.live_page moves it: a test holds them equal)
+# page's 20-21 FPS (python -m tools.live, two_people_courtyard, 2 cores; docs/benchmarks.md).
+SKELETON_3D_LABEL = "3D chart redraws every"  # the slider's label (the lab moves it by this: tools/live_page.py)
 SKELETON_3D_CHOICES = {"1 s": 1.0, "2 s": 2.0, "5 s": 5.0, "off": None}
 SKELETON_3D_OFF = f"The 3D chart is off (sidebar: {SKELETON_3D_LABEL}): its share of the CPU goes to the video."
+SKELETON_3D_WAITING = "The 3D skeleton appears here once the camera is running."  # where the chart goes, meanwhile
+# The readouts' labels; the lab reads the page by them (tools/live_page.py).
+FPS_LABEL, FRAMES_LABEL, DROPPED_LABEL, PEOPLE_LABEL = "FPS (end to end)", "Frames", "Dropped", "People in view"
+
+
+def stage_label(stage: str) -> str:
+    """The label of a stage's readout (``stage``: one of :data:`pose.engine.stages.LIVE_STAGES`)."""
+    return f"{stage} ms"
 
 
 def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
     """FPS, frames, drops, people in view, device and backend, and stage timings."""
     cols = st.columns(5)
-    cols[0].metric("FPS (end to end)", f"{stats.fps:.1f}")
-    cols[1].metric("Frames", stats.frames)
-    cols[2].metric("Dropped", stats.dropped)
-    cols[3].metric("People in view", len(stats.latest.people) if stats.latest else 0)
+    cols[0].metric(FPS_LABEL, f"{stats.fps:.1f}")
+    cols[1].metric(FRAMES_LABEL, stats.frames)
+    cols[2].metric(DROPPED_LABEL, stats.dropped)
+    cols[3].metric(PEOPLE_LABEL, len(stats.latest.people) if stats.latest else 0)
     cols[4].markdown(f"Device / backend  \n**{device} / {backend}**")
     if stats.stage_ms:
         stage_cols = st.columns(len(LIVE_STAGES))
         for col, stage in zip(stage_cols, LIVE_STAGES):
-            col.metric(f"{stage} ms", f"{stats.stage_ms[stage]:.1f}")
+            col.metric(stage_label(stage), f"{stats.stage_ms[stage]:.1f}")
     if len(stats.per_variant_fps) > 1:
         st.caption("Each size's own FPS (1000 / its mean ms per frame), on the same frames, round-robin:")
         variant_cols = st.columns(len(stats.per_variant_fps))

@@ -2,10 +2,11 @@
 :mod:`.scheduler` (when to detect; the detection worker),
 :mod:`.tracker` (identity, lifecycle, next boxes), :mod:`.matching` (the Hungarian assignment),
 :mod:`.pose_models` (ConvNeXtPose and BlazePose over a frame's boxes), :mod:`.smoothing` (One-Euro),
-:mod:`.people` (everyone in a frame as arrays), built from one config by :mod:`.build` and wired by
-:mod:`.estimator`."""
+:mod:`.people` (everyone in a frame as arrays), :mod:`.stages` (the timed stages' names), built from one
+config by :mod:`.build` and wired by :mod:`.estimator`."""
 
-from .estimator import STAGES, PoseEstimator
+from .estimator import PoseEstimator
 from .people import People, Person, PoseResult
+from .stages import STAGES
 
 __all__ = ["STAGES", "People", "Person", "PoseEstimator", "PoseResult"]

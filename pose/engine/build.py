@@ -31,7 +31,7 @@ __all__ = [
 
 # With detection on a worker, the detector (on the worker) and BlazePose's landmark model (on the frame path) run
 # on one thread each, so the two streams take a core each instead of both fighting for both. On the
-# Live page (2 cores, the browser beside it; python -m pose.measure.live): 7.1 -> 13.6 FPS on the two-person
+# Live page (2 cores, the browser beside it; python -m tools.live): 7.1 -> 13.6 FPS on the two-person
 # courtyard clip, 13.0 -> 15.4 on lateral_raise. Alone and offline one thread is slower (the landmark model
 # 14.0 instead of 9.7 ms), so files keep every core.
 WORKER_MODEL_THREADS = 1

@@ -19,7 +19,7 @@ __all__ = ["WORKER_NICE", "DetectionStage"]
 # cores allow"); a first look (nobody in view) or a person just lost keeps the frame path's priority
 # (:class:`~.scheduler.DetectionWorker`). On 2 cores (AVX-512 EPYC), nice 0 -> 10, one run each: python -m
 # pose.bench, L ONNX Runtime live 24.2 -> 36.1 frames/s (0.55 -> 0.41 of the eager model's time), XS 94 -> 119;
-# the Live page on two_people_courtyard (BlazePose, python -m pose.measure.live) 9.4 -> 16.4 and 14.0 -> 17.3 FPS
+# the Live page on two_people_courtyard (BlazePose, python -m tools.live) 9.4 -> 16.4 and 14.0 -> 17.3 FPS
 # in two pairs of runs.
 WORKER_NICE = 10
 

@@ -30,16 +30,15 @@ from ..detect import PersonDetector
 from ..geometry import same_view
 from .build import build_confirmer, build_detection, build_pose_model, build_tracker, resolve_config
 from .people import People, Person, PoseResult
-from .pose_models import MODEL_STAGES, PoseModel, PoseRequest
+from .pose_models import PoseModel, PoseRequest
 from .scheduler import DetectionWorker
+from .stages import MODEL_STAGES
 from .tracker import Candidate
 
 if TYPE_CHECKING:  # the runner's module loads torch: only a ConvNeXtPose estimator needs it
     from ..model.backends import Runner
 
-__all__ = ["ESTIMATORS", "BLAZEPOSE", "STAGES", "People", "Person", "PoseResult", "PoseEstimator"]
-
-STAGES: tuple[str, ...] = ("detect", *MODEL_STAGES, "total")
+__all__ = ["ESTIMATORS", "BLAZEPOSE", "People", "Person", "PoseResult", "PoseEstimator"]
 
 
 class PoseEstimator:

@@ -128,7 +128,7 @@ class PoseResult:
 
     Attributes:
         people: everyone found, as arrays; indexing or iterating gives :class:`Person` views by track id.
-        timings_ms: milliseconds per stage (:data:`pose.engine.STAGES`) spent on this frame's path.
+        timings_ms: milliseconds per stage (:data:`pose.engine.stages.STAGES`) spent on this frame's path.
         trained: False when the variant ran on untrained (deterministic) weights.
         variant: "XS", "S", "M", "L" or "BlazePose".
         backend: "torch", "onnxruntime", "openvino" (ConvNeXtPose) or "openvino" (BlazePose's models).

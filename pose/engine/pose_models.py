@@ -33,10 +33,7 @@ __all__ = [
     "ConvNeXtPoseModel",
     "BlazePoseModel",
     "RegionConfirmer",
-    "MODEL_STAGES",
 ]
-
-MODEL_STAGES = ("crop", "infer", "decode")
 
 # The bones a skeleton's distance is read from first: the limbs and the spine (200 mm and more). A short bone's
 # pixels carry a larger share of error, and the hip, shoulder and head segments are where datasets place their
@@ -98,7 +95,7 @@ class PoseModel(Protocol):
 
     def estimate(self, requests: Sequence[PoseRequest], timings_ms: dict[str, float]) -> list[PoseEstimate | None]:
         """One estimate per request (None where the box has no area in its frame); fills ``timings_ms``
-        with the milliseconds of :data:`MODEL_STAGES`."""
+        with the milliseconds of :data:`.stages.MODEL_STAGES`."""
         ...
 
     def close(self) -> None: ...

@@ -18,12 +18,11 @@ import numpy as np
 
 from ..draw import DrawOptions, draw_message, draw_people
 from ..engine.estimator import PoseEstimator, PoseResult
+from ..engine.stages import LIVE_STAGES, live_stage_ms
 
-__all__ = ["DrawOptions", "LiveStats", "LiveProcessor", "LIVE_STAGES"]
+__all__ = ["DrawOptions", "LiveStats", "LiveProcessor"]
 
 log = logging.getLogger(__name__)
-
-LIVE_STAGES = ("detect", "crop", "pose", "draw", "total")
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class LiveStats:
         frames: frames processed.
         fps: end-to-end frames per second over the last window.
         fps_history: (seconds since start, fps) samples, the last ``history_s``.
-        stage_ms: mean milliseconds per stage over the window: detect, crop, pose, draw, total.
+        stage_ms: mean milliseconds per stage over the window (:data:`pose.engine.stages.LIVE_STAGES`).
         dropped: frames the source delivered that were never processed.
         person_in_view: whether the newest frame had someone in it.
         per_variant_fps: each estimator's own frames per second (1000 / its mean ms per frame).
@@ -131,14 +130,7 @@ class LiveProcessor:
             label = f"{result.variant} | {result.backend} {result.device}"
             draw_message(annotated, label if result.people else f"{label} | no person detected")
         draw_ms = (time.perf_counter() - t0) * 1e3
-        t = result.timings_ms
-        stages = {
-            "detect": t["detect"],
-            "crop": t["crop"],
-            "pose": t["infer"] + t["decode"],
-            "draw": draw_ms,
-            "total": t["total"] + draw_ms,
-        }
+        stages = live_stage_ms(result.timings_ms, draw_ms)
         self._record(result, stages, dropped_before)
         return annotated
 

@@ -1,4 +1,4 @@
-"""What a live frame was and where its people went, for measurements (``python -m pose.measure.live``): a small
+"""What a live frame was and where its people went, for measurements (``python -m tools.live``): a small
 thumbnail that finds the frame among the camera's, and the engine's funnel on it (the detector's newest people,
 the newcomers held back, the tracks out of sight).
 

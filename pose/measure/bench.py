@@ -32,7 +32,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..detect import create_detector
-from ..engine.estimator import STAGES, PoseEstimator
+from ..engine.estimator import PoseEstimator
+from ..engine.stages import STAGES
 from ..model import autoselect
 from ..model.backends import Runner, cache_dir
 from ..model.device import cuda_available, gpu_name, set_cpu_threads

@@ -15,7 +15,7 @@ import numpy as np
 from ..detect import Detection, create_detector
 from ..detect.landmark_skeleton import SHARED_JOINTS
 from ..engine.estimator import BLAZEPOSE, PoseEstimator
-from ..engine.estimator import STAGES as ESTIMATOR_STAGES
+from ..engine.stages import STAGE_PARTS
 from ..model.flops import measure_gmacs
 from ..model.topdown import infer_boxes
 from ..model.variants import VARIANTS
@@ -33,11 +33,9 @@ __all__ = [
     "pareto_front",
     "accuracy_on_photos",
     "differing_images",
-    "STAGES",
     "ASSUMED_FPS",
 ]
 
-STAGES = tuple(s for s in ESTIMATOR_STAGES if s != "total")  # the parts, stacked in the charts
 ASSUMED_FPS = 30.0  # the rate of frames given without timestamps (generated clips, a snapshot)
 
 
@@ -135,11 +133,11 @@ def compare(
             estimator.process(frames[0], timestamps[0])
             estimator.reset()  # and the shared detections, back to the first frame
             m = Measurement(name, estimator.trained, estimator.backend, estimator.device, estimator.precision)
-            stage = {s: [] for s in STAGES}
+            stage = {s: [] for s in STAGE_PARTS}
             kp2d, rel, conf, people = [], [], [], []
             for i, (frame, t) in enumerate(zip(frames, timestamps)):
                 result = estimator.process(frame, t)
-                for s in STAGES:
+                for s in STAGE_PARTS:
                     shared_ms = detect_ms[i] if s == "detect" and shared and result.detected else 0.0
                     stage[s].append(result.timings_ms[s] + shared_ms)
                 people.append(len(result.people))

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.estimator import STAGES, PoseEstimator
+from ..engine.estimator import PoseEstimator
+from ..engine.stages import STAGES
 from ..model.load import load_model
 from ..model.network import build_model
 from ..model.topdown import crop_batch

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from pose.measure.live_page import evaluate_in_frames
+from tools.live_page import evaluate_in_frames
 
 # Every 3D chart in a document: per scene (a chart may hold several), the finite (x, y, z) points of its
 # scatter3d traces (the skeleton's joints and bones; the floor is a mesh3d and is not counted). Read from

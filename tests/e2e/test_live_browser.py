@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 from conftest import write_video
 
-from pose.measure.live_page import choose_estimator, choose_skeleton_3d_every
 from pose.measure.samples import moving_person_frames
-from ui.readouts import SKELETON_3D_OFF
+from tools.live_page import choose_estimator, choose_skeleton_3d_every
+from ui.readouts import SKELETON_3D_OFF, SKELETON_3D_WAITING
 
 from .checks import (
     SCRIPT_IDLE_JS,
@@ -38,7 +38,7 @@ from .conftest import ARTIFACTS
 
 WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
 CAMERA_FPS = 30  # the fake camera's clip (conftest.fake_camera) plays at 30 fps
-NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
+NOT_RUNNING = SKELETON_3D_WAITING  # the placeholder while no camera runs
 ENDED = re.compile(r" ended\.$")  # "<source> ended."
 LOST = re.compile(r"stopped delivering frames \(the stream went away\?\)\. Press Start again\.$")
 STALLED = re.compile(r"^No frames from .* for \d+ seconds: is the source still there\?$")

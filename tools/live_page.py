@@ -1,9 +1,10 @@
 """The Live page as a user sees it: a clip as a fake camera, the app served, headless Chromium reading the page.
 
-Used by ``python -m pose.measure.live`` (see there). :func:`clip_to_y4m` turns a clip into the .y4m file
+Used by ``python -m tools.live`` (see there). :func:`clip_to_y4m` turns a clip into the .y4m file
 Chromium streams as its camera; :class:`AppServer` runs ``streamlit run app.py`` on a free local port;
 :func:`sample_page` opens the Live page in Debian's Chromium with Playwright (imported here only, a dev
-dependency), picks the estimator in the sidebar, presses START and reads the readouts every ~0.5 s.
+dependency), picks the estimator in the sidebar, presses START and reads the readouts every ~0.5 s. It finds
+what it reads and moves by the app's own labels (``ui/readouts.py``, ``ui/controls.py``).
 """
 
 from __future__ import annotations
@@ -22,11 +23,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..config import estimator_title
-from ..live.processor import LIVE_STAGES
+from pose.engine.stages import LIVE_STAGES
+from ui.controls import ESTIMATOR_LABEL, UNTRAINED, estimator_label
+from ui.readouts import (
+    DROPPED_LABEL,
+    FPS_LABEL,
+    FRAMES_LABEL,
+    PEOPLE_LABEL,
+    SKELETON_3D_LABEL,
+    SKELETON_3D_WAITING,
+    stage_label,
+)
 
 __all__ = [
-    "TIMING_ENV",
     "MeasureError",
     "PageSample",
     "AppServer",
@@ -38,8 +47,7 @@ __all__ = [
     "read_timing",
 ]
 
-TIMING_ENV = "CONVNEXTPOSE_LIVE_TIMING"  # the variable ui/live_session.py reads (a test holds the two equal)
-APP = Path(__file__).resolve().parents[2] / "app.py"
+APP = Path(__file__).resolve().parents[1] / "app.py"
 CHROMIUM = "/usr/bin/chromium"
 # Chromium reaching for nothing off this machine (as the browser tests run it)
 CHROMIUM_FLAGS = [
@@ -49,9 +57,6 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 MAX_CLIP_S = 60  # at most this much of the clip becomes the camera (Chromium loops it): 640x360 is ~0.35 MB a frame
 WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
-NOT_RUNNING = "The 3D skeleton appears here once the camera is running."
-SKELETON_3D_SLIDER = "3D chart redraws every"  # ui/readouts.py's SKELETON_3D_LABEL (a test holds the two equal)
-STAGES = LIVE_STAGES  # the stage readouts ui/readouts.py shows ("<stage> ms"), one vocabulary with the page's
 
 # Every st.metric's label and value, in one round trip.
 READ_METRICS_JS = """
@@ -109,10 +114,10 @@ def parse_sample(t: float, shown: Mapping) -> PageSample:
     """A :class:`PageSample` from what the page shows: ``{"metrics": READ_METRICS_JS's, "points": the sum of
     READ_POINTS_JS's over the page's frames}``."""
     metrics = shown.get("metrics", {})
-    stage_ms = {s: v for s in STAGES if (v := _number(metrics.get(f"{s} ms"))) is not None}
+    stage_ms = {s: v for s in LIVE_STAGES if (v := _number(metrics.get(stage_label(s)))) is not None}
     return PageSample(
-        t, _number(metrics.get("FPS (end to end)")), _number(metrics.get("Frames")), _number(metrics.get("Dropped")),
-        _number(metrics.get("People in view")), stage_ms, int(shown.get("points", 0)),
+        t, _number(metrics.get(FPS_LABEL)), _number(metrics.get(FRAMES_LABEL)), _number(metrics.get(DROPPED_LABEL)),
+        _number(metrics.get(PEOPLE_LABEL)), stage_ms, int(shown.get("points", 0)),
     )  # fmt: skip
 
 
@@ -197,7 +202,7 @@ class AppServer:
     """``streamlit run app.py`` headless on a free 127.0.0.1 port, its output in ``log_path``; a context manager.
 
     Raises (on entry):
-        MeasureError: no app.py beside the library (a source checkout is needed), or a server that exits or
+        MeasureError: no app.py beside ``tools/`` (a source checkout is needed), or a server that exits or
             does not answer its health check within ``start_timeout_s``.
     """
 
@@ -245,10 +250,10 @@ class AppServer:
 
 
 def _option_name(estimator: str) -> re.Pattern:
-    """The sidebar's option for ``estimator`` (ui/controls.py: "BlazePose (bundled)", "ConvNeXtPose-XS",
-    either maybe followed by " (untrained: speed only)")."""
-    name = estimator_title(estimator)
-    return re.compile(rf"^{re.escape(name)}( \(.*\))?$")
+    """The sidebar's option for ``estimator``: its label, marked untrained or not (the server may see other
+    weights than this process)."""
+    label = re.escape(estimator_label(estimator))
+    return re.compile(rf"^{label}( \({re.escape(UNTRAINED)}\))?$")
 
 
 def sample_page(
@@ -334,7 +339,7 @@ def choose_skeleton_3d_every(page, label: str) -> None:
     Raises:
         MeasureError: the slider offers no such label.
     """
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text=SKELETON_3D_SLIDER).locator("input[type=range]")
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=SKELETON_3D_LABEL).locator("input[type=range]")
     slider.press("Home")
     offered = []
     for step in range(int(slider.get_attribute("max")) + 1):
@@ -351,7 +356,7 @@ def choose_skeleton_3d_every(page, label: str) -> None:
 
 def choose_estimator(page, estimator: str) -> None:
     """Pick ``estimator`` ("BlazePose", "XS", ...) in the Live page's sidebar, and wait for the rerun to end."""
-    selector = page.get_by_role("combobox", name="Estimator")
+    selector = page.get_by_role("combobox", name=ESTIMATOR_LABEL)
     if not _option_name(estimator).match(selector.input_value() or ""):
         selector.click()
         page.get_by_role("option", name=_option_name(estimator)).click()
@@ -360,14 +365,15 @@ def choose_estimator(page, estimator: str) -> None:
 
 def _start_camera(page, url: str, estimator: str, timeout_s: float, skeleton_3d_every: str | None) -> None:
     page.goto(f"{url}/live")
-    page.get_by_text(NOT_RUNNING).wait_for()
+    page.get_by_text(SKELETON_3D_WAITING).wait_for()
     choose_estimator(page, estimator)
     if skeleton_3d_every is not None:
         choose_skeleton_3d_every(page, skeleton_3d_every)
-    page.get_by_text(NOT_RUNNING).wait_for()
+    page.get_by_text(SKELETON_3D_WAITING).wait_for()
     page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START").click()
     page.wait_for_function(  # the server has processed frames: the readouts are up and counting
-        """() => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
-               m.innerText.startsWith('Frames') && parseFloat(m.innerText.split('\\n').pop()) >= 3)""",
+        """(frames) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
+               m.innerText.startsWith(frames) && parseFloat(m.innerText.split('\\n').pop()) >= 3)""",
+        arg=FRAMES_LABEL,
         timeout=timeout_s * 1000,
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..live.trace import thumbnail
+from pose.live.trace import thumbnail
 
 __all__ = [
     "LOST_STAGES",

@@ -1,4 +1,4 @@
-"""Cores used by the server, the browser and the rest (pose/measure/cpu_share.py), on a /proc it writes."""
+"""Cores used by the server, the browser and the rest (tools/cpu_share.py), on a /proc it writes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from pose.measure import cpu_share
-from pose.measure.cpu_share import CpuShare, is_browser, process_times
+from tools import cpu_share
+from tools.cpu_share import CpuShare, is_browser, process_times
 
 TICK = os.sysconf("SC_CLK_TCK")
 

@@ -1,4 +1,4 @@
-"""pose.measure.live without a browser: its arguments, the summary of page readings, the fake camera file,
+"""tools.live without a browser: its arguments, the summary of page readings, the fake camera file,
 and the profile summary."""
 
 from __future__ import annotations
@@ -11,22 +11,10 @@ import numpy as np
 import pytest
 from conftest import write_video
 
-from pose.measure.live import main, parse_args, summarise_page
-from pose.measure.live_page import TIMING_ENV, MeasureError, PageSample, clip_to_y4m, parse_sample, read_y4m
-from pose.measure.live_profile import summarise_stacks
-
-
-def test_the_timing_variable_is_the_one_the_app_reads():
-    from ui.live_session import TIMING_ENV as APP_TIMING_ENV
-
-    assert TIMING_ENV == APP_TIMING_ENV
-
-
-def test_the_slider_the_measure_moves_is_the_one_the_page_shows():
-    from pose.measure.live_page import SKELETON_3D_SLIDER
-    from ui.readouts import SKELETON_3D_LABEL
-
-    assert SKELETON_3D_SLIDER == SKELETON_3D_LABEL
+from tools.live import main, parse_args, summarise_page
+from tools.live_page import MeasureError, PageSample, clip_to_y4m, parse_sample, read_y4m
+from tools.live_profile import summarise_stacks
+from ui.readouts import DROPPED_LABEL, FPS_LABEL, FRAMES_LABEL, PEOPLE_LABEL, stage_label
 
 
 def test_arguments_and_their_refusals():
@@ -40,8 +28,21 @@ def test_arguments_and_their_refusals():
         assert exit_.value.code == 2
 
 
+def test_the_estimator_is_picked_by_the_option_the_sidebar_shows():
+    import pose
+    from tools.live_page import _option_name
+    from ui.controls import UNTRAINED, estimator_label, selector_label
+
+    for estimator in pose.ESTIMATORS:
+        others = [estimator_label(e) for e in pose.ESTIMATORS if e != estimator]
+        option = _option_name(estimator)
+        assert option.match(selector_label(estimator))
+        assert option.match(f"{estimator_label(estimator)} ({UNTRAINED})")  # the server may see no weights
+        assert not any(option.match(other) for other in others)
+
+
 def test_help_runs_as_a_module():
-    done = subprocess.run([sys.executable, "-m", "pose.measure.live", "--help"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "tools.live", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "--estimator" in done.stdout and "--profile" in done.stdout
 
 
@@ -51,8 +52,8 @@ def test_a_missing_clip_exits_2_with_a_message(tmp_path, capsys):
 
 
 def test_page_readings_are_read_from_the_metrics():
-    shown = {"metrics": {"FPS (end to end)": "7.5", "Frames": "120", "Dropped": "3", "People in view": "2",
-                         "detect ms": "4.0", "total ms": "50.5"}, "points": 34}  # fmt: skip
+    shown = {"metrics": {FPS_LABEL: "7.5", FRAMES_LABEL: "120", DROPPED_LABEL: "3", PEOPLE_LABEL: "2",
+                         stage_label("detect"): "4.0", stage_label("total"): "50.5"}, "points": 34}  # fmt: skip
     sample = parse_sample(10.0, shown)
     assert (sample.fps, sample.frames, sample.dropped, sample.people, sample.points_3d) == (7.5, 120, 3, 2, 34)
     assert sample.stage_ms == {"detect": 4.0, "total": 50.5}

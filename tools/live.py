@@ -1,17 +1,17 @@
 """Live in real time on real footage: the Live page as a user sees it, beside the engine offline on the same frames.
 
-``python -m pose.measure.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--readings] [--json OUT]``
-turns CLIP into a 25 fps fake camera (.y4m, scaled to ``--width``), serves the app, opens the Live page in
-headless Chromium (Playwright), picks the estimator in the sidebar, presses START and reads the page every
-0.5 s for ``--seconds``: the FPS readout, people in view, stage times, dropped frames, and whether the 3D chart
-has points. The server writes each WebRTC frame's time in its callback (``CONVNEXTPOSE_LIVE_TIMING``). Then,
-with the server gone, the same frames go through the engine here, with detection inline and on a worker (as
-the page runs it), and inline at the size the server received where it got another. Each reading is then put
-beside the engine's offline count on the very camera frame the server had (found by the thumbnail it writes),
-with the stage that lost whoever the page missed (:mod:`.live_readings`; ``--readings`` prints them all). While
-the page is read, the cores the server, the browser (its GPU process apart) and the rest of the machine use are
-counted (:mod:`.cpu_share`); ``--profile OUT`` also samples the server with py-spy. Medians leave out the first
-``--warmup`` seconds. Exit 2 when something it needs is missing.
+``python -m tools.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--readings] [--json OUT]`` turns CLIP
+into a 25 fps fake camera (.y4m, scaled to ``--width``), serves the app, opens the Live page in headless Chromium
+(Playwright), picks the estimator in the sidebar, presses START and reads the page every 0.5 s for ``--seconds``:
+the FPS readout, people in view, stage times, dropped frames, and whether the 3D chart has points. The server writes
+each WebRTC frame's time in its callback (to the file named by the variable ``ui.live_session.TIMING_ENV``). Then,
+with the server gone, the same frames go through the engine here, with detection inline and on a worker (as the page
+runs it), and inline at the size the server received where it got another. Each reading is then put beside the
+engine's offline count on the very camera frame the server had (found by the thumbnail it writes), with the stage
+that lost whoever the page missed (:mod:`.live_readings`; ``--readings`` prints them all). While the page is read,
+the cores the server, the browser (its GPU process apart) and the rest of the machine use are counted
+(:mod:`.cpu_share`); ``--profile OUT`` also samples the server with py-spy. Medians leave out the first ``--warmup``
+seconds. Exit 2 when something it needs is missing.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..config import ESTIMATORS, EstimatorConfig
-from ..engine.estimator import PoseEstimator
-from ..model.weights import WEIGHTS_DIR_ENV, weights_dir
+from pose.config import ESTIMATORS, EstimatorConfig
+from pose.engine.estimator import PoseEstimator
+from pose.engine.stages import LIVE_STAGES
+from pose.model_folder import WEIGHTS_DIR_ENV, weights_dir
+from ui.live_session import TIMING_ENV
+
 from .cpu_share import CoresUsed, CpuShare
 from .live_page import (
     CHROMIUM,
-    STAGES,
-    TIMING_ENV,
     AppServer,
     MeasureError,
     PageSample,
@@ -129,7 +130,7 @@ def summarise_page(samples: Sequence[PageSample], timing: Sequence[dict], warmup
         fps_max=max((s.fps for s in kept if s.fps is not None), default=None),
         people_median=_median(s.people for s in kept),
         people_mode=_mode(s.people for s in kept),
-        stage_ms={k: v for k in STAGES if (v := _median(s.stage_ms.get(k) for s in kept)) is not None},
+        stage_ms={k: v for k in LIVE_STAGES if (v := _median(s.stage_ms.get(k) for s in kept)) is not None},
         frames=frames,
         dropped=dropped,
         dropped_share=(dropped or 0) / delivered if delivered else None,
@@ -207,7 +208,7 @@ def run_offline(
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pose.measure.live", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.live", description=__doc__.splitlines()[0])
     parser.add_argument("clip", type=Path, help="a video file: the fake camera plays it in a loop")
     parser.add_argument(
         "--estimator",
@@ -343,7 +344,7 @@ def format_report(report: dict) -> str:
         *(f"{a:34s} {b:32s} {c:24s} {d}" for a, b, c, d in rows),
         f"{'page FPS min / max':34s} {_pair(page, 'fps_min', 'fps_max')}; the server's own rate "
         f"{_f(page['server_fps'])} FPS on {page['frame_size'] or '-'} frames",
-        f"{'stage ms (page medians)':34s} " + " / ".join(f"{k} {_f(page['stage_ms'].get(k))}" for k in STAGES),
+        f"{'stage ms (page medians)':34s} " + " / ".join(f"{k} {_f(page['stage_ms'].get(k))}" for k in LIVE_STAGES),
         f"{'dropped frames':34s} {_f(page['dropped'], 'g')} ({_pct(page['dropped_share'])} of those delivered)",
         f"{'3D chart has points (people in view)':34s} {_pct(page['points_when_people'])} of readings",
         f"{'page FPS / offline FPS (worker)':34s} {_f(report['page_fps_over_offline_fps'], '.2f')}",

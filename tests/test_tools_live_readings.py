@@ -1,4 +1,4 @@
-"""pose.measure.live_readings: each page reading beside the engine offline on the same camera frame, and the stage
+"""tools.live_readings: each page reading beside the engine offline on the same camera frame, and the stage
 that lost the people it missed."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from pose.live.trace import THUMBNAIL_SIZE, thumbnail
-from pose.measure.live_page import PageSample
-from pose.measure.live_readings import (
+from tools.live_page import PageSample
+from tools.live_readings import (
     DUPLICATE,
     HELD_NEWCOMER,
     NOT_CONFIRMED,
