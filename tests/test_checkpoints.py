@@ -222,18 +222,6 @@ def test_read_state_dict_from_bytes(xs_state):
     assert read_state_dict(buf).keys() == xs_state.keys()
 
 
-def test_weights_folder_lookup(tmp_path, monkeypatch):
-    from pose.model.weights import checkpoint_path, find_checkpoint, weights_dir
-
-    monkeypatch.setenv("CONVNEXTPOSE_WEIGHTS", str(tmp_path))
-    assert weights_dir() == tmp_path and find_checkpoint("XS") is None
-    (tmp_path / "ConvNeXtPose_XS.tar").write_bytes(b"x")
-    (tmp_path / "ConvNeXtPose_XS.pth.tar.bak").write_bytes(b"x")
-    assert find_checkpoint("XS") == tmp_path / "ConvNeXtPose_XS.tar"
-    assert find_checkpoint("S") is None
-    assert checkpoint_path("L") == tmp_path / "ConvNeXtPose_L.pth.tar"
-
-
 # --- files too large to be a checkpoint: refused before they are read -------------------------
 
 _MEASURE_BOMB = """

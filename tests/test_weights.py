@@ -5,7 +5,7 @@ import torch
 
 import pose
 from pose.model.checkpoints import CHECKPOINT_SUFFIXES, READABLE_SUFFIXES
-from pose.model.weights import checkpoint_path, find_checkpoint, store_checkpoint
+from pose.model.weights import checkpoint_path, find_checkpoint, store_checkpoint, weights_dir
 
 
 @pytest.mark.parametrize("suffix", READABLE_SUFFIXES)
@@ -65,3 +65,13 @@ def test_an_unusable_file_is_refused_and_nothing_is_stored(tmp_path):
     with pytest.raises(pose.CheckpointError, match="not a PyTorch checkpoint"):
         pose.store_as_held(bad, tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_weights_folder_lookup(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONVNEXTPOSE_WEIGHTS", str(tmp_path))
+    assert weights_dir() == tmp_path and find_checkpoint("XS") is None
+    (tmp_path / "ConvNeXtPose_XS.tar").write_bytes(b"x")
+    (tmp_path / "ConvNeXtPose_XS.pth.tar.bak").write_bytes(b"x")
+    assert find_checkpoint("XS") == tmp_path / "ConvNeXtPose_XS.tar"
+    assert find_checkpoint("S") is None
+    assert checkpoint_path("L") == tmp_path / "ConvNeXtPose_L.pth.tar"
