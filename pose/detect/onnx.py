@@ -16,9 +16,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .base import Detection
-from .blazepose import tile_regions
+from .base import Detection, suppress_overlaps
 from .onnx_layouts import PERSON_CLASS, Layout, LayoutError, Signature, recognise
+from .tiles import TILE_ABOVE, TILE_EDGE, tile_regions
 
 __all__ = ["OnnxPersonDetector", "DetectorFileError", "DetectorNotFoundError", "PERSON_CLASS", "prepare"]
 
@@ -33,9 +33,6 @@ DEFAULT_INPUT = 640  # for models whose input size is dynamic
 # Other families score on other scales: a family's own cut (Layout.min_score, PicoDet's) wins, min_score over both.
 MIN_SCORE = 0.35
 NMS_IOU = 0.45
-# The 2 x 2 tiles took recall there from 0.66 to 0.76 at 0.40 (a 1920 x 1080 frame of 11 people: 5 found -> 8).
-TILE_ABOVE = 1.5  # frames whose short side exceeds this many input sizes are also searched in tiles
-TILE_EDGE = 0.01  # a tile's box within this fraction of its side of an inner edge is cut by it
 
 
 class DetectorFileError(ValueError):
@@ -202,11 +199,7 @@ class OnnxPersonDetector:
         return (xyxy - np.tile(offset, 2)) / np.tile(scale, 2), scores
 
     def _suppress(self, xyxy: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if not len(scores):
-            return xyxy, scores
-        xywh = np.c_[xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]]
-        picked = cv2.dnn.NMSBoxes(xywh.tolist(), scores.tolist(), self.min_score, self.nms_iou)
-        picked = np.asarray(picked, dtype=int).reshape(-1)
+        picked = suppress_overlaps(xyxy, scores, self.nms_iou, self.min_score)
         return xyxy[picked], scores[picked]
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
