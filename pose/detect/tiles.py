@@ -3,7 +3,8 @@
 by tile, so that small, distant people get enough of its input's pixels.
 
 The bundled BlazePose detector takes its tiles from here but searches them itself, in one batched call with
-rules of its own for people cut by a tile (:mod:`pose.detect.blazepose`).
+rules of its own for people cut by a tile (:mod:`pose.detect.blazepose`); a plug-in ONNX detector is wrapped
+(:func:`pose.detect.create_detector`).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class TiledDetector:
     views' people merged by non-max suppression, largest first.
 
     A tile's boxes are moved into frame pixels (landmarks and keypoints with them); those cut by one of its edges
-    inside the frame are left to the views that see them whole (:data:`TILE_EDGE`).
+    inside the frame are left to the views that see them whole (:data:`TILE_EDGE`). The merge compares the boxes
+    as the detector returns them, clipped to the view that saw them.
 
     Args:
         detector: any person detector; it sees the frame, then each tile, one after the other. Give it no
