@@ -8,7 +8,7 @@ import pytest
 from conftest import SHARED
 
 from pose.detect import create_detector
-from pose.detect.blazepose import BlazePoseDetector, _first_views, _tile_answers, body_box, tile_regions
+from pose.detect.blazepose import BlazePoseDetector, _first_views, _tile_answers, body_box
 from pose.measure.scenes import multi_person_clip, score_detector
 
 IMAGES = SHARED / "images"
@@ -18,15 +18,6 @@ needs_photos = pytest.mark.usefixtures("shared_images")  # skips without ../shar
 @pytest.fixture(scope="module")
 def detector():
     return BlazePoseDetector()
-
-
-def test_tiles_cover_the_frame_and_overlap():
-    tiles = tile_regions((768, 576), 2)
-    assert len(tiles) == 4 and tile_regions((768, 576), 1) == []
-    covered = np.zeros((576, 768), dtype=int)
-    for x, y, w, h in tiles:
-        covered[y : y + h, x : x + w] += 1
-    assert covered.min() >= 1 and (covered >= 2).mean() > 0.25  # a band of a quarter tile each way
 
 
 def test_body_box_around_an_upright_and_a_lying_person():

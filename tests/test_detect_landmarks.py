@@ -169,15 +169,15 @@ def test_a_plug_in_detectors_box_gets_a_skeleton_that_spans_its_person(realgt_di
     auxiliary landmarks place (:meth:`BlazePoseLandmarker.find`). Measured: one look in a square of 1.25 times the
     box gave skeletons covering 0.30 and 0.28 of these people's annotated boxes (IoU), lost between the detector
     and the pose; now they are found."""
+    from pose.detect import create_detector
     from pose.detect.landmark_skeleton import to_skeleton
-    from pose.detect.onnx import OnnxPersonDetector
     from pose.measure.annotations import read_annotations
     from pose.measure.scoring import MATCH_IOU, prediction_box
 
     (image,) = [i for i in read_annotations(realgt_dir) if i.name == name]
     frame = cv2.imread(str(image.path))
     truth = image.people[person].box_xywh
-    boxes = OnnxPersonDetector(shared_dir / "detectors" / "yolox_nano.onnx").detect(frame)
+    boxes = create_detector(str(shared_dir / "detectors" / "yolox_nano.onnx")).detect(frame)
     (box,) = [d.bbox_xywh for d in boxes if box_iou([d.bbox_xywh], [truth])[0, 0] >= MATCH_IOU]  # the detector's
     seen = BlazePoseLandmarker().find(frame, Detection(box, 1.0))
     assert seen is not None

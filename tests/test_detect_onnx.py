@@ -18,6 +18,7 @@ from onnx import TensorProto, helper, numpy_helper
 from pose.detect import DETECTOR_ENV, check_detector, create_detector
 from pose.detect.onnx import DetectorFileError, DetectorNotFoundError, OnnxPersonDetector
 from pose.detect.onnx_layouts import RTMDET_MEAN_BGR, RTMDET_STD_BGR, STRIDES, grid_points
+from pose.detect.tiles import TILE_ABOVE, TiledDetector
 
 SIZE = 96  # the graphs' input: 12x12, 6x6 and 3x3 anchor grids, 189 points
 GRID = grid_points(SIZE)
@@ -257,9 +258,12 @@ def test_a_missing_file_is_a_clear_error_naming_its_source(tmp_path, monkeypatch
 def test_factory_picks_by_spec_and_environment(tmp_path, monkeypatch):
     v8 = np.zeros((1, 84, GRID), np.float32)
     path = _model(tmp_path / "people.onnx", {"output0": v8})
-    assert isinstance(create_detector(str(path)), OnnxPersonDetector)
+    detector = create_detector(str(path))
+    assert isinstance(detector, TiledDetector) and isinstance(detector.detector, OnnxPersonDetector)
+    # the tiles' rule the plug-in detectors were measured with, and the detector's own NMS overlap
+    assert detector.tile_above_px == TILE_ABOVE * SIZE and detector.nms_iou == detector.detector.nms_iou
     monkeypatch.setenv(DETECTOR_ENV, str(path))
-    assert isinstance(create_detector(None), OnnxPersonDetector)
+    assert isinstance(create_detector(None).detector, OnnxPersonDetector)
     check_detector()
 
 
@@ -290,8 +294,9 @@ def test_real_yolox_nano_finds_the_skiers(shared_dir):
         x, y, w, h = person.bbox_xywh
         assert h > 150 and h > w * 0.9  # a standing skier each, not a ski or a pole (the photo is 392 px tall)
     assert detector.detect(np.full((392, 640, 3), 114, np.uint8)) == []  # nobody in an empty grey frame
-    # three times as large, the frame is also searched in tiles: the same skiers, each once, where they stand
-    large = detector.detect(cv2.resize(frame, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC))
+    # three times as large, the factory's detector also searches the frame in tiles: the same skiers, each once,
+    # where they stand
+    large = create_detector(str(path)).detect(cv2.resize(frame, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC))
     assert len(large) == len(people)
     for person in people:
         assert max(_iou(person.bbox_xywh * 3, big.bbox_xywh) for big in large) > 0.5  # the same person

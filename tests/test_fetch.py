@@ -130,7 +130,7 @@ def test_a_served_detector_is_kept_with_its_checksum_and_used_by_name(server, we
     assert fetched_names() == ["yolox-nano"] and _left(weights) == ["detectors", *_in("yolox-nano")]
     monkeypatch.setenv("CONVNEXTPOSE_DETECTOR", "yolox-nano")  # the one setting: a fetched name
     assert describe_detector() == "yolox-nano (fetched)"
-    detector = create_detector()
+    detector = create_detector().detector  # the ONNX detector inside the tiles
     assert detector.path == stored.path and detector.layout.family == "YOLOX (raw)"
 
 

@@ -5,14 +5,15 @@ another can be added beside this one. :func:`create_detector` picks one from a
 spec: "blazepose" (the default, bundled:
 :class:`~pose.detect.landmarks.BlazePoseMultiPersonDetector`, every person, each confirmed by
 BlazePose's landmark model), the name of a fetched detector (:mod:`pose.detect.catalog`: ``python -m
-pose.fetch detector NAME``) or the path of an .onnx file (:class:`~pose.detect.onnx.OnnxPersonDetector`);
+pose.fetch detector NAME``) or the path of an .onnx file (:class:`~pose.detect.onnx.OnnxPersonDetector`, which
+:class:`~pose.detect.tiles.TiledDetector` also runs on the tiles of a large frame);
 the environment variable ``CONVNEXTPOSE_DETECTOR`` is that one setting for the app, the commands and the library.
 
-Modules: ``base`` (Detection, the protocol), ``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the
-bundled multi-person detector), ``landmarks`` (BlazePose landmarks for each person), ``onnx`` (a user's
-YOLOX / RTMDet / YOLO / RT-DETR / PicoDet file), ``onnx_layouts`` (which family a file is), ``picodet``
-(PaddleDetection's PicoDet decoding), ``mediapipe_models``, ``catalog`` (the detectors fetched by name, and
-where they are kept).
+Modules: ``base`` (Detection, the protocol), ``tiles`` (a frame's tiles, and any detector run on them),
+``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the bundled multi-person detector), ``landmarks`` (BlazePose
+landmarks for each person), ``onnx`` (a user's YOLOX / RTMDet / YOLO / RT-DETR / PicoDet file), ``onnx_layouts``
+(which family a file is), ``picodet`` (PaddleDetection's PicoDet decoding), ``mediapipe_models``, ``catalog``
+(the detectors fetched by name, and where they are kept).
 """
 
 from __future__ import annotations
@@ -100,11 +101,13 @@ def create_detector(spec: str | Path | None = None, threads: int | None = None) 
             )
         input_size = DETECTORS[name].input_size if name in DETECTORS else None
     from .onnx import DetectorFileError, OnnxPersonDetector
+    from .tiles import TiledDetector
 
     try:
-        return OnnxPersonDetector(path, threads=threads, input_size=input_size)
+        detector = OnnxPersonDetector(path, threads=threads, input_size=input_size)
     except DetectorFileError as error:  # and its not-found kind: say where the path came from
         raise type(error)(f"{error}{source}") from error
+    return TiledDetector(detector)  # at its input size's rule and its own NMS overlap
 
 
 def check_detector(spec: str | Path | None = None) -> None:

@@ -1,5 +1,5 @@
-"""What every person detector gives: :class:`Detection`, the :class:`PersonDetector` protocol, and the box
-around a set of keypoints."""
+"""What every person detector gives: :class:`Detection`, the :class:`PersonDetector` protocol, the box around a
+set of keypoints, and the suppression of overlapping boxes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Detection", "PersonDetector", "landmarks_box"]
+__all__ = ["Detection", "PersonDetector", "landmarks_box", "suppress_overlaps"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,18 @@ class Detection:
             keypoints_px=None if self.keypoints_px is None else np.asarray(self.keypoints_px) * points,
         )
 
+    def shifted(self, dx: float, dy: float) -> Detection:
+        """The same person in a frame where this one's pixel (0, 0) is at (``dx``, ``dy``), as a crop's detection
+        in the frame it was cut from: every pixel coordinate moved (the score, visibilities and millimetres are
+        the same)."""
+        points = np.array([dx, dy])
+        return replace(
+            self,
+            bbox_xywh=np.asarray(self.bbox_xywh, dtype=np.float64) + np.array([dx, dy, 0.0, 0.0]),
+            landmarks_px=None if self.landmarks_px is None else np.asarray(self.landmarks_px) + points,
+            keypoints_px=None if self.keypoints_px is None else np.asarray(self.keypoints_px) + points,
+        )
+
 
 class PersonDetector(Protocol):
     """Finds people in a BGR frame, largest first."""
@@ -68,3 +80,20 @@ def landmarks_box(points_px: np.ndarray, image_size: tuple[int, int], margin: fl
     if x2 - x1 < 2 or y2 - y1 < 2:
         return None
     return np.array([x1, y1, x2 - x1, y2 - y1])
+
+
+def suppress_overlaps(xyxy: np.ndarray, scores: np.ndarray, iou: float, min_score: float = 0.0) -> np.ndarray:
+    """Indices of the boxes kept by non-max suppression (OpenCV's), surest first: a box overlapping a surer kept
+    one by more than ``iou`` is dropped, and so is a box scoring ``min_score`` or less.
+
+    Args:
+        xyxy: (N, 4) boxes x1 y1 x2 y2 in pixels.
+        scores: (N,) their scores.
+    """
+    import cv2
+
+    if not len(scores):
+        return np.zeros(0, dtype=int)
+    xywh = np.c_[xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]]
+    picked = cv2.dnn.NMSBoxes(xywh.tolist(), np.asarray(scores).tolist(), min_score, iou)
+    return np.asarray(picked, dtype=int).reshape(-1)

@@ -2,7 +2,8 @@
 
 Unlike MediaPipe's pose solution, which keeps the best detection only, every detection that
 survives the weighted non-max suppression is a person. Frames much larger than the model's
-224x224 input are also searched tile by tile, so that small, distant people get enough pixels.
+224x224 input are also searched tile by tile (the tiles are :func:`pose.detect.tiles.tile_regions`), so that
+small, distant people get enough pixels; the whole frame and its tiles go through the model in one batched call.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import numpy as np
 from . import ssd
 from .base import Detection
 from .mediapipe_models import POSE_DETECTION, ThreadRequests
+from .tiles import tile_regions
 
-__all__ = ["BlazePoseDetector", "tile_regions", "body_box"]
+__all__ = ["BlazePoseDetector", "body_box"]
 
 log = logging.getLogger(__name__)
 
@@ -110,21 +112,6 @@ def _first_views(candidates: list[tuple[bool, float, np.ndarray]]) -> list[tuple
         if not kept or ssd._iou_one(row[:4], np.stack([k[1][:4] for k in kept])).max() <= SAME_FACE_IOU:
             kept.append((score, row))
     return kept
-
-
-def tile_regions(image_size: tuple[int, int], grid: int, overlap: float = 0.25) -> list[tuple[int, int, int, int]]:
-    """``grid`` x ``grid`` overlapping tiles (x, y, w, h) covering an image; none for ``grid`` < 2.
-
-    Neighbouring tiles share ``overlap`` of a tile, so a person cut by one tile's edge is whole in the next.
-    """
-    if grid < 2:
-        return []
-    width, height = image_size
-    tile_w = int(np.ceil(width / (grid - (grid - 1) * overlap)))
-    tile_h = int(np.ceil(height / (grid - (grid - 1) * overlap)))
-    xs = np.linspace(0, width - tile_w, grid).round().astype(int)
-    ys = np.linspace(0, height - tile_h, grid).round().astype(int)
-    return [(int(x), int(y), tile_w, tile_h) for y in ys for x in xs]
 
 
 class BlazePoseDetector:

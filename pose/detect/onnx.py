@@ -5,6 +5,9 @@ RT-DETR) is told from the file's input and output signature (:mod:`pose.detect.o
 fed as it was trained: its colour order, pixel scale, mean and std, and letterbox (top-left or centred, or a
 stretch). Only the person class (COCO class 0) is kept. A file whose outputs are of no known family is
 refused with what it has, never run as "nobody in view".
+
+Each call looks at the frame once; :func:`pose.detect.create_detector` wraps the detector in a
+:class:`~pose.detect.tiles.TiledDetector`, so that a large frame is also searched in tiles.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .base import Detection
-from .blazepose import tile_regions
+from .base import Detection, suppress_overlaps
 from .onnx_layouts import PERSON_CLASS, Layout, LayoutError, Signature, recognise
 
 __all__ = ["OnnxPersonDetector", "DetectorFileError", "DetectorNotFoundError", "PERSON_CLASS", "prepare"]
@@ -33,9 +35,6 @@ DEFAULT_INPUT = 640  # for models whose input size is dynamic
 # Other families score on other scales: a family's own cut (Layout.min_score, PicoDet's) wins, min_score over both.
 MIN_SCORE = 0.35
 NMS_IOU = 0.45
-# The 2 x 2 tiles took recall there from 0.66 to 0.76 at 0.40 (a 1920 x 1080 frame of 11 people: 5 found -> 8).
-TILE_ABOVE = 1.5  # frames whose short side exceeds this many input sizes are also searched in tiles
-TILE_EDGE = 0.01  # a tile's box within this fraction of its side of an inner edge is cut by it
 
 
 class DetectorFileError(ValueError):
@@ -115,8 +114,9 @@ class OnnxPersonDetector:
         path: the .onnx file.
         min_score: detections scoring less are dropped (None: the family's own cut where it has one, else
             :data:`MIN_SCORE`).
-        nms_iou: overlap above which the weaker of two boxes is dropped (families whose graph does not).
-        max_people: keep at most this many, largest first (None: all).
+        nms_iou: overlap above which the weaker of two boxes is dropped (families whose graph does not; and, by
+            default, where :class:`~pose.detect.tiles.TiledDetector` merges the tiles' boxes).
+        max_people: keep at most this many, largest first (None: all; give a TiledDetector its own instead).
         input_size: the square side to feed a file whose input size is dynamic (None: :data:`DEFAULT_INPUT`).
         threads: ONNX Runtime's threads per inference (None: its choice, every core).
 
@@ -202,31 +202,14 @@ class OnnxPersonDetector:
         return (xyxy - np.tile(offset, 2)) / np.tile(scale, 2), scores
 
     def _suppress(self, xyxy: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if not len(scores):
-            return xyxy, scores
-        xywh = np.c_[xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]]
-        picked = cv2.dnn.NMSBoxes(xywh.tolist(), scores.tolist(), self.min_score, self.nms_iou)
-        picked = np.asarray(picked, dtype=int).reshape(-1)
+        picked = suppress_overlaps(xyxy, scores, self.nms_iou, self.min_score)
         return xyxy[picked], scores[picked]
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
-        """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first.
-
-        A frame whose short side is over :data:`TILE_ABOVE` input sizes is also searched in 2 x 2 tiles
-        overlapping by a quarter (a tile's boxes cut by its edges inside the frame are left to the views that see
-        them whole), and the views' boxes merged by NMS.
-        """
+        """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first, from one look at the whole frame (see
+        the module docstring for tiles)."""
         height, width = frame_bgr.shape[:2]
         xyxy, scores = self._view(frame_bgr)
-        if min(width, height) > TILE_ABOVE * self.input_size:
-            found = [(xyxy, scores)]
-            for x, y, w, h in tile_regions((width, height), 2, overlap=0.25):
-                boxes, tile_scores = self._view(frame_bgr[y : y + h, x : x + w])
-                margin = TILE_EDGE * max(w, h)
-                cut = ((boxes[:, 0] < margin) & (x > 0)) | ((boxes[:, 1] < margin) & (y > 0))
-                cut |= ((boxes[:, 2] > w - margin) & (x + w < width)) | ((boxes[:, 3] > h - margin) & (y + h < height))
-                found.append((boxes[~cut] + [x, y, x, y], tile_scores[~cut]))
-            xyxy, scores = self._suppress(np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]))
         xyxy = np.clip(xyxy, 0, [width, height, width, height])
         detections = [
             Detection(np.array([x1, y1, x2 - x1, y2 - y1], dtype=np.float64), float(s))

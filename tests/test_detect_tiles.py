@@ -1,0 +1,97 @@
+"""Tiling (:mod:`pose.detect.tiles`): the tiles that cover a frame, and any detector run on them, here a scripted
+one whose answers are known; a real plug-in detector on tiles is in tests/test_detect_onnx.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pose.detect import Detection
+from pose.detect.tiles import TILE_ABOVE, TiledDetector, tile_regions
+
+FRAME = np.zeros((1200, 1600, 3), dtype=np.uint8)  # 2 x 2 tiles of 915 x 686 at x 0, 685 and y 0, 514
+
+
+class Scripted:
+    """A detector answering each call in turn: the whole frame first, then the tiles in :func:`tile_regions`'
+    order. Boxes are (x, y, w, h, score) in the view's pixels."""
+
+    def __init__(self, *answers: list[tuple[float, float, float, float, float]], input_size: int = 416) -> None:
+        self.answers, self.input_size, self.nms_iou = list(answers), input_size, 0.45
+        self.views: list[tuple[int, int]] = []
+        self.was_reset = self.was_closed = False
+
+    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+        self.views.append(frame_bgr.shape[1::-1])
+        boxes = self.answers[len(self.views) - 1] if len(self.views) <= len(self.answers) else []
+        return [
+            Detection(np.array(box[:4], dtype=np.float64), box[4], keypoints_px=np.array([box[:2]])) for box in boxes
+        ]
+
+    def reset(self) -> None:
+        self.was_reset = True
+
+    def close(self) -> None:
+        self.was_closed = True
+
+
+def test_tiles_cover_the_frame_and_overlap():
+    tiles = tile_regions((768, 576), 2)
+    assert len(tiles) == 4 and tile_regions((768, 576), 1) == []
+    covered = np.zeros((576, 768), dtype=int)
+    for x, y, w, h in tiles:
+        covered[y : y + h, x : x + w] += 1
+    assert covered.min() >= 1 and (covered >= 2).mean() > 0.25  # a band of a quarter tile each way
+    assert tile_regions((1600, 1200), 2) == [
+        (0, 0, 915, 686),
+        (685, 0, 915, 686),
+        (0, 514, 915, 686),
+        (685, 514, 915, 686),
+    ]
+
+
+def test_a_frame_no_larger_than_the_rule_is_looked_at_once():
+    inner = Scripted([(10, 10, 20, 40, 0.5), (100, 10, 50, 100, 0.9)])
+    tiled = TiledDetector(inner)  # the rule: a short side over TILE_ABOVE input sizes, 624 px here
+    found = tiled.detect(np.zeros((int(TILE_ABOVE * 416), 2000, 3), np.uint8))
+    assert inner.views == [(2000, 624)] and [d.score for d in found] == [0.9, 0.5]  # largest first
+    assert tiled.regions((2000, 625)) and not TiledDetector(inner, tile_above_px=700).regions((2000, 625))
+
+
+def test_tile_boxes_come_back_in_frame_pixels_merged_and_those_cut_by_an_inner_edge_go():
+    inner = Scripted(
+        [(100, 100, 200, 400, 0.6)],  # the whole frame sees a person ...
+        [(102, 98, 200, 402, 0.9)],  # ... whom tile 1 sees surer: one person, the surer view
+        [
+            (300, 200, 40, 80, 0.5),  # a small person, only tile 2 (at x 685) sees
+            (1, 300, 60, 120, 0.8),  # cut by the tile's left edge, inside the frame: left to the other views
+            (500, 600, 50, 85, 0.8),  # cut by its bottom edge (686 - 9 px), inside the frame
+        ],
+        [],
+        [(850, 100, 65, 150, 0.7)],  # on tile 4's right edge, the frame's own: kept
+    )
+    found = TiledDetector(inner).detect(FRAME)
+    assert len(inner.views) == 5 and inner.views[1:] == [(915, 686)] * 4
+    assert [(d.bbox_xywh.tolist(), d.score) for d in found] == [
+        ([102, 98, 200, 402], 0.9),
+        ([1535, 614, 65, 150], 0.7),
+        ([985, 200, 40, 80], 0.5),
+    ]
+    np.testing.assert_allclose(found[2].keypoints_px, [[985, 200]])  # moved with its box
+
+
+def test_max_people_counts_the_frame_and_the_detector_is_reset_and_closed_through_the_wrapper():
+    inner = Scripted([(0, 0, 10, 10, 0.9)], [(0, 0, 40, 40, 0.5)], [(300, 300, 30, 30, 0.5)])
+    tiled = TiledDetector(inner, max_people=2)
+    assert [d.bbox_xywh[2] for d in tiled.detect(FRAME)] == [40, 30]  # the largest two of three views' people
+    tiled.reset()
+    tiled.close()
+    assert inner.was_reset and inner.was_closed
+
+
+def test_a_detector_without_an_input_size_needs_the_rule_given():
+    inner = Scripted()
+    del inner.input_size
+    with pytest.raises(ValueError, match="tile_above_px"):
+        TiledDetector(inner)
+    assert TiledDetector(inner, tile_above_px=0).regions((100, 100))  # 0: every frame is tiled
