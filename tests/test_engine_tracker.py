@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pose.detect import Detection
+from pose.detect import Detection, Detections
 from pose.engine.people import People
 from pose.engine.pose_models import PoseEstimate
 from pose.engine.track import TrackState
@@ -21,7 +21,7 @@ def _estimate(box, presence: float) -> PoseEstimate:
 
 
 def _step(tracker, boxes, presence, *, detected, t_s, confirm=None, seen_on=None):
-    detections = [Detection(np.array(b, float), 0.9) for b in boxes] if detected else None
+    detections = Detections.from_list(Detection(np.array(b, float), 0.9) for b in boxes) if detected else None
     candidates = tracker.candidates(detections, confirm, seen_on)
     estimates = [_estimate(c.bbox_xywh, presence) for c in candidates]
     return tracker.update(candidates, estimates, detected=detected, t_s=t_s, image_size=(640, 480))

@@ -1,7 +1,7 @@
 """Person detection, offline: MediaPipe 0.10.21's bundled BlazePose models, or a user's ONNX detector.
 
-A detector has one method, ``detect(frame_bgr) -> list[Detection]``, so
-another can be added beside this one. :func:`create_detector` picks one from a
+A detector has one method, ``detect(frame_bgr) -> Detections`` (the frame's people as arrays, each
+:class:`Detection` a row), so another can be added beside this one. :func:`create_detector` picks one from a
 spec: "blazepose" (the default, bundled:
 :class:`~pose.detect.landmarks.BlazePoseMultiPersonDetector`, every person, each confirmed by
 BlazePose's landmark model), the name of a fetched detector (:mod:`pose.detect.catalog`: ``python -m
@@ -9,7 +9,8 @@ pose.fetch detector NAME``) or the path of an .onnx file (:class:`~pose.detect.o
 :class:`~pose.detect.tiles.TiledDetector` also runs on the tiles of a large frame);
 the environment variable ``CONVNEXTPOSE_DETECTOR`` is that one setting for the app, the commands and the library.
 
-Modules: ``base`` (Detection, the protocol), ``tiles`` (a frame's tiles, and any detector run on them),
+Modules: ``base`` (Detection, the protocol), ``detections`` (a frame's people as arrays), ``tiles`` (a frame's
+tiles, and any detector run on them),
 ``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the bundled multi-person detector), ``landmarks`` (BlazePose
 landmarks for each person), ``onnx`` (a user's YOLOX / RTMDet / YOLO / RT-DETR / PicoDet file), ``onnx_layouts``
 (which family a file is), ``picodet`` (PaddleDetection's PicoDet decoding), ``mediapipe_models``, ``catalog``
@@ -22,9 +23,12 @@ import os
 from pathlib import Path
 
 from .base import Detection, PersonDetector, landmarks_box
+from .detections import Detections, as_detections
 
 __all__ = [
     "Detection",
+    "Detections",
+    "as_detections",
     "PersonDetector",
     "landmarks_box",
     "create_detector",

@@ -4,9 +4,12 @@ set of keypoints, and the suppression of overlapping boxes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .detections import Detections
 
 __all__ = ["Detection", "PersonDetector", "landmarks_box", "suppress_overlaps"]
 
@@ -59,9 +62,10 @@ class Detection:
 
 
 class PersonDetector(Protocol):
-    """Finds people in a BGR frame, largest first."""
+    """Finds people in a BGR frame, largest first, as :class:`~pose.detect.detections.Detections` (a detector of
+    one's own may return a list of :class:`Detection`: :func:`~pose.detect.detections.as_detections` reads it)."""
 
-    def detect(self, frame_bgr: np.ndarray) -> list[Detection]: ...
+    def detect(self, frame_bgr: np.ndarray) -> Detections: ...
 
     def reset(self) -> None: ...
 

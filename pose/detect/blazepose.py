@@ -16,6 +16,7 @@ import numpy as np
 
 from . import ssd
 from .base import Detection
+from .detections import Detections
 from .mediapipe_models import POSE_DETECTION, ThreadRequests
 from .tiles import tile_regions
 
@@ -204,10 +205,10 @@ class BlazePoseDetector:
             found.append((points.reshape(len(rows), rows.shape[1]), scores))
         return found
 
-    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
-        """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first; an empty list when nobody is in view
-        (see :meth:`views`)."""
-        detections = sorted(self.views(frame_bgr), key=lambda d: -d.bbox_xywh[2] * d.bbox_xywh[3])
+    def detect(self, frame_bgr: np.ndarray) -> Detections:
+        """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first; empty when nobody is in view (see
+        :meth:`views`)."""
+        detections = Detections.from_list(self.views(frame_bgr)).largest_first()
         return detections[: self.max_people] if self.max_people is not None else detections
 
     def views(self, frame_bgr: np.ndarray) -> list[Detection]:

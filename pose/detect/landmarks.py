@@ -19,6 +19,7 @@ import numpy as np
 from ..identity import RULES, one_each
 from . import ssd
 from .base import Detection, landmarks_box
+from .detections import Detections
 from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
 
 __all__ = ["PoseLandmarks", "BlazePoseLandmarker", "BlazePoseMultiPersonDetector", "NUM_LANDMARKS"]
@@ -231,7 +232,7 @@ class BlazePoseMultiPersonDetector:
         self.detector = detector or BlazePoseDetector(threads=threads)
         self.landmarker = landmarker or BlazePoseLandmarker(threads=threads)
 
-    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+    def detect(self, frame_bgr: np.ndarray) -> Detections:
         """Every person in ``frame_bgr`` (H, W, 3) uint8 with landmarks, largest first.
 
         Where two skeletons are one person, the detector's better view stays: :meth:`BlazePoseDetector.views`
@@ -265,7 +266,7 @@ class BlazePoseMultiPersonDetector:
                         box, found.presence, pose.landmarks_px, pose.visibility, pose.world_mm, detection.keypoints_px
                     )
                 )
-        return _one_per_person(people, self.same_person_iou)
+        return Detections.from_list(_one_per_person(people, self.same_person_iou))
 
     def _distinct(self, answers: list[PoseLandmarks | None], image_size: tuple[int, int]) -> list[int]:
         """The answers worth a second run: those with a person, less those that are another answer's person

@@ -19,7 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .base import Detection, suppress_overlaps
+from .base import suppress_overlaps
+from .detections import Detections
 from .onnx_layouts import PERSON_CLASS, Layout, LayoutError, Signature, recognise
 
 __all__ = ["OnnxPersonDetector", "DetectorFileError", "DetectorNotFoundError", "PERSON_CLASS", "prepare"]
@@ -205,19 +206,15 @@ class OnnxPersonDetector:
         picked = suppress_overlaps(xyxy, scores, self.nms_iou, self.min_score)
         return xyxy[picked], scores[picked]
 
-    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+    def detect(self, frame_bgr: np.ndarray) -> Detections:
         """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first, from one look at the whole frame (see
         the module docstring for tiles)."""
         height, width = frame_bgr.shape[:2]
         xyxy, scores = self._view(frame_bgr)
         xyxy = np.clip(xyxy, 0, [width, height, width, height])
-        detections = [
-            Detection(np.array([x1, y1, x2 - x1, y2 - y1], dtype=np.float64), float(s))
-            for (x1, y1, x2, y2), s in zip(xyxy, scores)
-            if x2 - x1 >= 2 and y2 - y1 >= 2
-        ]
-        detections.sort(key=lambda d: -d.bbox_xywh[2] * d.bbox_xywh[3])
-        return detections[: self.max_people] if self.max_people is not None else detections
+        xywh = np.c_[xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]]
+        found = Detections(xywh, scores)[(xywh[:, 2] >= 2) & (xywh[:, 3] >= 2)].largest_first()
+        return found[: self.max_people] if self.max_people is not None else found
 
     def reset(self) -> None:
         """Nothing to forget: every frame is detected afresh."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Detection, PersonDetector, suppress_overlaps
+from .base import PersonDetector, suppress_overlaps
+from .detections import Detections, as_detections
 
 __all__ = ["TiledDetector", "tile_regions", "TILE_ABOVE", "TILE_EDGE"]
 
@@ -38,19 +39,19 @@ def tile_regions(image_size: tuple[int, int], grid: int, overlap: float = 0.25) 
 
 
 def _cut_by_inner_edge(
-    detection: Detection, region: tuple[int, int, int, int], image_size: tuple[int, int], edge: float
-) -> bool:
-    """Whether ``detection`` (in the tile's pixels) reaches within ``edge`` of the tile's side of one of the
+    boxes_xywh: np.ndarray, region: tuple[int, int, int, int], image_size: tuple[int, int], edge: float
+) -> np.ndarray:
+    """(N,) whether each box (in the tile's pixels) reaches within ``edge`` of the tile's side of one of the
     tile's edges inside the frame: a person cut there is whole in a neighbouring tile or in the whole frame. An
     edge on the frame's border cuts nobody the other views see whole."""
     x, y, w, h = region
     margin = edge * max(w, h)
-    x1, y1, bw, bh = detection.bbox_xywh
-    return bool(
-        (x1 < margin and x > 0)
-        or (y1 < margin and y > 0)
-        or (x1 + bw > w - margin and x + w < image_size[0])
-        or (y1 + bh > h - margin and y + h < image_size[1])
+    x1, y1, bw, bh = np.asarray(boxes_xywh, dtype=np.float64).reshape(-1, 4).T
+    return (
+        ((x1 < margin) & (x > 0))
+        | ((y1 < margin) & (y > 0))
+        | ((x1 + bw > w - margin) & (x + w < image_size[0]))
+        | ((y1 + bh > h - margin) & (y + h < image_size[1]))
     )
 
 
@@ -108,21 +109,20 @@ class TiledDetector:
             return []
         return tile_regions(image_size, self.grid, self.overlap)
 
-    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
-        """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first; an empty list when nobody is in view."""
+    def detect(self, frame_bgr: np.ndarray) -> Detections:
+        """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first; empty when nobody is in view."""
         height, width = frame_bgr.shape[:2]
-        found = list(self.detector.detect(frame_bgr))
+        views = [as_detections(self.detector.detect(frame_bgr))]
         regions = self.regions((width, height))
         for x, y, w, h in regions:
-            tile = self.detector.detect(frame_bgr[y : y + h, x : x + w])
-            found += [
-                d.shifted(x, y) for d in tile if not _cut_by_inner_edge(d, (x, y, w, h), (width, height), self.edge)
-            ]
-        if regions and found:
-            xywh = np.array([d.bbox_xywh for d in found], dtype=np.float64)
-            xyxy = np.c_[xywh[:, :2], xywh[:, :2] + xywh[:, 2:]]
-            found = [found[i] for i in suppress_overlaps(xyxy, np.array([d.score for d in found]), self.nms_iou)]
-        found.sort(key=lambda d: -d.bbox_xywh[2] * d.bbox_xywh[3])
+            tile = as_detections(self.detector.detect(frame_bgr[y : y + h, x : x + w]))
+            whole = ~_cut_by_inner_edge(tile.bbox_xywh, (x, y, w, h), (width, height), self.edge)
+            views.append(tile[whole].shifted(x, y))
+        found = views[0] if len(views) == 1 else Detections.from_list(d for view in views for d in view)
+        if regions and len(found):
+            xyxy = np.c_[found.bbox_xywh[:, :2], found.bbox_xywh[:, :2] + found.bbox_xywh[:, 2:]]
+            found = found[suppress_overlaps(xyxy, found.score, self.nms_iou)]
+        found = found.largest_first()
         return found[: self.max_people] if self.max_people is not None else found
 
     def reset(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..detect import Detection, PersonDetector
+from ..detect import Detections, PersonDetector, as_detections
 from ..geometry import same_view
 from .scheduler import DetectionScheduler, DetectionWorker
 from .tracker import Tracker
@@ -44,12 +44,11 @@ class DetectionStage:
         self.worker = DetectionWorker(self.detect, nice=WORKER_NICE) if on_worker else None
         self.last_found: int | None = None  # people in the newest detection used (None before any): measurements
 
-    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+    def detect(self, frame_bgr: np.ndarray) -> Detections:
         """The people in the frame, largest first, at most ``max_people``."""
-        found = sorted(self.detector.detect(frame_bgr), key=lambda d: -float(d.bbox_xywh[2] * d.bbox_xywh[3]))
-        return found[: self.max_people]
+        return as_detections(self.detector.detect(frame_bgr)).largest_first()[: self.max_people]
 
-    def step(self, frame_bgr: np.ndarray, tracker: Tracker) -> tuple[list[Detection] | None, int | None]:
+    def step(self, frame_bgr: np.ndarray, tracker: Tracker) -> tuple[Detections | None, int | None]:
         """This frame's detection: the people and the tracker frame they were found on (None: this one), or
         (None, None) where nobody looked or no worker's answer is ready.
 
@@ -58,7 +57,7 @@ class DetectionStage:
         """
         return self._on_worker(frame_bgr, tracker) if self.worker else (self._here(frame_bgr, tracker), None)
 
-    def _here(self, frame_bgr: np.ndarray, tracker: Tracker) -> list[Detection] | None:
+    def _here(self, frame_bgr: np.ndarray, tracker: Tracker) -> Detections | None:
         due = self.scheduler.due(
             shown=tracker.shown, lost_sight=tracker.lost_sight, unconfirmed=not self.confirmed and not tracker.all_sure
         )
@@ -69,7 +68,7 @@ class DetectionStage:
         self.last_found = len(found)
         return found
 
-    def _on_worker(self, frame_bgr: np.ndarray, tracker: Tracker) -> tuple[list[Detection] | None, int | None]:
+    def _on_worker(self, frame_bgr: np.ndarray, tracker: Tracker) -> tuple[Detections | None, int | None]:
         """Hand this frame to the worker when it is free and a look is due; the newest finished answer (found on
         an earlier frame: its landmarks are left behind, they belong to that frame)."""
         finished = self.worker.poll()
@@ -80,12 +79,12 @@ class DetectionStage:
             return None, None
         if finished.error is not None:
             raise RuntimeError(f"person detection failed: {finished.error}") from finished.error
-        people = [Detection(d.bbox_xywh, d.score, keypoints_px=d.keypoints_px) for d in finished.detections]
+        people = finished.detections.without("landmarks_px", "visibility", "world_mm")
         (width, height), (seen_width, seen_height) = frame_bgr.shape[1::-1], finished.frame_size
         if (width, height) != (seen_width, seen_height):
             if not same_view((width, height), (seen_width, seen_height)):  # another camera's people: not this view's
                 return None, None
-            people = [d.scaled(width / seen_width, height / seen_height) for d in people]  # in this frame's pixels
+            people = people.scaled(width / seen_width, height / seen_height)  # in this frame's pixels
         self.last_found = len(people)
         return people, finished.frame_index
 

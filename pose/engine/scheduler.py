@@ -9,12 +9,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..detect import Detection
+from ..detect import Detections, as_detections
 
 __all__ = ["DetectionScheduler", "DetectionWorker", "FinishedDetection"]
 
@@ -73,7 +73,7 @@ class FinishedDetection:
     """
 
     frame_index: int
-    detections: tuple[Detection, ...]
+    detections: Detections
     ms: float
     frame_size: tuple[int, int]
     error: BaseException | None = None
@@ -98,9 +98,7 @@ class DetectionWorker:
             0: one thread at the caller's priority for every look.
     """
 
-    def __init__(
-        self, detect: Callable[[np.ndarray], Sequence[Detection]], name: str = "pose-detection", nice: int = 0
-    ) -> None:
+    def __init__(self, detect: Callable[[np.ndarray], Detections], name: str = "pose-detection", nice: int = 0) -> None:
         self._detect, self.nice = detect, nice
         self._lock = threading.Condition()
         self._job: tuple[int, np.ndarray, bool] | None = None  # (frame index, frame, urgent)
@@ -172,10 +170,10 @@ class DetectionWorker:
                 self._job = None
             t0 = time.perf_counter()
             try:
-                found, error = tuple(self._detect(frame)), None
+                found, error = as_detections(self._detect(frame)), None
             except Exception as exc:  # handed back to the frame path, which raises it there
                 log.exception("detection failed")
-                found, error = (), exc
+                found, error = Detections.empty(), exc
             done = FinishedDetection(index, found, (time.perf_counter() - t0) * 1e3, frame.shape[1::-1], error)
             with self._lock:
                 self._done, self._busy = done, False

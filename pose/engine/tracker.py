@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..detect import Detection, landmarks_box
+from ..detect import Detection, Detections, landmarks_box
 from ..geometry import box_iou
 from ..identity import RULES, one_each, within_another
 from ..skeleton import ROOT
@@ -126,7 +126,7 @@ class Tracker:
     # --- before estimation -----------------------------------------------------------------------
 
     def candidates(
-        self, detections: Sequence[Detection] | None, confirm: Confirm | None, seen_on: int | None = None
+        self, detections: Detections | None, confirm: Confirm | None, seen_on: int | None = None
     ) -> list[Candidate]:
         """The boxes to estimate: the detector's people (when it ran: ``detections``) and the tracks it did
         not find; a track the model is unsure of is confirmed by ``confirm`` where given.
@@ -144,22 +144,22 @@ class Tracker:
             tracks = self.tracks
             found = []
         else:
-            found_boxes = np.array([d.bbox_xywh for d in detections]).reshape(-1, 4)
+            found_boxes = detections.bbox_xywh
             tracks = [
                 t for t in self.tracks if not len(found_boxes) or box_iou([t.bbox_xywh], found_boxes).max() < MIN_IOU
             ]
-            found = [Candidate(np.asarray(d.bbox_xywh, dtype=np.float64), d, True) for d in detections]
+            found = [Candidate(d.bbox_xywh, d, True) for d in detections]
             if confirm is None:  # bridged where it was: when sure, or once in a row
                 tracks = [t for t in tracks if t.confident or t.missed == 0]
         if confirm is not None:
             return found + self._confirmed(tracks, confirm)
         return found + [Candidate(t.bbox_xywh, t.region, t.vouched and detections is None, t.confident) for t in tracks]
 
-    def _vouched(self, detections: Sequence[Detection], seen_on: int) -> list[Candidate]:
+    def _vouched(self, detections: Detections, seen_on: int) -> list[Candidate]:
         """An earlier frame's people (see :meth:`candidates`): the tracks, each found where a person matched
         it on that frame (one out of sight, at that person's box and region), and the people who matched no
         track."""
-        boxes = np.array([d.bbox_xywh for d in detections], dtype=np.float64).reshape(-1, 4)
+        boxes = detections.bbox_xywh
         then = np.array([t.box_on(seen_on) for t in self.tracks]).reshape(-1, 4)
         pairs = assign(then, [None] * len(self.tracks), boxes, [None] * len(boxes))
         found_tracks = dict(pairs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..detect import Detection, create_detector
+from ..detect import Detections, create_detector
 from ..detect.landmark_skeleton import SHARED_JOINTS
 from ..engine.estimator import BLAZEPOSE, PoseEstimator
 from ..engine.stages import STAGE_PARTS
@@ -42,12 +42,12 @@ ASSUMED_FPS = 30.0  # the rate of frames given without timestamps (generated cli
 class SharedDetections:
     """A detector that replays one detection pass, frame by frame, so every estimator crops the same boxes."""
 
-    def __init__(self, detections: Sequence[list[Detection]]) -> None:
+    def __init__(self, detections: Sequence[Detections]) -> None:
         self._detections = list(detections)
         self._next = 0
 
-    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
-        found = self._detections[self._next] if self._next < len(self._detections) else []
+    def detect(self, frame_bgr: np.ndarray) -> Detections:
+        found = self._detections[self._next] if self._next < len(self._detections) else Detections.empty()
         self._next += 1
         return found
 

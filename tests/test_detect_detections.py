@@ -1,0 +1,64 @@
+"""A frame's people as arrays: rows are Detections, slices keep every extra, pixels move with scaling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pose.detect import Detection, Detections, as_detections
+
+
+def _people() -> list[Detection]:
+    landmarks = np.arange(66, dtype=float).reshape(33, 2)
+    return [
+        Detection(np.array([0.0, 0.0, 10.0, 20.0]), 0.9, keypoints_px=np.ones((4, 2))),
+        Detection(np.array([5.0, 5.0, 40.0, 80.0]), 0.6, landmarks_px=landmarks, keypoints_px=np.zeros((2, 2))),
+    ]
+
+
+def test_rows_are_the_people_given_and_missing_extras_stay_missing():
+    found = Detections.from_list(_people())
+    assert len(found) == 2 and found.bbox_xywh.shape == (2, 4) and found.score.tolist() == [0.9, 0.6]
+    first, second = found  # iteration gives Detection rows
+    assert isinstance(first, Detection) and first.landmarks_px is None and first.visibility is None
+    np.testing.assert_array_equal(second.landmarks_px, _people()[1].landmarks_px)
+    # the region is placed by its first two keypoints, so four and two keypoints meet at two
+    assert found.data["keypoints_px"].shape == (2, 2, 2) and first.keypoints_px.shape == (2, 2)
+
+
+def test_slices_masks_and_order_keep_every_array_together():
+    found = Detections.from_list(_people())
+    largest = found.largest_first()
+    assert largest.score.tolist() == [0.6, 0.9] and largest[0].landmarks_px is not None
+    assert len(found[found.score > 0.7]) == 1 and found[found.score > 0.7][0].score == 0.9
+    assert len(found[:0]) == 0 and not found[:0] and found[:0].data.keys() == found.data.keys()
+    assert len(Detections.empty()) == 0 and repr(found) == "Detections(2, data: landmarks_px, keypoints_px)"
+
+
+def test_scaling_and_shifting_move_pixels_only():
+    found = Detections.from_list(_people())
+    scaled = found.scaled(2.0, 0.5)
+    np.testing.assert_allclose(scaled.bbox_xywh[1], [10.0, 2.5, 80.0, 40.0])
+    np.testing.assert_allclose(scaled[1].landmarks_px, _people()[1].landmarks_px * [2.0, 0.5])
+    shifted = found.shifted(100.0, 10.0)
+    np.testing.assert_allclose(shifted.bbox_xywh[0], [100.0, 10.0, 10.0, 20.0])
+    np.testing.assert_allclose(shifted[0].keypoints_px, np.ones((2, 2)) + [100.0, 10.0])
+    assert shifted.score.tolist() == found.score.tolist()
+    assert "landmarks_px" not in found.without("landmarks_px").data
+
+
+def test_a_detector_of_ones_own_may_answer_with_a_list():
+    people = _people()
+    assert as_detections(people).score.tolist() == [0.9, 0.6]
+    found = Detections.from_list(people)
+    assert as_detections(found) is found
+
+
+def test_arrays_of_other_lengths_or_unknown_extras_are_refused():
+    with pytest.raises(ValueError, match="one row per person"):
+        Detections(np.zeros((2, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match="unknown Detections data"):
+        Detections(np.zeros((1, 4)), np.zeros(1), {"mask": np.zeros((1, 4))})
+    odd = [Detection(np.zeros(4), 1.0, world_mm=np.zeros((33, 3))), Detection(np.zeros(4), 1.0, world_mm=np.zeros(3))]
+    with pytest.raises(ValueError, match="world_mm comes in shapes"):
+        Detections.from_list(odd)
