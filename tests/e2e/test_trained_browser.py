@@ -25,7 +25,7 @@ from .checks import (
     wait_for_skeleton_chart,
     watch_metric,
 )
-from .conftest import ARTIFACTS, clip_camera, start_app
+from .conftest import ARTIFACTS, TRAINED_XS_PHOTOS, clip_camera, start_app, zip_annotated
 from .test_live_browser import NOT_RUNNING, WEBRTC_IFRAME
 
 CLIP, PEOPLE = "two_people_courtyard.mp4", 2
@@ -65,7 +65,8 @@ def test_live_draws_everyone_the_trained_xs_counts(trained_server, browser_page)
     page.get_by_text(NOT_RUNNING).wait_for()
 
 
-def test_compare_measures_the_trained_xs_on_annotated_photos(trained_server, browser_page, annotated_zip):
+def test_compare_measures_the_trained_xs_on_annotated_photos(trained_server, browser_page, realgt_dir, tmp_path):
+    annotated_zip = zip_annotated(realgt_dir, TRAINED_XS_PHOTOS, tmp_path / "photos.zip")
     page = browser_page
     page.goto(f"{trained_server}/compare")
     page.get_by_role("heading", name="Compare sizes").wait_for()
