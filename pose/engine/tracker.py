@@ -55,8 +55,9 @@ class Candidate:
         found: whether the detector or the confirmer saw a person there on this frame (or, with detection on
             a worker, its newest result did).
         sure: the box of a track whose last skeleton was sure: kept for this frame even where its new skeleton
-            is unsure, since the detector then looks on the next frame (the scheduler runs it while a track
-            is unsure) and keeps the person's id where it finds them.
+            is unsure, since the next frame checks it as any unsure track (the confirmer in its region, or the
+            detector, which the scheduler runs while a track is unsure without one) and keeps the person's id
+            where they are found.
     """
 
     bbox_xywh: np.ndarray
