@@ -47,6 +47,17 @@ def test_scaling_and_shifting_move_pixels_only():
     assert "landmarks_px" not in found.without("landmarks_px").data
 
 
+def test_a_crops_people_shifted_into_the_frame_it_was_cut_from():
+    crop_person = Detection(
+        np.array([10.0, 20.0, 30.0, 40.0]), 0.8, landmarks_px=np.zeros((33, 2)), keypoints_px=np.ones((4, 2))
+    )
+    (moved,) = Detections.from_list([crop_person]).shifted(100, 50)
+    np.testing.assert_allclose(moved.bbox_xywh, [110, 70, 30, 40])  # moved, not resized
+    np.testing.assert_allclose(moved.landmarks_px, np.tile([100.0, 50.0], (33, 1)))
+    np.testing.assert_allclose(moved.keypoints_px, np.tile([101.0, 51.0], (4, 1)))
+    assert moved.score == 0.8 and moved.visibility is None and moved.world_mm is None
+
+
 def test_a_detector_of_ones_own_may_answer_with_a_list():
     people = _people()
     assert as_detections(people).score.tolist() == [0.9, 0.6]

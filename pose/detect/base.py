@@ -48,18 +48,6 @@ class Detection:
             keypoints_px=None if self.keypoints_px is None else np.asarray(self.keypoints_px) * points,
         )
 
-    def shifted(self, dx: float, dy: float) -> Detection:
-        """The same person in a frame where this one's pixel (0, 0) is at (``dx``, ``dy``), as a crop's detection
-        in the frame it was cut from: every pixel coordinate moved (the score, visibilities and millimetres are
-        the same)."""
-        points = np.array([dx, dy])
-        return replace(
-            self,
-            bbox_xywh=np.asarray(self.bbox_xywh, dtype=np.float64) + np.array([dx, dy, 0.0, 0.0]),
-            landmarks_px=None if self.landmarks_px is None else np.asarray(self.landmarks_px) + points,
-            keypoints_px=None if self.keypoints_px is None else np.asarray(self.keypoints_px) + points,
-        )
-
 
 class PersonDetector(Protocol):
     """Finds people in a BGR frame, largest first, as :class:`~pose.detect.detections.Detections` (a detector of
