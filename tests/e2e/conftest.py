@@ -20,11 +20,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -33,6 +28,8 @@ import pytest
 from conftest import IN_CI  # a missing browser or Playwright fails in CI
 from videos import clip_frames
 
+from tools.live_page import AppServer as StreamlitServer
+from tools.live_page import MeasureError
 from ui.resources import LIVE_MAX_FRAMES_ENV
 
 from .checks import SCRIPT_IDLE_JS
@@ -125,32 +122,21 @@ def clip_camera(clip: Path, folder: Path, frames: int = 120, size: tuple[int, in
     return write_y4m(folder / f"{clip.stem}.y4m", clip_frames(clip, frames, size), fps=max(1, round(probe(clip).fps)))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class AppServer(str):
-    """A running ``streamlit run app.py``: the string is its URL; ``weights`` its weights folder."""
+    """A running ``streamlit run app.py`` (:class:`tools.live_page.AppServer`, the one way this project starts
+    it): the string is its URL; ``weights`` its weights folder."""
 
     weights: Path
     log_path: Path
-    process: subprocess.Popen
+    streamlit: StreamlitServer
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self.streamlit.__exit__()
 
 
 def start_app(weights: Path, cache: Path, log_path: Path, **env_extra: str) -> AppServer:
     """Start the app on a free port with its own weights folder; returns once it answers its health check."""
     weights.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
     env = {
         **os.environ,
         "CONVNEXTPOSE_WEIGHTS": str(weights),
@@ -158,43 +144,14 @@ def start_app(weights: Path, cache: Path, log_path: Path, **env_extra: str) -> A
         "CONVNEXTPOSE_CACHE": str(cache),
         **env_extra,
     }
-    log = open(log_path, "w")  # noqa: SIM115 (the server writes to it until it stops)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()  # the child holds its own copy
-    server = AppServer(f"http://127.0.0.1:{port}")
-    server.weights, server.log_path, server.process = weights, log_path, proc
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"{server}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-    server.stop()
-    pytest.fail(f"streamlit did not start within 90 s; see {log_path}")
+    streamlit = StreamlitServer(env, log_path, start_timeout_s=90)
+    try:
+        streamlit.__enter__()
+    except MeasureError as error:
+        pytest.fail(f"{error}; see {log_path}")
+    server = AppServer(streamlit.url)
+    server.weights, server.log_path, server.streamlit = weights, log_path, streamlit
+    return server
 
 
 @pytest.fixture(scope="session")

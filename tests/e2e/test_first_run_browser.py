@@ -7,62 +7,31 @@ fake camera of a person.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
+from tools.live_page import AppServer, MeasureError
+
 from .checks import assert_people_read, metric, wait_for, watch_metric
-from .conftest import ARTIFACTS, ROOT
+from .conftest import ARTIFACTS
 from .test_live_browser import WEBRTC_IFRAME
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def fresh_app(tmp_path_factory):
     """``streamlit run app.py`` with an empty weights folder and cache, as on a fresh install; yields its URL."""
-    port = _free_port()
     env = {
         **os.environ,
         "CONVNEXTPOSE_WEIGHTS": str(tmp_path_factory.mktemp("fresh-weights")),
         "CONVNEXTPOSE_CACHE": str(tmp_path_factory.mktemp("fresh-cache")),
     }
     log_path = tmp_path_factory.mktemp("fresh-server") / "streamlit.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1"]
-            + ["--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            proc.terminate()
-            pytest.fail(f"streamlit did not start; see {log_path}")
-        yield url
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    try:
+        server = AppServer(env, log_path, start_timeout_s=60).__enter__()
+    except MeasureError as error:
+        pytest.fail(f"{error}; see {log_path}")
+    yield server.url
+    server.__exit__()
 
 
 def test_fresh_install_live_page_shows_a_person_with_blazepose(fresh_app, browser_page):
