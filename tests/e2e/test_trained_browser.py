@@ -2,7 +2,7 @@
 the pages a user sees once the checkpoint is in their weights folder. Each opens on XS: on a real two-person
 clip as the camera everyone counted is drawn, each a whole skeleton in 3D; Compare measures XS's accuracy on
 annotated photos; Video follows both people of the real clip through a file; Coach takes a reference pose from a
-real photo."""
+real photo; Home and Models name XS as trained, refusing nothing."""
 
 from __future__ import annotations
 
@@ -118,3 +118,19 @@ def test_coach_takes_a_reference_from_a_real_photo(trained_server, browser_page,
     assert "no trained weights" not in page.inner_text("body").lower()
     wait_for_skeleton_chart(page)
     page.screenshot(path=str(ARTIFACTS / "coach-trained-xs.png"), full_page=True)
+
+
+def test_home_and_models_pages_name_the_trained_xs(trained_server, browser_page):
+    page = browser_page
+    page.goto(trained_server)
+    page.get_by_role("heading", name="ConvNeXtPose Live").wait_for()
+    page.get_by_text("the most accurate size with trained weights here").wait_for()
+    assert "no trained ConvNeXtPose weights were found" not in page.inner_text("body")
+    page.goto(f"{trained_server}/models")
+    page.get_by_role("heading", name="Models", exact=True).wait_for()
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)
+    page.get_by_text("trained (ConvNeXtPose_XS.tar)").wait_for(state="attached")  # a canvas grid cell
+    page.screenshot(path=str(ARTIFACTS / "models-trained-xs.png"), full_page=True)
+    body = page.inner_text("body")
+    for refusal in ("unusable (", "was refused", "an incomplete"):
+        assert refusal not in body, f"the Models page refuses something: {refusal!r}"
