@@ -226,7 +226,8 @@ def estimator_table(problems: dict[str, str] | None = None) -> pd.DataFrame:
 
 
 def estimator_columns() -> dict:
-    """``st.dataframe`` column formats for :func:`estimator_table` (empty cells where the paper is silent)."""
+    """``st.dataframe`` column formats for :func:`estimator_table` (the grid greys a cell the paper is silent on
+    as "None")."""
     return {
         "params (M)": st.column_config.NumberColumn(format="%.2f"),
         "MPJPE P2 (mm, paper)": st.column_config.NumberColumn(format="%.1f"),
