@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from pose.detect import Detection, Detections
 from pose.engine.people import People
 from pose.engine.pose_models import PoseEstimate
 from pose.engine.track import TrackState
-from pose.engine.tracker import Tracker
+from pose.engine.tracker import MIN_SURE_JOINTS, Tracker
 
 
 def _estimate(box, presence: float) -> PoseEstimate:
@@ -62,6 +64,27 @@ def test_a_sure_track_is_bridged_for_one_unsure_frame_and_then_needs_a_detection
     assert _step(tracker, [], 0.45, detected=False, t_s=0.3) == [] and tracker.lost_sight
     found_again = _step(tracker, [(12, 10, 100, 200)], 0.45, detected=True, t_s=0.4)
     assert [p.track_id for p in found_again] == [1]  # the detector found them: same id
+
+
+def test_a_trained_models_person_is_shown_only_with_joints_sure_enough_to_draw():
+    """Every person counted is drawn: found by the detector, a skeleton sure of fewer than MIN_SURE_JOINTS joints
+    (a late detection's box its person has left) is nobody on this frame, and starts no track; with untrained
+    weights (the rule off), the same skeleton is shown as found."""
+    box = (10, 10, 100, 200)
+
+    def found(tracker, sure_joints):
+        candidates = tracker.candidates(Detections.from_list([Detection(np.array(box, float), 0.9)]), None)
+        confidence = np.where(np.arange(18) < sure_joints, 0.9, 0.3)
+        estimates = [replace(_estimate(c.bbox_xywh, 0.9), confidence=confidence) for c in candidates]
+        return tracker.update(candidates, estimates, detected=True, t_s=0.0, image_size=(640, 480))
+
+    def tracker(min_sure_joints):
+        return Tracker(10, 0.5, 3, smoothing=False, min_sure_joints=min_sure_joints)
+
+    trained = tracker(MIN_SURE_JOINTS)
+    assert found(trained, MIN_SURE_JOINTS - 1) == [] and trained.tracks == []
+    assert len(found(trained, MIN_SURE_JOINTS)) == 1
+    assert len(found(tracker(0), 0)) == 1
 
 
 def test_two_tracks_on_one_person_keep_the_older_id():

@@ -15,7 +15,7 @@ from ..detect.landmarks import NEW_PERSON_PRESENCE, BlazePoseLandmarker
 from .detection import DetectionStage
 from .pose_models import BlazePoseModel, ConvNeXtPoseModel, PoseModel, RegionConfirmer
 from .scheduler import DetectionScheduler
-from .tracker import Tracker
+from .tracker import MIN_SURE_JOINTS, Tracker
 
 if TYPE_CHECKING:  # torch loads with the first ConvNeXtPose model (build_pose_model)
     from ..model.backends import Runner
@@ -134,10 +134,12 @@ def build_detection(
     )  # fmt: skip
 
 
-def build_tracker(cfg: EstimatorConfig) -> Tracker:
-    """The tracker; where every frame is its own image, with no smoothing and newcomers shown at once."""
+def build_tracker(cfg: EstimatorConfig, trained: bool = True) -> Tracker:
+    """The tracker; where every frame is its own image, with no smoothing and newcomers shown at once. A trained
+    model's person must be sure of :data:`~.tracker.MIN_SURE_JOINTS` joints to be shown; untrained weights are
+    sure of none."""
     sequence = not cfg.static_image_mode
     return Tracker(
         cfg.max_people, cfg.min_track_confidence, cfg.max_missed_detections, cfg.smoothing and sequence,
-        doubt_newcomers=sequence,
+        doubt_newcomers=sequence, min_sure_joints=MIN_SURE_JOINTS if trained else 0,
     )  # fmt: skip

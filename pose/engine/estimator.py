@@ -81,7 +81,7 @@ class PoseEstimator:
         self.backend, self.device, self.precision = self.model.backend, self.model.device, self.model.precision
         self.confirmer = build_confirmer(self.config, self.model)
         self.detection = build_detection(self.config, self.model, detector, confirmed=self.confirmer is not None)
-        self.tracker = build_tracker(self.config)
+        self.tracker = build_tracker(self.config, self.trained)
         self._frame_size: tuple[int, int] | None = None  # the last frame's (width, height)
 
     @property

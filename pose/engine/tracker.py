@@ -31,7 +31,7 @@ from .people import Person
 from .pose_models import PoseEstimate
 from .track import Track, TrackState
 
-__all__ = ["Candidate", "Track", "TrackState", "Tracker"]
+__all__ = ["MIN_SURE_JOINTS", "Candidate", "Track", "TrackState", "Tracker"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,14 @@ log = logging.getLogger(__name__)
 # frame (see _held_size): a person sitting down shrinks 3% a frame at 30 fps; a skeleton cut off by its crop,
 # 5-10%, every frame, until the person is lost.
 MAX_SHRINK = 0.97
+
+# A trained model's skeleton is a person on a frame only where the model is sure of at least this many of its
+# joints (confidence at the tracker's cut, which is the overlay's): fewer draw nothing but a dot or a bone, and a
+# person counted must be drawn. On realgt (python -m pose.measure.accuracy, the bundled detector) the trained XS's
+# 20 people found are sure of 4-17 joints, so none is lost; on the Live page's path (detection on a worker),
+# sprint_start gave 52 of 378 people with 0-2 sure joints, mostly a late answer's box its person had left
+# (docs/benchmarks.md). Untrained weights are sure of no joint: the rule is off for them.
+MIN_SURE_JOINTS = 3
 
 # Regions -> per region the confirmer's finding (a Detection with landmarks), or None where nobody is there.
 Confirm = Callable[[Sequence[Detection]], Sequence[Detection | None]]
@@ -86,13 +94,16 @@ class Tracker:
         smoothing: One-Euro filtering of each track's keypoints.
         doubt_newcomers: hold back a newcomer within another person's box until a second detection
             (:func:`pose.identity.within_another`); off for unrelated images, where there is no second detection.
+        min_sure_joints: a skeleton is seen only where at least this many of its joints reach
+            ``min_track_confidence`` (:data:`MIN_SURE_JOINTS` for trained weights; 0: any skeleton).
     """
 
     def __init__(
         self, max_people: int, min_track_confidence: float, max_missed_detections: int, smoothing: bool,
-        doubt_newcomers: bool = True,
+        doubt_newcomers: bool = True, min_sure_joints: int = 0,
     ) -> None:  # fmt: skip
         self.doubt_newcomers = doubt_newcomers
+        self.min_sure_joints = min_sure_joints
         self.max_people = max_people
         self.min_track_confidence = min_track_confidence
         self.max_missed_detections = max_missed_detections
@@ -226,7 +237,9 @@ class Tracker:
         entries = [
             (cand, est)
             for cand, est in zip(candidates, estimates)
-            if est is not None and (cand.found or detected or cand.sure or est.presence >= self.min_track_confidence)
+            if est is not None
+            and (cand.found or detected or cand.sure or est.presence >= self.min_track_confidence)
+            and self._drawable(est)
         ]
         pairs = assign(
             np.array([t.bbox_xywh for t in self.tracks]).reshape(-1, 4),
@@ -280,6 +293,12 @@ class Tracker:
         self.lost_sight |= bool(tentative)
         self.frame += 1
         return [p for p in people if p.track_id not in duplicates]
+
+    def _drawable(self, est: PoseEstimate) -> bool:
+        """Whether the skeleton has :attr:`min_sure_joints` joints to draw."""
+        if not self.min_sure_joints:
+            return True
+        return int((np.asarray(est.confidence) >= self.min_track_confidence).sum()) >= self.min_sure_joints
 
     def _advance(
         self, track: Track, cand: Candidate, est: PoseEstimate, t_s: float, image_size, detected: bool
