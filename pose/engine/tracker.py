@@ -10,7 +10,8 @@ when the model is sure of it.
 A track the model is unsure of (untrained weights, always) only stays where something vouches for it: the
 detector found it on this frame, the confirmer (BlazePose's landmark model in its region) did, or, with
 detection on a worker, the worker's newest result did. So a person who leaves is gone within a frame or two,
-and one missed detection does not cost a person their id.
+and one missed detection does not cost a person their id. A trained model's skeleton is a sighting only where
+it is sure of :data:`MIN_SURE_JOINTS` joints: a person shown always has joints to draw.
 """
 
 from __future__ import annotations
@@ -231,7 +232,8 @@ class Tracker:
             image_size: (width, height).
         """
         # A box counts when a person was found there, on a detection frame (a track's one bridged miss), when
-        # the skeleton in it is sure, or for one frame after its track's last sure skeleton. Without that frame a
+        # the skeleton in it is sure, or for one frame after its track's last sure skeleton; and, for a trained
+        # model, only where its skeleton has joints to draw (_drawable). Without that frame a
         # person whose skeleton's mean confidence hovers at the cut (a player half hidden by another, 0.51-0.59
         # for ten frames) vanished for a frame each time it dipped under, and came back on the next detection.
         entries = [
