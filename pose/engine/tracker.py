@@ -41,12 +41,12 @@ log = logging.getLogger(__name__)
 # 5-10%, every frame, until the person is lost.
 MAX_SHRINK = 0.97
 
-# A trained model's skeleton is a person on a frame only where the model is sure of at least this many of its
-# joints (confidence at the tracker's cut, which is the overlay's): fewer draw nothing but a dot or a bone, and a
-# person counted must be drawn. On realgt (python -m pose.measure.accuracy, the bundled detector) the trained XS's
-# 20 people found are sure of 4-17 joints, so none is lost; on the Live page's path (detection on a worker),
-# sprint_start gave 52 of 378 people with 0-2 sure joints, mostly a late answer's box its person had left
-# (docs/benchmarks.md). Untrained weights are sure of no joint: the rule is off for them.
+# A trained model's skeleton is a sighting of a person only where the model is sure of at least this many of its
+# joints (at the tracker's cut, which is the overlay's): fewer would draw a dot or a bone, and a person counted must
+# be drawn. ConvNeXtPose gives a skeleton for any box, so a box its person has left (a worker's answer about an
+# earlier frame) otherwise showed nobody as somebody. Margin: the trained XS's people found on the annotated
+# photos are sure of 4 joints or more (docs/benchmarks.md, "a person counted is a person drawn"). Untrained
+# weights are sure of no joint: the rule is off for them.
 MIN_SURE_JOINTS = 3
 
 # Regions -> per region the confirmer's finding (a Detection with landmarks), or None where nobody is there.
@@ -232,10 +232,10 @@ class Tracker:
             image_size: (width, height).
         """
         # A box counts when a person was found there, on a detection frame (a track's one bridged miss), when
-        # the skeleton in it is sure, or for one frame after its track's last sure skeleton; and, for a trained
-        # model, only where its skeleton has joints to draw (_drawable). Without that frame a
+        # the skeleton in it is sure, or for one frame after its track's last sure skeleton. Without that frame a
         # person whose skeleton's mean confidence hovers at the cut (a player half hidden by another, 0.51-0.59
         # for ten frames) vanished for a frame each time it dipped under, and came back on the next detection.
+        # Whichever, a trained model's skeleton must have joints to draw (_drawable).
         entries = [
             (cand, est)
             for cand, est in zip(candidates, estimates)
