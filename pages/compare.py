@@ -157,8 +157,10 @@ if pose.BLAZEPOSE in measurements and sizes:
     st.caption(
         "Cost per person found, end to end: "
         + ", ".join(f"{estimator_label(n)} {measurements[n].ms_per_person:.1f} ms" for n in [*sizes, pose.BLAZEPOSE])
-        + f". BlazePose runs its landmark model once per person ({blaze.ms_per_person:.0f} ms each here, "
-        "growing with the crowd); ConvNeXtPose crops every person of a frame into one network call."
+        + f". BlazePose's grows with the crowd: its detector checks each view with the landmark model "
+        f"({blaze.detect_ms_when_run:.0f} ms a detection here), and between detections the landmark model follows "
+        f"each person ({blaze.pose_ms_per_person:.0f} ms a person); ConvNeXtPose crops every person of a frame "
+        "into one network call."
     )
 left, right = st.columns(2)
 left.plotly_chart(latency_bars(measurements), key="compare-latency")
@@ -166,6 +168,10 @@ right.plotly_chart(speed_accuracy(measurements), key="compare-pareto")
 st.plotly_chart(latency_lines(measurements), key="compare-lines")
 
 st.subheader("The same frame, every estimator")
+st.caption(
+    "The pictures draw everyone each estimator found, tagged with its track id; the 3D scenes show each one's "
+    "first person (the lowest id), whom the agreement figures below follow."
+)
 frame = st.slider("Frame", 0, len(frames) - 1, 0, key="compare_frame") if len(frames) > 1 else 0
 st.plotly_chart(skeletons_side_by_side(measurements, frame), key="compare-3d")
 grid = st.columns(min(len(measurements), 5))

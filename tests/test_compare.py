@@ -81,3 +81,26 @@ def test_the_agreement_reference_is_the_most_accurate_trained_size_and_never_an_
     assert reference_for({"L": measured("L", False), "XS": measured("XS", True), "S": measured("S", True)}) == "S"
     agree = agreement({"L": measured("L", False), "BlazePose": measured("BlazePose", True)})
     assert agree["reference"] is None and "px_to_reference" not in agree["estimators"]["L"]
+
+
+def test_compare_draws_everyone_each_estimator_finds_on_a_real_two_person_clip(shared_videos):
+    """Compare drew only each frame's first person: on the courtyard clip the woman had no skeleton at all."""
+    from videos import clip_frames
+
+    from ui.compare_charts import overlay
+
+    frames = clip_frames(shared_videos / "two_people_courtyard.mp4", 4)
+    results = compare(frames, ["BlazePose"], lambda name, detector: PoseEstimator(name, smoothing=False))
+    blaze = results["BlazePose"]
+    assert list(blaze.people) == [2, 2, 2, 2]
+    assert [len(people) for people in blaze.everyone_2d] == [2, 2, 2, 2]
+    assert sorted(blaze.everyone_ids[-1]) == [1, 2]
+    drawn = overlay(frames[-1], blaze, 3)
+    for keypoints in blaze.everyone_2d[-1]:  # each person's skeleton is drawn where their joints are
+        x0, y0 = np.floor(keypoints.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(keypoints.max(axis=0)).astype(int) + 1
+        changed = np.any(drawn[y0:y1, x0:x1] != frames[-1][y0:y1, x0:x1], axis=-1)
+        assert changed.mean() > 0.01, f"nothing drawn over the person at x {x0}-{x1}"
+    # the caption's figures: BlazePose's detection, and its landmark model per person between detections
+    assert blaze.detect_ms_when_run > 0
+    assert np.isnan(blaze.pose_ms_per_person) or blaze.pose_ms_per_person > 0

@@ -178,7 +178,8 @@ def agreement_heatmap(agree: dict) -> go.Figure:
 def skeletons_side_by_side(
     measurements: dict[str, Measurement], frame: int, min_confidence: float = DEFAULT_MIN_CONFIDENCE
 ) -> go.Figure:
-    """The same frame's 3D skeletons, one small scene per estimator; a trained one's joints under
+    """The same frame's 3D skeleton of each estimator's first person (the lowest track id, whom the agreement
+    figures follow), root-relative, one small scene per estimator; a trained one's joints under
     ``min_confidence`` left out."""
     names = list(measurements)
     fig = make_subplots(
@@ -205,10 +206,12 @@ def skeletons_side_by_side(
 def overlay(
     frame_bgr: np.ndarray, m: Measurement, frame: int, min_confidence: float = DEFAULT_MIN_CONFIDENCE
 ) -> np.ndarray:
-    """The frame with this estimator's 2D skeleton drawn; a trained one's joints under ``min_confidence`` left
-    out."""
+    """The frame with every person this estimator found drawn in 2D, each tagged with its track id; a trained
+    one's joints under ``min_confidence`` left out."""
     image = frame_bgr.copy()
-    if not np.isnan(m.keypoints_2d[frame]).any():
-        floor = drawn_confidence(min_confidence, m.trained)
-        draw_person(image, m.keypoints_2d[frame], confidence=m.confidence[frame], min_confidence=floor)
+    floor = drawn_confidence(min_confidence, m.trained)
+    for keypoints_2d, confidence, track_id in zip(
+        m.everyone_2d[frame], m.everyone_confidence[frame], m.everyone_ids[frame]
+    ):
+        draw_person(image, keypoints_2d, confidence=confidence, min_confidence=floor, tag=f"#{track_id}")
     return image
