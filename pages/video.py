@@ -38,7 +38,8 @@ if not uploads:
 
 if len(uploads) == 1:
     info = uploads[0].info
-    cols = st.columns(6)
+    # the resolution's column twice as wide: in a sixth of the page "1080x1920" showed as "1080x1…"
+    cols = st.columns([1, 1, 2, 1, 1, 1])
     cols[0].metric("Duration", f"{info.duration_s:.1f} s")
     cols[1].metric("Frame rate", f"{info.fps:.2f}")
     cols[2].metric("Resolution", f"{info.width}x{info.height}")
@@ -164,9 +165,19 @@ def show_run(item: ItemState) -> None:
         anim_col.caption("No 3D skeleton to show: nobody was found.")
     else:
         anim_col.plotly_chart(skeleton_animation(track.keypoints_rel, track.frame_indices), key=f"anim-{key}")
-        table = pd.DataFrame(flexion_angles(track.keypoints_3d), index=pd.Index(track.frame_indices, name="frame"))
+        angles = go.Figure(
+            [
+                go.Scatter(x=track.frame_indices, y=degrees, mode="lines", name=joint)
+                for joint, degrees in flexion_angles(track.keypoints_3d).items()
+            ]
+        )
+        # the legend below the lines: beside them, a half-width column's chart showed 5 of the 8 joints' names
+        angles.update_layout(
+            height=340, margin=dict(l=0, r=0, t=10, b=0), xaxis_title="frame", yaxis_title="degrees",
+            legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
+        )  # fmt: skip
         angle_col.markdown(f"**Joint flexion (degrees, 0 = straight)**, person {track.person}")
-        angle_col.line_chart(table, height=260)
+        angle_col.plotly_chart(angles, key=f"angles-{key}")
     figure = go.Figure(go.Scatter(x=track.frame_indices, y=track.process_ms, mode="lines"))
     figure.update_layout(height=260, margin=dict(l=0, r=0, t=10, b=0), xaxis_title="frame", yaxis_title="ms per frame")
     time_col.markdown("**Processing time per frame**")

@@ -159,7 +159,7 @@ def test_a_job_over_two_files_snapshots_zips_and_reuses(tmp_path, uploads):
     again = VideoJob(uploads, settings, tmp_path)
     again.launch()
     _wait(again)
-    assert [i.status for i in again.state.items] == ["skipped", "skipped"] and all(i.reused for i in again.state.items)
+    assert [i.status for i in again.state.items] == ["reused", "reused"] and all(i.reused for i in again.state.items)
     shown = state.items[0].outcome.run.video_path
     job.release()
     assert shown.exists()  # the second job still shows it

@@ -258,7 +258,7 @@ class ItemState:
 
     file: str
     estimator: str
-    status: str = "waiting"  # waiting, running, then an Outcome's status
+    status: str = "waiting"  # waiting, running, then an Outcome's status ("reused" for a result kept from before)
     progress: pose.video.Progress | None = None
     outcome: Outcome | None = None
     reused: bool = False
@@ -344,8 +344,9 @@ class VideoJob:
         cached = self._cached.get((upload.name, name))
         if cached is not None:
             run = cached.run
-            outcome = Outcome(upload.name, "skipped", run.frames_done, run.people, run.wall_s, run=run)
-            self._set(upload.name, name, status="skipped", outcome=outcome, reused=True)
+            # "reused", not the batch command's "skipped": its results are shown below as any other run's
+            outcome = Outcome(upload.name, "reused", run.frames_done, run.people, run.wall_s, run=run)
+            self._set(upload.name, name, status="reused", outcome=outcome, reused=True)
             return
         lease = self._cache.reserve(self.key(upload, name))
         self._leases.append(lease)

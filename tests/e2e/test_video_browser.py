@@ -7,6 +7,7 @@ import re
 from test_export_bvh import parsed_positions
 from videos import write_av
 
+from pose.angles import FLEXION
 from pose.config import default_estimator
 from pose.measure.samples import moving_person_frames
 
@@ -38,6 +39,10 @@ def test_upload_process_and_results(app_server, browser_page, tmp_path):
     page.locator(".updatemenu-button").first.wait_for()  # the 3D animation's play/pause
     assert page.locator(".slider-container").count() >= 1  # and its frame slider
     assert "300 frames" in page.inner_text("body")
+    # every joint's curve is named where the user can read it (a half-width chart once showed 5 of 8 names)
+    names = page.locator(".legendtext").filter(has_text=re.compile("|".join(FLEXION)))
+    shown = {names.nth(i).text_content() for i in range(names.count()) if names.nth(i).is_visible()}
+    assert shown == set(FLEXION), f"the joint-angle legend shows {sorted(shown)}"
     page.screenshot(path=str(ARTIFACTS / "video-results.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("button", name="Keypoints CSV").click()
