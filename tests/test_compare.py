@@ -104,3 +104,14 @@ def test_compare_draws_everyone_each_estimator_finds_on_a_real_two_person_clip(s
     # the caption's figures: BlazePose's detection, and its landmark model per person between detections
     assert blaze.detect_ms_when_run > 0
     assert np.isnan(blaze.pose_ms_per_person) or blaze.pose_ms_per_person > 0
+
+
+def test_the_agreement_heatmap_of_one_estimator_leaves_room_for_its_colour_bar_and_names():
+    """With one row the chart was 160 px tall: its colour bar's labels lay on top of each other, and the joints'
+    and estimators' names were cut off."""
+    from ui.compare_charts import agreement_heatmap
+
+    agree = {"reference": "XS", "estimators": {"XS": {}, "BlazePose": {"mm_to_reference_per_joint": np.ones(18)}}}
+    fig = agreement_heatmap(agree)
+    assert fig.layout.height >= 280
+    assert fig.layout.xaxis.automargin and fig.layout.yaxis.automargin

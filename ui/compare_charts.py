@@ -169,8 +169,11 @@ def agreement_heatmap(agree: dict) -> go.Figure:
         )
     fig.update_layout(
         title=f"Agreement with {pose.variant_title(agree['reference'])} (not accuracy): mean 3D distance per joint",
-        height=120 + 40 * max(len(rows), 1),
+        # at least 280 px: with one or two rows the colour bar's labels were squeezed on top of each other
+        height=max(280, 120 + 40 * len(rows)),
         margin=dict(t=40, b=0),
+        xaxis=dict(automargin=True),  # room for the joints' names below and the estimators' beside
+        yaxis=dict(automargin=True),
     )
     return fig
 
