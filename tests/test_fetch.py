@@ -20,7 +20,7 @@ from loopback import closed_port, serve
 import pose
 from pose.detect import create_detector, describe_detector
 from pose.detect.catalog import DETECTORS, fetched_names, fetched_path, fetched_record
-from pose.fetch import FetchError, SourceUnreachable, fetch_detector, fetch_weights
+from pose.fetch import FetchError, SourceUnreachable, fetch_detector, fetch_weights, keep_detector
 from pose.fetch.__main__ import main
 from pose.fetch.download import sha256_of
 
@@ -166,6 +166,19 @@ def test_a_wrong_or_cut_detector_is_refused_and_nothing_is_left(server, weights,
         server.cut["/d.onnx"] = len(yolox_bytes) // 2
     with pytest.raises(FetchError, match="cut short" if what == "cut" else "not a usable person detector"):
         fetch_detector("d", source=server.url("/d.onnx"))
+    assert _left(weights) in ([], ["detectors"])
+
+
+def test_a_file_that_is_not_a_detector_is_refused_by_its_own_name_in_plain_words(weights, tmp_path):
+    """The check reads a hidden temporary copy; the Models page once named that copy and printed ONNX Runtime's
+    error code to the person who uploaded my_detector.onnx."""
+    given = tmp_path / "my_detector.onnx"
+    given.write_text("not a model")
+    with pytest.raises(FetchError) as refused:
+        keep_detector(given, "mine", given.name)
+    message = str(refused.value)
+    assert message.startswith("my_detector.onnx is not a usable person detector: my_detector.onnx is not a readable")
+    assert "INVALID_PROTOBUF" in message and "[ONNXRuntimeError]" not in message and ".onnx." not in message
     assert _left(weights) in ([], ["detectors"])
 
 

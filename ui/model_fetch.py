@@ -152,7 +152,16 @@ def detector_table() -> pd.DataFrame:
     for name in fetched_names():
         if name not in DETECTORS:
             record = fetched_record(name) or {}
-            rows.append({"detector": name, "family": record.get("family", "?"), "here": "your file"})
+            rows.append(
+                {
+                    "detector": name,
+                    "family": record.get("family", "?"),
+                    "input (px)": record.get("input_size"),
+                    "trained on": "-",
+                    "accuracy (published)": "-",
+                    "here": f"your file (sha256 {str(record.get('sha256', ''))[:12]})",
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -13,6 +13,7 @@ Each call looks at the frame once; :func:`pose.detect.create_detector` wraps the
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -72,6 +73,14 @@ def prepare(frame_bgr: np.ndarray, size: int, layout: Layout) -> tuple[np.ndarra
     if layout.mean is not None:
         tensor = (tensor - np.asarray(layout.mean, np.float32)) / np.asarray(layout.std, np.float32)
     return np.ascontiguousarray(tensor.transpose(2, 0, 1)[None]), scale, offset
+
+
+def _runtime_reason(error: Exception, path: Path) -> str:
+    """ONNX Runtime's reason for refusing ``path``, in short: its status name and message, without its error-code
+    prefix and with the file's name for its full path ("INVALID_PROTOBUF: Load model from x.onnx failed: ...")."""
+    text = re.sub(r"^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*", "", str(error).strip())
+    text = re.sub(r"\s*:\s*", ": ", text, count=1)
+    return text.replace(str(path), path.name).splitlines()[0] if text else type(error).__name__
 
 
 def _graph_source(path: Path) -> str | bytes:
@@ -154,7 +163,9 @@ class OnnxPersonDetector:
                 options.intra_op_num_threads = int(threads)
             self._session = ort.InferenceSession(_graph_source(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for unreadable files
-            raise DetectorFileError(f"{self.path.name} is not a readable ONNX model: {error}") from error
+            raise DetectorFileError(
+                f"{self.path.name} is not a readable ONNX model ({_runtime_reason(error, self.path)})"
+            ) from error
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         signature = Signature(
             tuple((i.name, tuple(i.shape)) for i in inputs), tuple((o.name, tuple(o.shape)) for o in outputs)
