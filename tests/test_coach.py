@@ -371,7 +371,7 @@ def test_reference_from_a_photo_with_nobody_and_from_bytes_that_are_no_image():
         decode_image(b"")
 
 
-def test_reference_from_several_people_takes_the_largest_and_says_so():
+def test_reference_from_several_people_whole_in_view_takes_the_largest_and_says_so():
     from types import MappingProxyType
 
     from pose.coach import pick_reference
@@ -381,4 +381,25 @@ def test_reference_from_several_people_takes_the_largest_and_says_so():
     small, large = make_person(kp, bbox_xywh=(10, 10, 50, 80)), make_person(kp, bbox_xywh=(300, 100, 150, 300))
     result = PoseResult((small, large), MappingProxyType({}), True, "BlazePose", "mediapipe", "cpu", True, (640, 480))
     pick = pick_reference(result)
-    assert pick.person is large and pick.people_found == 2 and "largest" in pick.message
+    assert pick.person is large and pick.people_found == 2 and "is the reference" in pick.message
+    assert pick.people == (small, large)
+
+
+def test_the_reference_from_a_real_photo_is_the_person_most_wholly_in_view_and_another_may_be_chosen(shared_images):
+    """On two_indoors.png the largest person is a close-up cut off by the frame's edge: a pose to copy is the
+    whole body on the left."""
+    from pose import PoseEstimator
+    from pose.coach import pick_reference, whole_joints
+
+    image = cv2.imread(str(shared_images / "two_indoors.png"))
+    with PoseEstimator("BlazePose", static_image_mode=True) as estimator:
+        result = estimator.process(image)
+    pick = pick_reference(result)
+    assert pick.people_found == 2
+    other = next(p for p in pick.people if p is not pick.person)
+    assert pick.person.bbox_xywh[0] < image.shape[1] / 2 < other.bbox_xywh[0]  # the full body on the left
+    assert whole_joints(pick.person, result.frame_size) == 18 > whole_joints(other, result.frame_size)
+    assert other.bbox_xywh[2] * other.bbox_xywh[3] > pick.person.bbox_xywh[2] * pick.person.bbox_xywh[3]
+    chosen = pick_reference(result, track_id=int(other.track_id))
+    assert int(chosen.person.track_id) == int(other.track_id)
+    assert f"#{int(other.track_id)} is the reference" in chosen.message

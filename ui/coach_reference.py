@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 import pose
-from pose.coach import ReferencePick, decode_image, pick_reference
+from pose.coach import decode_image, pick_reference
 from pose.draw import DEFAULT_MIN_CONFIDENCE, draw_person
 from pose.video import VideoError, probe, read_frames
 
@@ -58,8 +58,9 @@ def _decoded(data: bytes, name: str) -> np.ndarray | None:
 
 
 def reference_pose(settings: EstimatorSettings, image_bgr: np.ndarray, key: str = "coach") -> pose.Person | None:
-    """The reference person in ``image_bgr``, estimated once per image and estimator; shows the image with its
-    skeleton and says what was found (nobody, several people). The same object is returned on every rerun."""
+    """The reference person in ``image_bgr``, estimated once per image and estimator; shows the image with
+    everyone found (the reference drawn over the others) and says what was found (nobody, several people); of
+    several, the user may choose another. The same object is returned on every rerun."""
     wanted = (hashlib.sha256(image_bgr.tobytes()).hexdigest(), image_bgr.shape, settings)
     cached = st.session_state.get(f"{key}_reference")
     if cached is None or cached[0] != wanted:
@@ -69,17 +70,34 @@ def reference_pose(settings: EstimatorSettings, image_bgr: np.ndarray, key: str 
         except (pose.CheckpointError, ValueError) as exc:
             st.error(f"Cannot estimate the reference pose: {exc}")
             return None
-        cached = (wanted, pick_reference(result))
+        cached = (wanted, result, pick_reference(result))
         st.session_state[f"{key}_reference"] = cached
-    pick: ReferencePick = cached[1]
+    _, result, pick = cached
+    if len(pick.people) > 1:
+        ids = [int(p.track_id) for p in pick.people]
+        chosen = st.selectbox(
+            "Reference person",
+            ids,
+            index=ids.index(int(pick.person.track_id)),
+            format_func=lambda i: f"#{i}",
+            key=f"{key}_reference_person_{wanted[0][:12]}",
+            help="Everyone found in the photo is tagged with a number; the one most wholly in view is chosen first.",
+        )
+        if chosen != int(pick.person.track_id):
+            pick = pick_reference(result, track_id=chosen)
     if pick.person is None:
         st.error(pick.message)
     elif pick.message:
-        st.warning(pick.message)
+        st.info(pick.message)
     preview = image_bgr.copy()
+    for person in pick.people:  # the others faint, then the reference over them
+        if person is not pick.person:
+            draw_person(preview, person.keypoints_2d, bones=True, joints=False, thickness=1, color_rgb=(160, 160, 160),
+                        tag=f"#{int(person.track_id)}")  # fmt: skip
     if pick.person is not None:
         draw_person(
-            preview, pick.person.keypoints_2d, confidence=pick.person.confidence, min_confidence=DEFAULT_MIN_CONFIDENCE
-        )
+            preview, pick.person.keypoints_2d, confidence=pick.person.confidence, min_confidence=DEFAULT_MIN_CONFIDENCE,
+            tag=f"#{int(pick.person.track_id)}" if len(pick.people) > 1 else None,
+        )  # fmt: skip
     st.image(preview, channels="BGR", caption="Reference", width=320)
     return pick.person

@@ -12,7 +12,7 @@ Rooms: ``score`` (comparing a pose with the reference), ``reference`` (the refer
 
 from .counters import HoldTimer, RepCounter
 from .exercises import EXERCISES, Exercise, get_exercise
-from .reference import ReferencePick, decode_image, pick_person, pick_reference
+from .reference import ReferencePick, decode_image, pick_person, pick_reference, whole_joints
 from .score import LIMB_NAMES, LIMBS, Limb, PoseScore, align_reference, heading_rotation, mirror_keypoints, score_pose
 from .session import SESSION_COLUMNS, SessionLog
 
@@ -31,6 +31,7 @@ __all__ = [
     "pick_person",
     "ReferencePick",
     "pick_reference",
+    "whole_joints",
     "decode_image",
     "RepCounter",
     "HoldTimer",

@@ -2,7 +2,8 @@
 
 The Coach page decodes an uploaded photo with :func:`decode_image`, runs the
 estimator on it, and takes :func:`pick_reference`'s person as the pose to
-match; :func:`pick_person` is the same choice made on every camera frame. ::
+match (the most wholly in view, or the one the user chose); :func:`pick_person`
+picks the person followed on every camera frame. ::
 
     pick = pick_reference(estimator.process(decode_image(data)))
     pick.person, pick.message
@@ -19,7 +20,7 @@ import numpy as np
 
 from ..engine.estimator import Person, PoseResult
 
-__all__ = ["pick_person", "ReferencePick", "pick_reference", "decode_image"]
+__all__ = ["pick_person", "whole_joints", "ReferencePick", "pick_reference", "decode_image"]
 
 
 def pick_person(people: Sequence[Person], frame_size: tuple[int, int] | None = None) -> Person | None:
@@ -48,30 +49,54 @@ def pick_person(people: Sequence[Person], frame_size: tuple[int, int] | None = N
     return max(people, key=weight)
 
 
+def whole_joints(person: Person, frame_size: tuple[int, int] | None) -> int:
+    """How many of the person's joints lie within the frame (all of them where its size is not known). A pose
+    model places the joints a frame cuts off where the body would be, outside it."""
+    if not frame_size or not all(frame_size):
+        return len(person.keypoints_2d)
+    width, height = frame_size
+    points = np.asarray(person.keypoints_2d, dtype=np.float64)
+    inside = (points[:, 0] >= 0) & (points[:, 0] < width) & (points[:, 1] >= 0) & (points[:, 1] < height)
+    return int(inside.sum())
+
+
 @dataclass(frozen=True)
 class ReferencePick:
     """The reference pose taken from a photo, and what to tell the user about it.
 
     Attributes:
-        person: the reference (the largest, most central person), or None when nobody was found.
+        person: the reference, or None when nobody was found.
         people_found: how many people the photo had.
         message: "" for exactly one person; otherwise what happened, in a sentence.
+        people: everyone found, in the estimator's order (a page may offer them as the reference instead).
     """
 
     person: Person | None
     people_found: int
     message: str
+    people: tuple[Person, ...] = ()
 
 
-def pick_reference(result: PoseResult) -> ReferencePick:
-    """The reference from an estimator's result on a photo: its only person, or the largest of several."""
-    person = pick_person(result.people, result.frame_size)
-    n = len(result.people)
-    if person is None:
+def pick_reference(result: PoseResult, track_id: int | None = None) -> ReferencePick:
+    """The reference from an estimator's result on a photo: the person with id ``track_id``, else its only
+    person, or of several the one whose skeleton lies most within the photo (a pose to copy is a whole body;
+    the largest of two_indoors.png is a close-up cut off by the frame), the largest and most central of those
+    (:func:`pick_person`)."""
+    people = tuple(result.people)
+    n = len(people)
+    chosen = [p for p in people if track_id is not None and int(p.track_id) == track_id]
+    if chosen:
+        return ReferencePick(chosen[0], n, f"{n} people were found: #{track_id} is the reference.", people)
+    if not people:
         return ReferencePick(None, 0, "Nobody was found in this image: choose one with a person in full view.")
+    most = max(whole_joints(p, result.frame_size) for p in people)
+    person = pick_person([p for p in people if whole_joints(p, result.frame_size) == most], result.frame_size)
     if n > 1:
-        return ReferencePick(person, n, f"{n} people were found: the largest (nearest the centre) is the reference.")
-    return ReferencePick(person, 1, "")
+        return ReferencePick(
+            person, n, f"{n} people were found: #{int(person.track_id)}, the most wholly in view, is the reference.",
+            people,
+        )  # fmt: skip
+    return ReferencePick(person, 1, "", people)
 
 
 def decode_image(data: bytes) -> np.ndarray:

@@ -120,6 +120,20 @@ def test_bad_reference_files_get_clear_messages(app_server, browser_page, tmp_pa
     _assert_no_exception(page)
 
 
+def test_of_several_people_the_reference_is_the_most_whole_and_another_may_be_chosen(
+    app_server, browser_page, shared_images
+):
+    """two_indoors.png: a whole body on the left, a larger close-up cut off by the frame on the right."""
+    page = browser_page
+    upload = _open_coach(page, app_server).locator("[data-testid='stFileUploaderDropzoneInput']")
+    upload.set_input_files(str(shared_images / "two_indoors.png"))
+    page.get_by_text("2 people were found: #2, the most wholly in view, is the reference.").wait_for(timeout=180_000)
+    page.screenshot(path=str(ARTIFACTS / "coach-two-people.png"), full_page=True)
+    _choose(page, "Reference person", "#1")
+    page.get_by_text("2 people were found: #1 is the reference.").wait_for()
+    _assert_no_exception(page)
+
+
 def test_reference_from_a_frame_of_a_video(app_server, browser_page, shared_dir, tmp_path):
     clip = write_av(tmp_path / "jacks.mp4", jumping_jack_frames(shared_dir / "images", cycles=1))
     page = browser_page
