@@ -53,12 +53,17 @@ if source == SAMPLE:
     load_frames = lambda: (list(moving_person_frames(count)), None)
 elif source == UPLOAD:
     uploaded = st.file_uploader("Video", type=list(VIDEO_TYPES), key="compare_video")
-    count = st.slider("Frames to use from the start", 10, 300, 90, key="compare_video_count")
     if uploaded is not None:
         path, _ = save_upload(uploaded)
         try:
             info = probe(path)
             st.caption(f"{info.width}x{info.height} {info.codec}, {info.fps:.2f} fps, {info.frame_count} frames")
+            most = min(300, info.frame_count) if info.frame_count > 0 else 300  # a count the container may not give
+            count = (
+                st.slider("Frames to use from the start", 10, most, min(90, most), key="compare_video_count")
+                if most > 10
+                else most
+            )
             load_frames = lambda: _video_frames(path, count)
         except VideoError as exc:
             st.error(f"**{uploaded.name}** cannot be used: {str(exc).split(': ', 1)[-1]}.")
