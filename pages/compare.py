@@ -163,9 +163,13 @@ if pose.BLAZEPOSE in measurements and sizes:
         "Cost per person found, end to end: "
         + ", ".join(f"{estimator_label(n)} {measurements[n].ms_per_person:.1f} ms" for n in [*sizes, pose.BLAZEPOSE])
         + f". BlazePose's grows with the crowd: its detector checks each view with the landmark model "
-        f"({blaze.detect_ms_when_run:.0f} ms a detection here), and between detections the landmark model follows "
-        f"each person ({blaze.pose_ms_per_person:.0f} ms a person); ConvNeXtPose crops every person of a frame "
-        "into one network call."
+        f"({blaze.detect_ms_when_run:.0f} ms a detection here"
+        + (
+            f"; between detections the landmark model follows each person, {blaze.pose_ms_per_person:.0f} ms a person"
+            if np.isfinite(blaze.pose_ms_per_person)
+            else ", on every frame"
+        )
+        + "); ConvNeXtPose crops every person of a frame into one network call."
     )
 left, right = st.columns(2)
 left.plotly_chart(latency_bars(measurements), key="compare-latency")

@@ -4,15 +4,14 @@ the keypoints, and a zip of everything."""
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 import pose
-from pose.angles import flexion_angles
 from pose.draw import skeleton_animation
 from ui import require_app_entry
 from ui.controls import estimator_label, estimator_settings
 from ui.motion_files import motion_downloads
+from ui.video_charts import flexion_chart, frame_times_chart
 from ui.video_job import VIDEO_TYPES, ItemState, Upload, VideoJob, load_track, probe_upload, session_upload_dir
 
 require_app_entry("video")
@@ -165,23 +164,10 @@ def show_run(item: ItemState) -> None:
         anim_col.caption("No 3D skeleton to show: nobody was found.")
     else:
         anim_col.plotly_chart(skeleton_animation(track.keypoints_rel, track.frame_indices), key=f"anim-{key}")
-        angles = go.Figure(
-            [
-                go.Scatter(x=track.frame_indices, y=degrees, mode="lines", name=joint)
-                for joint, degrees in flexion_angles(track.keypoints_3d).items()
-            ]
-        )
-        # the legend below the lines: beside them, a half-width column's chart showed 5 of the 8 joints' names
-        angles.update_layout(
-            height=340, margin=dict(l=0, r=0, t=10, b=0), xaxis_title="frame", yaxis_title="degrees",
-            legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
-        )  # fmt: skip
         angle_col.markdown(f"**Joint flexion (degrees, 0 = straight)**, person {track.person}")
-        angle_col.plotly_chart(angles, key=f"angles-{key}")
-    figure = go.Figure(go.Scatter(x=track.frame_indices, y=track.process_ms, mode="lines"))
-    figure.update_layout(height=260, margin=dict(l=0, r=0, t=10, b=0), xaxis_title="frame", yaxis_title="ms per frame")
+        angle_col.plotly_chart(flexion_chart(track.frame_indices, track.keypoints_3d), key=f"angles-{key}")
     time_col.markdown("**Processing time per frame**")
-    time_col.plotly_chart(figure, key=f"time-{key}")
+    time_col.plotly_chart(frame_times_chart(track.frame_indices, track.process_ms), key=f"time-{key}")
     stem = f"{item.file.rsplit('.', 1)[0]}-{run.estimator}"
     d1, d2, d3 = st.columns(3)
     d1.download_button("Annotated MP4", run.video_path.read_bytes(), f"{stem}.mp4", "video/mp4", key=f"mp4-{key}")

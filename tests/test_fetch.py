@@ -182,6 +182,27 @@ def test_a_file_that_is_not_a_detector_is_refused_by_its_own_name_in_plain_words
     assert _left(weights) in ([], ["detectors"])
 
 
+def test_a_detector_kept_from_a_file_is_yours_and_one_downloaded_is_fetched_on_the_page_and_in_the_setting(
+    server, weights, yolox_bytes, tmp_path
+):
+    from pose.detect.catalog import kept_as
+    from ui.model_fetch import detector_table
+
+    given = tmp_path / "mine.onnx"
+    given.write_bytes(yolox_bytes)
+    keep_detector(given, "mine", str(given))  # uploaded, or fetched with --source PATH
+    server.files["/y.onnx"] = yolox_bytes
+    fetch_detector("yolox-tiny", source=server.url("/y.onnx"))  # downloaded
+    (weights / "detectors" / "by-hand.onnx").write_bytes(yolox_bytes)  # put there by hand: no record
+    assert [kept_as(n) for n in ("mine", "yolox-tiny", "by-hand")] == ["your file", "fetched", "your file"]
+    assert describe_detector("mine") == "mine (your file)" and describe_detector("yolox-tiny") == "yolox-tiny (fetched)"
+    rows = detector_table().set_index("detector")
+    assert rows.loc["mine", "here"].startswith("your file (sha256 ") and rows.loc["mine", "input (px)"] == "416"
+    assert rows.loc["yolox-tiny", "here"].startswith("fetched (sha256 ") and rows.loc["rtmdet-s", "here"] == "-"
+    assert rows.loc["by-hand", "here"] == "your file" and rows.loc["by-hand", "input (px)"] == "?"
+    assert rows.loc["by-hand", "family"] == "?"
+
+
 def test_the_detector_command_with_the_server_down_exits_2_saying_where_to_get_it(weights, closed_port, capsys):
     assert main(["detector", "rtmdet-nano", "--source", f"http://127.0.0.1:{closed_port}/r.zip"]) == 2
     err = capsys.readouterr().err

@@ -70,9 +70,10 @@ def reference_pose(settings: EstimatorSettings, image_bgr: np.ndarray, key: str 
         except (pose.CheckpointError, ValueError) as exc:
             st.error(f"Cannot estimate the reference pose: {exc}")
             return None
-        cached = (wanted, result, pick_reference(result))
+        cached = (wanted, result, {None: pick_reference(result)})  # picks by chosen id, each made once
         st.session_state[f"{key}_reference"] = cached
-    _, result, pick = cached
+    _, result, picks = cached
+    pick = picks[None]
     if len(pick.people) > 1:
         ids = [int(p.track_id) for p in pick.people]
         chosen = st.selectbox(
@@ -80,24 +81,27 @@ def reference_pose(settings: EstimatorSettings, image_bgr: np.ndarray, key: str 
             ids,
             index=ids.index(int(pick.person.track_id)),
             format_func=lambda i: f"#{i}",
-            key=f"{key}_reference_person_{wanted[0][:12]}",
+            # per image and estimator: another estimator numbers the people its own way
+            key=f"{key}_reference_person_{hashlib.sha256(repr(wanted).encode()).hexdigest()[:12]}",
             help="Everyone found in the photo is tagged with a number; the one most wholly in view is chosen first.",
         )
         if chosen != int(pick.person.track_id):
-            pick = pick_reference(result, track_id=chosen)
+            pick = picks.setdefault(chosen, pick_reference(result, track_id=chosen))
     if pick.person is None:
         st.error(pick.message)
     elif pick.message:
         st.info(pick.message)
     preview = image_bgr.copy()
-    for person in pick.people:  # the others faint, then the reference over them
-        if person is not pick.person:
-            draw_person(preview, person.keypoints_2d, bones=True, joints=False, thickness=1, color_rgb=(160, 160, 160),
+    tagged = len(pick.people) > 1
+    for person in pick.people:  # the others thin, then the reference over them
+        if int(person.track_id) != int(pick.person.track_id):
+            draw_person(preview, person.keypoints_2d, confidence=person.confidence,
+                        min_confidence=DEFAULT_MIN_CONFIDENCE, joints=False, thickness=1,
                         tag=f"#{int(person.track_id)}")  # fmt: skip
     if pick.person is not None:
         draw_person(
             preview, pick.person.keypoints_2d, confidence=pick.person.confidence, min_confidence=DEFAULT_MIN_CONFIDENCE,
-            tag=f"#{int(pick.person.track_id)}" if len(pick.people) > 1 else None,
+            tag=f"#{int(pick.person.track_id)}" if tagged else None,
         )  # fmt: skip
     st.image(preview, channels="BGR", caption="Reference", width=320)
     return pick.person

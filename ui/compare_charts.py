@@ -213,8 +213,7 @@ def overlay(
     one's joints under ``min_confidence`` left out."""
     image = frame_bgr.copy()
     floor = drawn_confidence(min_confidence, m.trained)
-    for keypoints_2d, confidence, track_id in zip(
-        m.everyone_2d[frame], m.everyone_confidence[frame], m.everyone_ids[frame]
-    ):
-        draw_person(image, keypoints_2d, confidence=confidence, min_confidence=floor, tag=f"#{track_id}")
+    people = m.frame_people[frame]
+    for keypoints_2d, confidence, track_id in zip(people.keypoints_2d, people.confidence, people.track_id):
+        draw_person(image, keypoints_2d, confidence=confidence, min_confidence=floor, tag=f"#{int(track_id)}")
     return image

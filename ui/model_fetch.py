@@ -16,7 +16,7 @@ import streamlit as st
 
 import pose
 from pose.detect import BUNDLED_DETECTOR, DETECTOR_ENV, describe_detector, detector_setting
-from pose.detect.catalog import DETECTORS, fetched_names, fetched_record
+from pose.detect.catalog import DETECTORS, fetched_names, fetched_record, kept_as
 from pose.fetch import (
     FetchError,
     SourceUnreachable,
@@ -135,33 +135,39 @@ def upload_checkpoint(problems: dict[str, str]) -> None:
 
 
 def detector_table() -> pd.DataFrame:
-    """One row per detector one may fetch by name, and any other kept: family, input, accuracy, fetched."""
-    rows = []
-    for entry in DETECTORS.values():
-        record = fetched_record(entry.name)
+    """One row per detector one may fetch by name, and any other kept: family, input, accuracy, and whether it is
+    here (fetched or your file, with its checksum)."""
+
+    def here(name: str) -> str:
+        if name not in kept:
+            return "-"
+        sha = str((fetched_record(name) or {}).get("sha256", ""))
+        return f"{kept_as(name)} (sha256 {sha[:12]})" if sha else kept_as(name)
+
+    kept = set(fetched_names())
+    rows = [
+        {
+            "detector": entry.name,
+            "family": entry.family,
+            "input (px)": str(entry.input_size),
+            "trained on": entry.trained_on,
+            "accuracy (published)": entry.accuracy,
+            "here": here(entry.name),
+        }
+        for entry in DETECTORS.values()
+    ]
+    for name in sorted(kept - set(DETECTORS)):
+        record = fetched_record(name) or {}
         rows.append(
             {
-                "detector": entry.name,
-                "family": entry.family,
-                "input (px)": entry.input_size,
-                "trained on": entry.trained_on,
-                "accuracy (published)": entry.accuracy,
-                "here": f"fetched (sha256 {record['sha256'][:12]})" if record else "-",
+                "detector": name,
+                "family": record.get("family", "?"),
+                "input (px)": str(record.get("input_size", "?")),
+                "trained on": "-",
+                "accuracy (published)": "-",
+                "here": here(name),
             }
         )
-    for name in fetched_names():
-        if name not in DETECTORS:
-            record = fetched_record(name) or {}
-            rows.append(
-                {
-                    "detector": name,
-                    "family": record.get("family", "?"),
-                    "input (px)": record.get("input_size"),
-                    "trained on": "-",
-                    "accuracy (published)": "-",
-                    "here": f"your file (sha256 {str(record.get('sha256', ''))[:12]})",
-                }
-            )
     return pd.DataFrame(rows)
 
 

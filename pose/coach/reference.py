@@ -86,7 +86,8 @@ def pick_reference(result: PoseResult, track_id: int | None = None) -> Reference
     n = len(people)
     chosen = [p for p in people if track_id is not None and int(p.track_id) == track_id]
     if chosen:
-        return ReferencePick(chosen[0], n, f"{n} people were found: #{track_id} is the reference.", people)
+        said = f"{n} people were found: #{track_id} is the reference." if n > 1 else ""
+        return ReferencePick(chosen[0], n, said, people)
     if not people:
         return ReferencePick(None, 0, "Nobody was found in this image: choose one with a person in full view.")
     most = max(whole_joints(p, result.frame_size) for p in people)

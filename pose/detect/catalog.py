@@ -23,6 +23,7 @@ __all__ = [
     "detectors_dir",
     "fetched_path",
     "fetched_record",
+    "kept_as",
     "fetched_names",
 ]
 
@@ -112,6 +113,13 @@ def fetched_record(name: str, folder: Path | None = None) -> dict | None:
         return json.loads(record.read_text())
     except (OSError, ValueError):
         return None
+
+
+def kept_as(name: str, folder: Path | None = None) -> str:
+    """How a kept detector came: "fetched" (downloaded from a URL) or "your file" (uploaded, given by path, or
+    put in the folder by hand: no record of a download)."""
+    source = str((fetched_record(name, folder) or {}).get("source", ""))
+    return "fetched" if source.startswith(("http://", "https://")) else "your file"
 
 
 def fetched_names(folder: Path | None = None) -> list[str]:

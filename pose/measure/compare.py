@@ -15,7 +15,8 @@ import numpy as np
 from ..detect import Detections, create_detector
 from ..detect.landmark_skeleton import SHARED_JOINTS
 from ..engine.estimator import BLAZEPOSE, PoseEstimator
-from ..engine.stages import STAGE_PARTS
+from ..engine.people import People
+from ..engine.stages import MODEL_STAGES, STAGE_PARTS
 from ..model.flops import measure_gmacs
 from ..model.topdown import infer_boxes
 from ..model.variants import VARIANTS
@@ -63,7 +64,7 @@ class Measurement:
     """One estimator on the comparison frames. Per-frame arrays hold NaN where nobody was found.
 
     ``keypoints_2d``, ``keypoints_rel`` and ``confidence`` are each frame's first person (the lowest track id),
-    whom agreement and jitter follow; ``everyone_*`` hold every person found, for drawing.
+    whom agreement and jitter follow; ``frame_people`` holds every person found, for drawing.
     """
 
     name: str
@@ -78,10 +79,8 @@ class Measurement:
     keypoints_rel: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS, 3)))
     confidence: np.ndarray = field(default_factory=lambda: np.zeros((0, NUM_JOINTS)))
     people: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # (F,) people found per frame
-    # per frame, everyone found, as drawn: (P, 18, 2) pixels, (P, 18) confidence and (P,) track ids
-    everyone_2d: list = field(default_factory=list)
-    everyone_confidence: list = field(default_factory=list)
-    everyone_ids: list = field(default_factory=list)
+    detected: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (F,) the detector ran
+    frame_people: list[People] = field(default_factory=list)  # (F,) everyone found on each frame
 
     @property
     def ms_per_person(self) -> float:
@@ -90,17 +89,19 @@ class Measurement:
 
     @property
     def pose_ms_per_person(self) -> float:
-        """The pose model's milliseconds per person (crop, inference, decoding), the median over the frames it
-        ran on (a BlazePose detection brings its people's landmarks, so its pose model skips those frames)."""
-        pose_ms = sum(self.stage_ms.get(s, np.zeros(0)) for s in ("crop", "infer", "decode"))
-        ran = (np.asarray(pose_ms) > 0) & (self.people > 0) if len(self.people) else np.zeros(0, dtype=bool)
-        return float(np.median(np.asarray(pose_ms)[ran] / self.people[ran])) if ran.any() else float("nan")
+        """The pose model's milliseconds per person (:data:`~pose.engine.stages.MODEL_STAGES`), the median over
+        the frames without a detection (a BlazePose detection brings its people's landmarks); NaN where every
+        frame had one."""
+        pose_ms = np.asarray(sum(self.stage_ms[s] for s in MODEL_STAGES)) if self.stage_ms else np.zeros(0)
+        between = ~self.detected & (self.people > 0) if len(self.detected) else np.zeros(0, dtype=bool)
+        return float(np.median(pose_ms[between] / self.people[between])) if between.any() else float("nan")
 
     @property
     def detect_ms_when_run(self) -> float:
-        """The detection's milliseconds, the median over the frames it ran on."""
-        detect = np.asarray(self.stage_ms.get("detect", np.zeros(0)))
-        return float(np.median(detect[detect > 0])) if (detect > 0).any() else float("nan")
+        """The detection's milliseconds, the median over the frames it ran on (NaN where it never did)."""
+        if not self.detected.any():
+            return float("nan")
+        return float(np.median(np.asarray(self.stage_ms["detect"])[self.detected]))
 
     @property
     def e2e_fps(self) -> float:
@@ -156,17 +157,15 @@ def compare(
             estimator.reset()  # and the shared detections, back to the first frame
             m = Measurement(name, estimator.trained, estimator.backend, estimator.device, estimator.precision)
             stage = {s: [] for s in STAGE_PARTS}
-            kp2d, rel, conf, people = [], [], [], []
-            everyone_2d, everyone_conf, everyone_ids = [], [], []
+            kp2d, rel, conf, people, detected, frame_people = [], [], [], [], [], []
             for i, (frame, t) in enumerate(zip(frames, timestamps)):
                 result = estimator.process(frame, t)
                 for s in STAGE_PARTS:
                     shared_ms = detect_ms[i] if s == "detect" and shared and result.detected else 0.0
                     stage[s].append(result.timings_ms[s] + shared_ms)
                 people.append(len(result.people))
-                everyone_2d.append(np.array([p.keypoints_2d for p in result.people]).reshape(-1, NUM_JOINTS, 2))
-                everyone_conf.append(np.array([p.confidence for p in result.people]).reshape(-1, NUM_JOINTS))
-                everyone_ids.append(np.array([int(p.track_id) for p in result.people], dtype=int))
+                detected.append(result.detected)
+                frame_people.append(result.people)
                 person = result.people[0] if result.people else None
                 kp2d.append(person.keypoints_2d if person else _nan_pose((NUM_JOINTS, 2)))
                 rel.append(person.keypoints_rel if person else _nan_pose((NUM_JOINTS, 3)))
@@ -177,7 +176,7 @@ def compare(
             m.total_ms = sum(m.stage_ms.values())
             m.keypoints_2d, m.keypoints_rel, m.confidence = np.stack(kp2d), np.stack(rel), np.stack(conf)
             m.people = np.array(people)
-            m.everyone_2d, m.everyone_confidence, m.everyone_ids = everyone_2d, everyone_conf, everyone_ids
+            m.detected, m.frame_people = np.array(detected, dtype=bool), frame_people
             m.model_ms = _model_only_ms(estimator, frames, detections) if not is_blazepose else m.stage_ms["infer"]
         results[name] = m
     return results

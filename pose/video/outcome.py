@@ -24,7 +24,9 @@ __all__ = ["STATUSES", "Outcome", "process_one", "write_zip"]
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("done", "failed", "skipped")
+# "skipped": the batch command found it done before and did not redo it; "reused": the Video page shows a result
+# it made earlier in the session for the same file and settings.
+STATUSES = ("done", "failed", "skipped", "reused")
 
 
 @dataclass(frozen=True)
