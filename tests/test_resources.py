@@ -20,6 +20,9 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
         (None, {"Host": "localhost:8501"}, True),  # Streamlit gives None for a loopback connection
         (None, {"host": "127.0.0.1:8501"}, True),
         ("127.0.0.1", {"Host": "[::1]:8501"}, True),
+        # a server on IPv6 and IPv4 at once sees a visitor of http://127.0.0.1 as an IPv4-mapped address
+        ("::ffff:127.0.0.1", {"Host": "127.0.0.1:8501"}, True),
+        ("::ffff:203.0.113.7", {"Host": "localhost:8501"}, False),
         (None, {}, True),  # no HTTP connection at all (a script run)
         ("203.0.113.7", {"Host": "localhost:8501"}, False),  # a visitor from elsewhere, whatever Host says
         ("192.168.1.20", {"Host": "192.168.1.5:8501"}, False),  # the LAN

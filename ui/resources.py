@@ -89,24 +89,26 @@ def is_local_client(ip_address: str | None, headers: Mapping[str, str]) -> bool:
         headers: ``st.context.headers`` (names in any case); empty where there is no HTTP
             connection at all (a script run, AppTest).
     """
-    if isinstance(ip_address, str):  # None for loopback; AppTest's stand-in session has no real address
-        try:
-            if not ipaddress.ip_address(ip_address).is_loopback:
-                return False
-        except ValueError:
-            return False
+    if isinstance(ip_address, str) and not _loopback(ip_address):  # None for loopback (Streamlit's own rule)
+        return False
     names = {k.lower(): v for k, v in headers.items()}
     if any(h in names for h in _FORWARDING_HEADERS):
         return False
     if "host" not in names:
         return True
     hostname = urlsplit(f"//{names['host']}").hostname or ""
-    if hostname == "localhost":
-        return True
+    return hostname == "localhost" or _loopback(hostname)
+
+
+def _loopback(address: str) -> bool:
+    """Whether ``address`` is a loopback IP, an IPv4 one written as IPv6 too: a server listening on both gets a
+    visitor of http://127.0.0.1 as ``::ffff:127.0.0.1``, which Streamlit does not take for loopback."""
     try:
-        return ipaddress.ip_address(hostname).is_loopback
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 def open_sources_policy() -> SourcePolicy:
