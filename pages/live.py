@@ -84,6 +84,9 @@ def skeleton_panel() -> None:
 if source == BROWSER:
     with video_col:
         ctx = browser_camera("live-webrtc", holder)
+    if ctx.state.playing and not st.session_state.get("live_webrtc_was_playing"):
+        processor.restart()  # started (again): its own counts and ids, not the last run's
+    st.session_state["live_webrtc_was_playing"] = ctx.state.playing
     if ctx.state.playing:
         with side_col:
             if chart_every is None:
@@ -105,7 +108,7 @@ else:
             target = st.text_input("Stream URL or video path", placeholder="rtsp://camera.local/stream or clip.mp4")
             if not policy.allows_any:
                 st.caption(f"Refused here: {policy.reason}.")
-        loop = st.checkbox("Loop a video file", value=True)
+        loop = source != LOCAL_CAMERA and st.checkbox("Loop a video file", value=True)  # a camera does not end
         started = st.form_submit_button("Start")
     if st.button("Stop"):
         st.session_state.pop("live_running", None)
@@ -113,6 +116,7 @@ else:
         st.session_state.pop("live_running", None)
         try:
             st.session_state.live_running = (source, target if source == LOCAL_CAMERA else check_source(target, policy))
+            processor.restart()  # a new run: its own counts and ids
         except SourceError as exc:
             st.error(f"{exc}.")
     running_source, running = st.session_state.get("live_running", (None, None))
@@ -122,8 +126,9 @@ else:
             chart_slot = st.empty()
             if chart_every is None:
                 chart_slot.caption(SKELETON_3D_OFF)
-        status_slot, readout_slot, fps_chart_slot = st.empty(), st.empty(), st.empty()
-        recording_panel(recorder, True, key="live_source")  # a click reruns the page, and the source with it
+        status_slot, readout_slot, fps_chart_slot, record_slot = st.empty(), st.empty(), st.empty(), st.empty()
+        with record_slot.container():  # a click reruns the page, and the source with it
+            recording_panel(recorder, True, key="live_source")
         last_readout = last_chart = last_fps_chart = 0.0
         charts = 0  # each redraw in this run is a new element: identical figures (nobody yet) must not clash
         with LiveSource(running, processor.process, loop=loop, max_frames=live_max_frames()) as live:
@@ -132,11 +137,12 @@ else:
                     frame_slot.image(update.frame_bgr, channels="BGR", output_format="JPEG")
                 SHOW_STATE[update.state](status_slot, update.message)
                 now = time.monotonic()
-                if update.finished or now - last_readout >= 0.5:
+                shown = processor.stats().frames > 0  # a source that never gave a frame has nothing to read out
+                if shown and (update.finished or now - last_readout >= 0.5):
                     last_readout = now
                     with readout_slot.container():
                         show_readouts(processor.stats(), first.backend, first.device)
-                if update.finished or now - last_fps_chart >= FPS_CHART_EVERY_S:
+                if shown and (update.finished or now - last_fps_chart >= FPS_CHART_EVERY_S):
                     last_fps_chart = now
                     with fps_chart_slot.container():
                         show_fps_history(processor.stats())
@@ -145,6 +151,7 @@ else:
                     with chart_slot.container():
                         show_skeleton_3d(processor.stats(), chart_every, key=f"live-3d-source-{charts}", in_place=False)
         st.session_state.pop("live_running", None)
-        recording_panel(recorder, False, key="live_source_end")  # the source ended: the take's files
+        with record_slot.container():  # the source ended: the take's files, in the Record button's place
+            recording_panel(recorder, False, key="live_source_end")
     else:
         recording_panel(recorder, False, key="live_source_idle")  # stopped: the take's files

@@ -155,3 +155,21 @@ def test_a_held_person_keeps_the_threshold_of_their_own_weights(moving_frames, x
     assert stats.draw_for(held).min_confidence == 0.5  # the user's threshold for trained weights
     assert stats.draw_for(stats.latest).min_confidence == 0.0  # the newest (untrained XS): none
     live.close()
+
+
+def test_a_restart_reads_out_from_zero_and_follows_people_from_id_1(moving_frames, xs_runner, clock):
+    """Stopped and started again, a camera's frames, drops and FPS history went on from the last run's."""
+    live = LiveProcessor([PoseEstimator(runner=xs_runner)], DrawOptions())
+    for i, frame in enumerate(moving_frames[:6]):
+        clock.t += 0.6
+        live.process(frame, i / 30, dropped_before=2)
+    before = live.stats()
+    assert before.frames == 6 and before.dropped == 12 and len(before.fps_history) > 1
+    ids_before = before.latest.people.track_id.tolist()
+    live.restart()
+    after = live.stats()
+    assert after.frames == 0 and after.dropped == 0 and after.fps_history == () and after.latest is None
+    for i, frame in enumerate(moving_frames[:2]):
+        clock.t += 0.6
+        live.process(frame, i / 30)
+    assert live.stats().frames == 2 and live.stats().latest.people.track_id.tolist() == ids_before == [1]

@@ -35,26 +35,33 @@ def stage_label(stage: str) -> str:
 
 
 def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
-    """FPS, frames, drops, people in view, device and backend, and stage timings."""
+    """FPS, frames, drops, people in view, device and backend, and stage timings.
+
+    Always the same four elements, each filled or left empty: the Live page rewrites them in place from a run
+    that never ends (a video file or stream), where an element written once and not again stays on the page
+    (a notice that nobody was in view stayed under "People in view 1" for a whole clip).
+    """
     cols = st.columns(5)
     cols[0].metric(FPS_LABEL, f"{stats.fps:.1f}")
     cols[1].metric(FRAMES_LABEL, stats.frames)
     cols[2].metric(DROPPED_LABEL, stats.dropped)
     cols[3].metric(PEOPLE_LABEL, len(stats.latest.people) if stats.latest else 0)
     cols[4].markdown(f"Device / backend  \n**{device} / {backend}**")
+    stages, variants, notice = st.empty(), st.empty(), st.empty()
     if stats.stage_ms:
-        stage_cols = st.columns(len(LIVE_STAGES))
+        stage_cols = stages.container().columns(len(LIVE_STAGES))
         for col, stage in zip(stage_cols, LIVE_STAGES):
             col.metric(stage_label(stage), f"{stats.stage_ms[stage]:.1f}")
     if len(stats.per_variant_fps) > 1:
-        st.caption("Each size's own FPS (1000 / its mean ms per frame), on the same frames, round-robin:")
-        variant_cols = st.columns(len(stats.per_variant_fps))
-        for col, (variant, fps) in zip(variant_cols, sorted(stats.per_variant_fps.items())):
-            col.metric(variant, f"{fps:.1f} FPS")
+        with variants.container():
+            st.caption("Each size's own FPS (1000 / its mean ms per frame), on the same frames, round-robin:")
+            variant_cols = st.columns(len(stats.per_variant_fps))
+            for col, (variant, fps) in zip(variant_cols, sorted(stats.per_variant_fps.items())):
+                col.metric(variant, f"{fps:.1f} FPS")
     if stats.error:
-        st.error(f"The last frame could not be processed: {stats.error}")
+        notice.error(f"The last frame could not be processed: {stats.error}")
     elif stats.frames and not stats.person_in_view:
-        st.info("No person detected. Step into view; the video keeps playing.")
+        notice.info("No person detected. Step into view; the video keeps playing.")
 
 
 def show_fps_history(stats: LiveStats) -> None:

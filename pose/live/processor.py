@@ -96,6 +96,9 @@ class LiveProcessor:
         self.draw = draw
         self.window_s, self.history_s = window_s, history_s
         self._lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
         self._turn = 0
         self._start = time.monotonic()
         self._done: deque[tuple[float, dict, str]] = deque()  # (finish time, stage ms, variant)
@@ -107,6 +110,15 @@ class LiveProcessor:
         self._last_seen: tuple[float, PoseResult] | None = None  # (when, the newest result with people)
         self._error: str | None = None
         self._last_history = 0.0
+
+    def restart(self) -> None:
+        """A new run of the camera or source: the readouts (frames, drops, FPS and its history) from zero, and
+        the people followed forgotten (ids from 1). Stopped and started again, a camera's counts went on from
+        the last run's, and its FPS history drew a line down to 0 across the pause."""
+        with self._lock:
+            for estimator in self.estimators:
+                estimator.reset()
+            self._clear()
 
     def process(self, frame_bgr: np.ndarray, timestamp_s: float | None = None, dropped_before: int = 0) -> np.ndarray:
         """Estimate and draw; returns an annotated copy of the frame. Never raises for a bad frame:

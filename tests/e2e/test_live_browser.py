@@ -105,9 +105,17 @@ def test_browser_camera_streams_skeletons_with_fps(app_server, browser_page):
     page.screenshot(path=str(ARTIFACTS / "live-webrtc.png"), full_page=True)
     print(f"webrtc: frames {frames}, FPS {fps}, {metric(page, 'Dropped'):.0f} dropped")
 
+    counted = metric(page, "Frames")
     page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
     page.get_by_text(NOT_RUNNING).wait_for()  # Stop ends the session's stream; the page says so
     assert metric(page, "Frames") is None
+    # started again, it counts afresh (the counts went on from the last run's, its FPS chart across the pause)
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="START").click()
+    assert wait_for(lambda: metric(page, "Frames") is not None, timeout_s=90), "no readouts after START again"
+    again = metric(page, "Frames")
+    assert again < counted, f"the second run read {again} frames at once; the first ended at {counted}"
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
+    page.get_by_text(NOT_RUNNING).wait_for()
 
 
 def test_the_3d_chart_turned_off_and_on_while_the_camera_plays(app_server, browser_page):

@@ -55,6 +55,21 @@ def limited_app_server(tmp_path, model_cache):
     server.stop()
 
 
+def test_no_person_notice_goes_once_the_person_walks_in(app_server, browser_page, shared_videos):
+    """walk_side.mp4 shows an empty room for a second before the woman walks in: the notice written then stayed
+    below the readouts for the whole clip, under "People in view 1" (the page's loop never ends its run, so an
+    element its readouts no longer wrote was not cleared)."""
+    page = browser_page
+    open_live_source(page, app_server, str(shared_videos / "walk_side.mp4"))
+    notice = page.get_by_text("No person detected. Step into view")
+    notice.wait_for(timeout=120_000)  # the empty room first
+    assert wait_for(lambda: metric(page, "People in view") == 1, timeout_s=90), metric(page, "People in view")
+    gone = wait_for(lambda: not notice.is_visible(), timeout_s=20)  # the readouts are rewritten every 0.5 s
+    assert gone and metric(page, "People in view") == 1, "the notice stays beside a person"
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)
+
+
 def test_a_looping_file_stops_at_the_servers_frame_limit(limited_app_server, browser_page, tmp_path):
     """A source left running ends by itself after CONVNEXTPOSE_LIVE_MAX_FRAMES frames."""
     clip = write_video(tmp_path / "loop.avi", list(moving_person_frames(20, (320, 240))))
@@ -74,9 +89,19 @@ def test_a_file_that_ends(app_server, browser_page, tmp_path):
 
 
 def test_a_source_that_cannot_be_opened(app_server, browser_page, tmp_path):
+    """Opened after a clip that played, the error stands alone: no readouts of the last run (Frames 474 and its
+    FPS chart were shown under it), and one Record button, not a live and a dead one."""
+    clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(20)))
     page = browser_page
-    open_live_source(page, app_server, str(tmp_path / "nothing.mp4"))
+    open_live_source(page, app_server, str(clip), loop=False)
+    page.get_by_text("walk.avi ended.").wait_for(timeout=60_000)
+    assert (metric(page, "Frames") or 0) > 0
+    page.get_by_label("Stream URL or video path").fill(str(tmp_path / "nothing.mp4"))  # the same session
+    page.get_by_role("button", name="Start").click()
     page.get_by_text(re.compile(r"cannot open .*nothing\.mp4: no such file")).wait_for()
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)
+    assert metric(page, "Frames") is None, "the last run's readouts stay under the error"
+    assert page.get_by_role("button", name="Record").count() == 1
     assert page.locator(EXCEPTION).count() == 0
 
 
