@@ -203,8 +203,8 @@ def upload_detector() -> None:
         candidate.write_bytes(uploaded.getvalue())
         try:
             stored = keep_detector(candidate, name, uploaded.name)
-        except (FetchError, ValueError) as error:
-            st.error(f"**{uploaded.name}** was refused: {error}")
+        except (FetchError, ValueError) as error:  # the reason names the file
+            st.error(f"Refused: {error}")
             return
     _saved(f"Checked and kept: {stored.describe()}. Choose it below to use it.")
 

@@ -104,9 +104,9 @@ def keep_detector(
         try:
             detector = OnnxPersonDetector(onnx, threads=1, input_size=entry.input_size if entry else None)
         except DetectorFileError as error:
-            # the check reads a hidden temporary copy: the person knows the file by its own name
-            reason = str(error).replace(onnx.name, Path(source).name)
-            raise FetchError(f"{source} is not a usable person detector: {reason}") from None
+            # the check reads a hidden temporary copy, named first in its reason: the file is this message's subject
+            reason = str(error).replace(onnx.name, Path(source).name).removeprefix(f"{Path(source).name} ")
+            raise FetchError(f"{source} is not a usable person detector: it {reason}") from None
         stored = StoredDetector(
             name, target, digest, sha256_of(onnx), source, detector.layout.family, detector.input_size
         )

@@ -378,7 +378,8 @@ def _describe_load_error(exc: Exception) -> str:
     if found:
         return _refused(found[1])
     if "Unsupported operand" in text:
-        return "not a PyTorch checkpoint (pickle data a checkpoint never holds; refused without running it)"
+        # random bytes read as pickle opcodes end here too, as does pickle data a checkpoint never holds
+        return "not a PyTorch checkpoint (its bytes are not a checkpoint's data; refused without running them)"
     if "central directory" in text or "failed reading" in text or isinstance(exc, EOFError) or "truncated" in text:
         return "truncated or damaged checkpoint (the file ends early)"
     first = next((line.strip() for line in text.splitlines() if line.strip()), "unreadable")

@@ -72,10 +72,10 @@ def test_fetch_upload_and_choose_a_person_detector(fresh_app_server, browser_pag
     wrong.write_bytes(b"<html>Not Found</html>")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").last.set_input_files(str(wrong))
     page.get_by_role("button", name="Check and keep the detector").click()
-    page.get_by_text("not-a-detector.onnx was refused").wait_for()
+    page.get_by_text("Refused: not-a-detector.onnx is not a usable person detector").wait_for()
     text = page.inner_text("body")
     # named as the person named it, in plain words (not the hidden copy the check reads, nor an error code)
-    assert "not-a-detector.onnx is not a readable ONNX model (INVALID_PROTOBUF" in text, text
+    assert "person detector: it is not a readable ONNX model (INVALID_PROTOBUF" in text, text
     assert ".not-a-detector" not in text and "[ONNXRuntimeError]" not in text
 
     page.locator("[data-testid='stFileUploaderDropzoneInput']").last.set_input_files(str(yolox))
