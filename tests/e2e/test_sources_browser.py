@@ -95,7 +95,7 @@ def test_a_source_that_cannot_be_opened(app_server, browser_page, tmp_path):
     page = browser_page
     open_live_source(page, app_server, str(clip), loop=False)
     page.get_by_text("walk.avi ended.").wait_for(timeout=60_000)
-    assert (metric(page, "Frames") or 0) > 0
+    assert wait_for(lambda: (metric(page, "Frames") or 0) > 0, timeout_s=30), "no readouts of the clip that played"
     page.get_by_label("Stream URL or video path").fill(str(tmp_path / "nothing.mp4"))  # the same session
     page.get_by_role("button", name="Start").click()
     page.get_by_text(re.compile(r"cannot open .*nothing\.mp4: no such file")).wait_for()
