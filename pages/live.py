@@ -131,13 +131,14 @@ else:
             recording_panel(recorder, True, key="live_source")
         last_readout = last_chart = last_fps_chart = 0.0
         charts = 0  # each redraw in this run is a new element: identical figures (nobody yet) must not clash
+        shown = False  # a source that never gave a frame has nothing to read out
         with LiveSource(running, processor.process, loop=loop, max_frames=live_max_frames()) as live:
             for update in live.updates():
                 if update.frame_bgr is not None:
+                    shown = True
                     frame_slot.image(update.frame_bgr, channels="BGR", output_format="JPEG")
                 SHOW_STATE[update.state](status_slot, update.message)
                 now = time.monotonic()
-                shown = processor.stats().frames > 0  # a source that never gave a frame has nothing to read out
                 if shown and (update.finished or now - last_readout >= 0.5):
                     last_readout = now
                     with readout_slot.container():

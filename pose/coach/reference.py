@@ -90,8 +90,8 @@ def pick_reference(result: PoseResult, track_id: int | None = None) -> Reference
         return ReferencePick(chosen[0], n, said, people)
     if not people:
         return ReferencePick(None, 0, "Nobody was found in this image: choose one with a person in full view.")
-    most = max(whole_joints(p, result.frame_size) for p in people)
-    person = pick_person([p for p in people if whole_joints(p, result.frame_size) == most], result.frame_size)
+    whole = [whole_joints(p, result.frame_size) for p in people]
+    person = pick_person([p for p, n in zip(people, whole) if n == max(whole)], result.frame_size)
     if n > 1:
         return ReferencePick(
             person, n, f"{n} people were found: #{int(person.track_id)}, the most wholly in view, is the reference.",
