@@ -1,6 +1,7 @@
 """The WebRTC frame callback, driven directly with av frames (AppTest cannot drive the component)."""
 
 import asyncio
+import logging
 
 import av
 import numpy as np
@@ -49,21 +50,38 @@ def test_an_error_in_the_callback_leaves_a_message_on_the_video(moving_frames, x
     holder.swap(None)
 
 
-def test_for_a_measurement_each_frame_gets_a_line_with_its_thumbnail_and_funnel(moving_frames, xs_runner, tmp_path,
-                                                                                 monkeypatch):  # fmt: skip
-    import json
+def test_for_a_measurement_each_frame_is_logged_with_its_thumbnail_and_funnel(moving_frames, xs_runner, caplog):
+    from pose.live.trace import FRAME_LOG, THUMBNAIL_SIZE, thumbnail
 
-    from pose.live.trace import THUMBNAIL_SIZE, thumbnail
-    from ui.live_session import TIMING_ENV
-
-    path = tmp_path / "timing.jsonl"
-    monkeypatch.setenv(TIMING_ENV, str(path))
     live = LiveProcessor([PoseEstimator(runner=xs_runner)])  # detection on the frame: found on the first
-    for i in range(2):
-        process_webrtc_frame(live, _av_frame(moving_frames[i], i * 3000))
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    assert len(lines) == 2 and (lines[0]["w"], lines[0]["h"]) == (640, 480)
-    assert lines[1]["thumb"] == thumbnail(moving_frames[1]).ravel().tolist()
-    assert len(lines[1]["thumb"]) == THUMBNAIL_SIZE**2
-    assert lines[0]["people"] == 1 and lines[0]["found"] == 1 and (lines[0]["held"], lines[0]["hidden"]) == (0, 0)
+    process_webrtc_frame(live, _av_frame(moving_frames[0], 0))
+    assert not [r for r in caplog.records if r.name == FRAME_LOG.name]  # off by default: nothing logged
+    with caplog.at_level(logging.DEBUG, logger=FRAME_LOG.name):
+        for i in range(2):
+            process_webrtc_frame(live, _av_frame(moving_frames[i], i * 3000))
+    records = [r.frame for r in caplog.records if r.name == FRAME_LOG.name]
+    assert len(records) == 2 and (records[0]["w"], records[0]["h"]) == (640, 480)
+    assert records[1]["thumb"] == thumbnail(moving_frames[1]).ravel().tolist()
+    assert len(records[1]["thumb"]) == THUMBNAIL_SIZE**2
+    assert records[0]["people"] == 1 and records[0]["found"] == 1
+    assert (records[0]["held"], records[0]["hidden"]) == (0, 0)
     live.close()
+
+
+def test_the_lab_keeps_the_frame_log_as_json_lines_its_reader_reads(tmp_path):
+    """tools.live_server's format, read back by tools.live_page.read_timing as tools.live reads it."""
+    from tools.live_page import read_timing
+    from tools.live_server import FrameLines
+
+    path = tmp_path / "frames.jsonl"
+    logger = logging.getLogger("tests.frame_log")
+    handler = logging.FileHandler(path)
+    handler.setFormatter(FrameLines())
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        logger.debug("frame", extra={"frame": {"t": 1.5, "ms": 12.0, "w": 640, "h": 360, "people": 2}})
+        assert read_timing(path) == [{"t": 1.5, "ms": 12.0, "w": 640, "h": 360, "people": 2}]  # flushed as it came
+    finally:
+        logger.removeHandler(handler)
+        handler.close()

@@ -3,10 +3,10 @@
 ``python -m tools.live CLIP [--estimator BlazePose|XS|...] [--seconds 40] [--readings] [--json OUT]`` turns CLIP
 into a 25 fps fake camera (.y4m, scaled to ``--width``), serves the app, opens the Live page in headless Chromium
 (Playwright), picks the estimator in the sidebar, presses START and reads the page every 0.5 s for ``--seconds``:
-the FPS readout, people in view, stage times, dropped frames, and whether the 3D chart has points. The server writes
-each WebRTC frame's time in its callback (to the file named by the variable ``ui.live_session.TIMING_ENV``). Then,
-with the server gone, the same frames go through the engine here, with detection inline and on a worker (as the page
-runs it), and inline at the size the server received where it got another. Each reading is then put beside the
+the FPS readout, people in view, stage times, dropped frames, and whether the 3D chart has points. The server logs
+each WebRTC frame's time in its callback (``pose.live.trace.FRAME_LOG``, kept in a file by :mod:`.live_server`).
+Then, with the server gone, the same frames go through the engine here, with detection inline and on a worker (as
+the page runs it), and inline at the size the server received where it got another. Each reading is then put beside the
 engine's offline count on the very camera frame the server had (found by the thumbnail it writes), with the stage
 that lost whoever the page missed (:mod:`.live_readings`; ``--readings`` prints them all). While the page is read,
 the cores the server, the browser (its GPU process apart) and the rest of the machine use are counted
@@ -35,7 +35,6 @@ from pose.config import ESTIMATORS, EstimatorConfig
 from pose.engine.estimator import PoseEstimator
 from pose.engine.stages import LIVE_STAGES
 from pose.model_folder import WEIGHTS_DIR_ENV, weights_dir
-from ui.live_session import TIMING_ENV
 
 from .cpu_share import CoresUsed, CpuShare
 from .live_page import (
@@ -250,9 +249,9 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
     width, height, frames = clip_to_y4m(args.clip, camera, args.width, CAMERA_FPS)
     print(f"camera: {args.clip.name} as {width}x{height} at {CAMERA_FPS} fps, {frames} frames (looped)", flush=True)
     timing_path = work / "timing.jsonl"
-    env = {**os.environ, TIMING_ENV: str(timing_path), WEIGHTS_DIR_ENV: str(weights_dir().resolve())}
+    env = {**os.environ, WEIGHTS_DIR_ENV: str(weights_dir().resolve())}
     load_before = os.getloadavg()
-    with AppServer(env, work / "streamlit.log") as server:
+    with AppServer(env, work / "streamlit.log", frame_log=timing_path) as server:
         if profiler:
             profiler = Profiler(server.process.pid, args.seconds, args.profile)
         cpu = CpuShare(server.process.pid)

@@ -200,14 +200,19 @@ def _free_port() -> int:
 
 class AppServer:
     """``streamlit run app.py`` headless on a free 127.0.0.1 port, its output in ``log_path``; a context manager.
+    With ``frame_log``, the Live page's record of each frame it processes is kept there, a JSON line each
+    (:mod:`tools.live_server`; :func:`read_timing` reads it).
 
     Raises (on entry):
         MeasureError: no app.py beside ``tools/`` (a source checkout is needed), or a server that exits or
             does not answer its health check within ``start_timeout_s``.
     """
 
-    def __init__(self, env: Mapping[str, str], log_path: Path, start_timeout_s: float = 180.0) -> None:
+    def __init__(
+        self, env: Mapping[str, str], log_path: Path, start_timeout_s: float = 180.0, frame_log: Path | None = None
+    ) -> None:
         self.env, self.log_path, self.start_timeout_s = dict(env), Path(log_path), start_timeout_s
+        self.frame_log = frame_log
         self.url = ""
         self.process: subprocess.Popen | None = None
 
@@ -215,8 +220,11 @@ class AppServer:
         if not APP.is_file():
             raise MeasureError(f"no app at {APP}: run this from a source checkout of the project")
         port = _free_port()
+        # With a frame log, through tools.live_server: Streamlit's command line with the page's per-frame records
+        # routed to that file.
+        launcher = ["tools.live_server", str(self.frame_log)] if self.frame_log else ["streamlit"]
         command = [
-            sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
+            sys.executable, "-m", *launcher, "run", str(APP), "--server.address", "127.0.0.1",
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
         ]  # fmt: skip
         with open(self.log_path, "w") as log:

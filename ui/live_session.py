@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -18,10 +16,6 @@ from pose.live import LiveProcessor, trace
 
 from .controls import EstimatorSettings
 from .resources import ice_servers
-
-# Opt-in, for `python -m tools.live`: a file that gets one JSON line per WebRTC frame (wall time, ms in the
-# callback, people shown, frame size and thumbnail, the engine's funnel). Unset (the default), nothing is written.
-TIMING_ENV = "CONVNEXTPOSE_LIVE_TIMING"
 
 
 class ProcessorHolder:
@@ -54,19 +48,8 @@ def process_webrtc_frame(live: LiveProcessor | None, frame: av.VideoFrame, dropp
     annotated = live.process(image, timestamp, dropped_before=dropped_before)
     out = av.VideoFrame.from_ndarray(annotated, format="bgr24")
     out.pts, out.time_base = frame.pts, frame.time_base
-    if timing_path := os.environ.get(TIMING_ENV):
-        _write_timing(timing_path, live, image, (time.perf_counter() - start) * 1e3)
+    trace.log_frame(live, image, (time.perf_counter() - start) * 1e3)  # for a measurement that listens
     return out
-
-
-def _write_timing(path: str, live: LiveProcessor, image, ms: float) -> None:
-    """One line for ``python -m tools.live``: when, how long, the frame's size and thumbnail (to find it
-    among the camera's frames), the people shown, and where the first estimator's people went (its funnel)."""
-    latest, (h, w) = live.stats().latest, image.shape[:2]
-    line = {"t": time.time(), "ms": ms, "w": w, "h": h, "people": len(latest.people) if latest else 0}
-    line |= {"thumb": trace.thumbnail(image).ravel().tolist(), **trace.funnel(live.estimators[0])}
-    with open(path, "a") as fh:
-        fh.write(json.dumps(line) + "\n")
 
 
 def queued_frames_callback(holder: ProcessorHolder):
