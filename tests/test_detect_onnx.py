@@ -8,6 +8,7 @@ where the letterbox puts the frame): a wrong preprocessing moves the score off i
 from __future__ import annotations
 
 import math
+import pickle
 
 import cv2
 import numpy as np
@@ -238,8 +239,14 @@ def test_unreadable_outputs_are_refused_naming_what_the_file_has(tmp_path):
         OnnxPersonDetector(not_image)
     corrupt = tmp_path / "corrupt.onnx"
     corrupt.write_bytes(b"not a model at all")
-    with pytest.raises(DetectorFileError, match="not a readable ONNX model"):
+    with pytest.raises(DetectorFileError, match="not a readable ONNX model") as refused:
         OnnxPersonDetector(corrupt)
+    error = refused.value
+    assert (error.file, str(error)) == (
+        "corrupt.onnx",
+        f"corrupt.onnx {error.reason}",
+    )  # the reason says it of the file
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)  # a video worker's refusal reaches the app whole
 
 
 def test_a_missing_file_is_a_clear_error_naming_its_source(tmp_path, monkeypatch):

@@ -101,8 +101,8 @@ def create_detector(spec: str | Path | None = None, threads: int | None = None) 
             from .onnx import DetectorNotFoundError
 
             raise DetectorNotFoundError(
-                f"person detector {name!r} is not fetched yet{source}: `python -m pose.fetch detector {name}`, "
-                "or Fetch on the Models page"
+                f"person detector {name!r}",
+                f"is not fetched yet{source}: `python -m pose.fetch detector {name}`, or Fetch on the Models page",
             )
         input_size = DETECTORS[name].input_size if name in DETECTORS else None
     from .onnx import DetectorFileError, OnnxPersonDetector
@@ -111,7 +111,7 @@ def create_detector(spec: str | Path | None = None, threads: int | None = None) 
     try:
         detector = OnnxPersonDetector(path, threads=threads, input_size=input_size)
     except DetectorFileError as error:  # and its not-found kind: say where the path came from
-        raise type(error)(f"{error}{source}") from error
+        raise type(error)(error.file, f"{error.reason}{source}") from error
     return TiledDetector(detector)  # at its input size's rule and its own NMS overlap
 
 

@@ -40,7 +40,22 @@ NMS_IOU = 0.45
 
 
 class DetectorFileError(ValueError):
-    """The detector file cannot be used: missing, not ONNX, or not an image detector of a known layout."""
+    """The detector file cannot be used: missing, not ONNX, or not an image detector of a known layout.
+
+    Its message is ``f"{file} {reason}"``.
+
+    Attributes:
+        file: the file as the message names it.
+        reason: what is wrong with it, said of the file ("is not a readable ONNX model (...)"), for a caller
+            who names the file its own way (a checked temporary copy is named for its source).
+    """
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file} {reason}")
+        self.file, self.reason = file, reason
+
+    def __reduce__(self):  # pickled as made (a video worker's error crosses to the app)
+        return type(self), (self.file, self.reason)
 
 
 class DetectorNotFoundError(DetectorFileError, FileNotFoundError):
@@ -77,9 +92,11 @@ def prepare(frame_bgr: np.ndarray, size: int, layout: Layout) -> tuple[np.ndarra
 
 def _runtime_reason(error: Exception, path: Path) -> str:
     """ONNX Runtime's reason for refusing ``path``, in short: its status name and message, without its error-code
-    prefix and with the file's name for its full path ("INVALID_PROTOBUF: Load model from x.onnx failed: ...")."""
+    prefix or its "Load model from PATH failed" (the error names the file), any other mention of the path as the
+    file's name ("INVALID_PROTOBUF: Protobuf parsing failed.")."""
     text = re.sub(r"^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*", "", str(error).strip())
     text = re.sub(r"\s*:\s*", ": ", text, count=1)
+    text = re.sub(r"Load model from .*? failed:\s*", "", text)
     return text.replace(str(path), path.name).splitlines()[0] if text else type(error).__name__
 
 
@@ -153,7 +170,7 @@ class OnnxPersonDetector:
 
         self.path = Path(path).expanduser()
         if not self.path.is_file():
-            raise DetectorNotFoundError(f"person detector {self.path} does not exist")
+            raise DetectorNotFoundError(f"person detector {self.path}", "does not exist")
         try:
             options = ort.SessionOptions()
             # Errors only: ONNX Runtime's warnings (once per weight of an old export that lists its weights as
@@ -164,18 +181,18 @@ class OnnxPersonDetector:
             self._session = ort.InferenceSession(_graph_source(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for unreadable files
             raise DetectorFileError(
-                f"{self.path.name} is not a readable ONNX model ({_runtime_reason(error, self.path)})"
+                self.path.name, f"is not a readable ONNX model ({_runtime_reason(error, self.path)})"
             ) from error
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         signature = Signature(
             tuple((i.name, tuple(i.shape)) for i in inputs), tuple((o.name, tuple(o.shape)) for o in outputs)
         )
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, "3"):
-            raise DetectorFileError(f"{self.path.name} has {signature}; a detector takes one (1, 3, H, W) image")
+            raise DetectorFileError(self.path.name, f"has {signature}; a detector takes one (1, 3, H, W) image")
         height, width = inputs[0].shape[2:]
         self.input_size = int(height) if isinstance(height, int) else (input_size or DEFAULT_INPUT)
         if isinstance(width, int) and width != self.input_size:
-            raise DetectorFileError(f"{self.path.name} takes {width}x{height} images; only square inputs are read")
+            raise DetectorFileError(self.path.name, f"takes {width}x{height} images; only square inputs are read")
         self._input = inputs[0].name
         self.nms_iou, self.max_people = nms_iou, max_people
         self._lock = threading.Lock()
@@ -184,7 +201,7 @@ class OnnxPersonDetector:
             probe = self._run(grey.transpose(2, 0, 1)[None].copy())
         except Exception as error:  # onnxruntime's own types: a graph that cannot run on an image
             raise DetectorFileError(
-                f"{self.path.name} ({signature}) fails on a {self.input_size}px image: {error}"
+                self.path.name, f"({signature}) fails on a {self.input_size}px image: {error}"
             ) from error
         try:
             self.layout = recognise(
@@ -195,7 +212,7 @@ class OnnxPersonDetector:
                 self_normalising=len(probe) == 2 and _self_normalising(self.path, self._input),
             )
         except LayoutError as error:
-            raise DetectorFileError(str(error)) from error
+            raise DetectorFileError(self.path.name, str(error)) from error
         self.min_score = min_score if min_score is not None else (self.layout.min_score or MIN_SCORE)
         log.info("person detector %s: %s, input %d", self.path.name, self.layout.family, self.input_size)
 

@@ -232,7 +232,7 @@ def recognise(signature: Signature, probe: Sequence[np.ndarray], size: int, *, f
             return Layout("RT-DETR", False, 1 / 255, "stretch", False, _rtdetr)
     run = ", ".join(str(s) for s in shapes)
     raise LayoutError(
-        f"{file_name} is no detector layout understood here ({signature}; on a {size}x{size} image it gave {run}). "
+        f"is no detector layout understood here ({signature}; on a {size}x{size} image it gave {run}). "
         "Understood: YOLOX raw or decoded (1, anchors, 85); mmdeploy/rtmlib end2end dets (1, N, 5) + labels (1, N); "
         "YOLOv5 (1, 3 x anchors, 85); YOLOv8/11 (1, 84, anchors); YOLOv10 (1, K, 6); RT-DETR (1, queries, 84); "
         "PicoDet 4 x (1, cells, 80) + 4 x (1, cells, 32)"

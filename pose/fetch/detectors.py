@@ -103,10 +103,8 @@ def keep_detector(
             onnx.write_bytes(candidate.read_bytes())
         try:
             detector = OnnxPersonDetector(onnx, threads=1, input_size=entry.input_size if entry else None)
-        except DetectorFileError as error:
-            # the check reads a hidden temporary copy, named first in its reason: the file is this message's subject
-            reason = str(error).replace(onnx.name, Path(source).name).removeprefix(f"{Path(source).name} ")
-            raise FetchError(f"{source} is not a usable person detector: it {reason}") from None
+        except DetectorFileError as error:  # said of the hidden temporary copy it read: said here of the source
+            raise FetchError(f"{source} is not a usable person detector: it {error.reason}") from None
         stored = StoredDetector(
             name, target, digest, sha256_of(onnx), source, detector.layout.family, detector.input_size
         )
