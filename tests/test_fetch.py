@@ -186,7 +186,7 @@ def test_a_file_that_is_not_a_detector_is_refused_by_its_own_name_in_plain_words
 def test_a_detector_kept_from_a_file_is_yours_and_one_downloaded_is_fetched_on_the_page_and_in_the_setting(
     server, weights, yolox_bytes, tmp_path
 ):
-    from pose.detect.catalog import kept_as
+    from pose.detect.catalog import fetched_record, kept_as
     from ui.model_fetch import detector_table
 
     given = tmp_path / "mine.onnx"
@@ -195,7 +195,11 @@ def test_a_detector_kept_from_a_file_is_yours_and_one_downloaded_is_fetched_on_t
     server.files["/y.onnx"] = yolox_bytes
     fetch_detector("yolox-tiny", source=server.url("/y.onnx"))  # downloaded
     (weights / "detectors" / "by-hand.onnx").write_bytes(yolox_bytes)  # put there by hand: no record
-    assert [kept_as(n) for n in ("mine", "yolox-tiny", "by-hand")] == ["your file", "fetched", "your file"]
+    assert [kept_as(fetched_record(n)) for n in ("mine", "yolox-tiny", "by-hand")] == [
+        "your file",
+        "fetched",
+        "your file",
+    ]
     assert describe_detector("mine") == "mine (your file)" and describe_detector("yolox-tiny") == "yolox-tiny (fetched)"
     rows = detector_table().set_index("detector")
     assert rows.loc["mine", "here"].startswith("your file (sha256 ") and rows.loc["mine", "input (px)"] == "416"

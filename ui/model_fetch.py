@@ -141,10 +141,10 @@ def detector_table() -> pd.DataFrame:
     def here(name: str) -> str:
         if name not in kept:
             return "-"
-        sha = str((fetched_record(name) or {}).get("sha256", ""))
-        return f"{kept_as(name)} (sha256 {sha[:12]})" if sha else kept_as(name)
+        sha = str((kept[name] or {}).get("sha256", ""))
+        return f"{kept_as(kept[name])} (sha256 {sha[:12]})" if sha else kept_as(kept[name])
 
-    kept = set(fetched_names())
+    kept = {name: fetched_record(name) for name in fetched_names()}  # each record read once
     rows = [
         {
             "detector": entry.name,
@@ -156,8 +156,8 @@ def detector_table() -> pd.DataFrame:
         }
         for entry in DETECTORS.values()
     ]
-    for name in sorted(kept - set(DETECTORS)):
-        record = fetched_record(name) or {}
+    for name in sorted(set(kept) - set(DETECTORS)):
+        record = kept[name] or {}
         rows.append(
             {
                 "detector": name,

@@ -52,14 +52,14 @@ def describe_detector(spec: str | Path | None = None) -> str:
     """The detector ``spec`` (default: the setting) names, in words: "bundled (BlazePose)", "yolox-tiny (fetched)"
     (downloaded), "mine (your file)" (kept from an upload or a path), "my.onnx (your file)"; a name not fetched
     yet says so. Reads no model."""
-    from .catalog import fetched_path, kept_as
+    from .catalog import fetched_path, fetched_record, kept_as
 
     spec = str(spec).strip() if spec is not None and str(spec).strip() else detector_setting()
     if spec.lower() == BUNDLED_DETECTOR:
         return "bundled (BlazePose)"
     if Path(spec).suffix.lower() == ".onnx":
         return f"{Path(spec).name} (your file)"
-    return f"{spec} ({kept_as(spec)})" if fetched_path(spec).is_file() else f"{spec} (not fetched yet)"
+    return f"{spec} ({kept_as(fetched_record(spec))})" if fetched_path(spec).is_file() else f"{spec} (not fetched yet)"
 
 
 def create_detector(spec: str | Path | None = None, threads: int | None = None) -> PersonDetector:

@@ -115,10 +115,10 @@ def fetched_record(name: str, folder: Path | None = None) -> dict | None:
         return None
 
 
-def kept_as(name: str, folder: Path | None = None) -> str:
-    """How a kept detector came: "fetched" (downloaded from a URL) or "your file" (uploaded, given by path, or
-    put in the folder by hand: no record of a download)."""
-    source = str((fetched_record(name, folder) or {}).get("source", ""))
+def kept_as(record: dict | None) -> str:
+    """How a kept detector came, from its :func:`fetched_record`: "fetched" (downloaded from a URL) or "your file"
+    (uploaded, given by path, or put in the folder by hand: no record of a download)."""
+    source = str((record or {}).get("source", ""))
     return "fetched" if source.startswith(("http://", "https://")) else "your file"
 
 
