@@ -12,7 +12,16 @@ from ui import require_app_entry
 from ui.controls import estimator_label, estimator_settings
 from ui.motion_files import motion_downloads
 from ui.video_charts import flexion_chart, frame_times_chart
-from ui.video_job import VIDEO_TYPES, ItemState, Upload, VideoJob, load_track, probe_upload, session_upload_dir
+from ui.video_job import (
+    VIDEO_TYPES,
+    ItemState,
+    Upload,
+    VideoJob,
+    load_people,
+    load_track,
+    probe_upload,
+    session_upload_dir,
+)  # fmt: skip
 
 require_app_entry("video")
 st.title("Video")
@@ -89,6 +98,7 @@ if st.button("Process", type="primary", disabled=bool(job and not job.state.done
         st.error(f"Cannot load the model: {exc}")
         st.stop()
     st.session_state.video_job = job
+    st.rerun()  # drawn again with Process disabled: the progress panel reruns alone, and a second click restarted
 
 
 def progress_text(item: ItemState) -> str:
@@ -156,7 +166,14 @@ def show_run(item: ItemState) -> None:
         f"{run.wall_s:.1f} s: {run.fps:.1f} frames/s on {ran_on.get('device')} / {ran_on.get('backend')}."
     )
     key = f"{item.file}-{run.estimator}"
-    track = load_track(str(run.json_path))
+    people = load_people(str(run.json_path))
+    person = None
+    if len(people) > 1:  # one choice for the 3D skeleton, the joint angles and the motion files
+        person = st.selectbox(
+            "Person", list(people), format_func=lambda p: f"#{p} on the video ({people[p]} frames)",
+            key=f"person-{key}",
+        )  # fmt: skip
+    track = load_track(str(run.json_path), person)
     video_col, anim_col = st.columns(2)
     video_col.video(str(run.video_path))
     angle_col, time_col = st.columns(2)
@@ -164,7 +181,7 @@ def show_run(item: ItemState) -> None:
         anim_col.caption("No 3D skeleton to show: nobody was found.")
     else:
         anim_col.plotly_chart(skeleton_animation(track.keypoints_rel, track.frame_indices), key=f"anim-{key}")
-        angle_col.markdown(f"**Joint flexion (degrees, 0 = straight)**, person {track.person}")
+        angle_col.markdown(f"**Joint flexion (degrees, 0 = straight)**, person #{track.person}")
         angle_col.plotly_chart(flexion_chart(track.frame_indices, track.keypoints_3d), key=f"angles-{key}")
     time_col.markdown("**Processing time per frame**")
     time_col.plotly_chart(frame_times_chart(track.frame_indices, track.process_ms), key=f"time-{key}")
@@ -175,7 +192,7 @@ def show_run(item: ItemState) -> None:
     d3.download_button(
         "Keypoints JSON", run.json_path.read_bytes(), f"{stem}.json", "application/json", key=f"json-{key}"
     )
-    motion_downloads(run.motion_paths, stem, key)
+    motion_downloads(run.motion_paths, stem, key, track.person)
 
 
 shown = [i.file for i in outcomes if i.outcome.run is not None]

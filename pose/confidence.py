@@ -17,7 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CORRECT_WITHIN", "SURE", "Calibration", "CONVNEXTPOSE_CALIBRATION", "BLAZEPOSE_CALIBRATION"]
+from .skeleton import JOINT_NAMES
+
+__all__ = [
+    "CORRECT_WITHIN",
+    "SURE",
+    "Calibration",
+    "CONVNEXTPOSE_CALIBRATION",
+    "BLAZEPOSE_CALIBRATION",
+    "TORSO_BETWEEN",
+    "torso_from_trunk",
+]
 
 CORRECT_WITHIN = 0.1
 """A joint is placed right within this share of the longer side of its person's box (PCK@0.1)."""
@@ -67,3 +77,23 @@ BLAZEPOSE_CALIBRATION = Calibration(
     calibrated=(0.68, 0.83, 0.88, 0.89, 0.91, 0.97),
     fitted_on="BlazePose (MediaPipe 0.10.21, full) on ../shared/realgt: 22 photos, 304 joints",
 )
+
+
+# ConvNeXtPose's Torso (Human3.6M's spine: a point inside the trunk, with no landmark to peak on) has a diffuse
+# heatmap, so its own score says nothing: the trained XS gave it 0.25-0.33 (calibrated) on each of the 7 people of
+# ../shared/realgt that label a spine (3DHP's spine, JHMDB's belly), whether it lay 0.01 or 0.49 of the box from
+# the label, and 0.25-0.38 (median) on the people of the clips in ../shared/videos, where it was then hardly ever
+# drawn and every trunk fell apart into legs, arms and head. It lies on the trunk between its two neighbours in
+# the skeleton (:data:`pose.skeleton.BONES`), and is placed as well as they are: as the lesser of the two, the 4
+# labelled torsos it makes sure lie 0.01-0.17 of the box off (right at PCK@0.2, as BlazePose's 0.03-0.12), and the
+# one far off (0.49, a woman sitting on the floor) stays unsure with her pelvis (docs/accuracy.md).
+TORSO_BETWEEN = ("Pelvis", "Neck")
+_TORSO, _TRUNK_ENDS = JOINT_NAMES.index("Torso"), [JOINT_NAMES.index(name) for name in TORSO_BETWEEN]
+
+
+def torso_from_trunk(confidence: np.ndarray) -> np.ndarray:
+    """(..., 18) calibrated joint confidence, with the Torso's replaced by the lesser of :data:`TORSO_BETWEEN`'s
+    (ConvNeXtPose's own Torso score says nothing: see the data above)."""
+    confidence = np.array(confidence, dtype=np.float64, copy=True)
+    confidence[..., _TORSO] = confidence[..., _TRUNK_ENDS].min(axis=-1)
+    return confidence

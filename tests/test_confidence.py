@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose.confidence import BLAZEPOSE_CALIBRATION, CONVNEXTPOSE_CALIBRATION, SURE, Calibration
+from pose.confidence import BLAZEPOSE_CALIBRATION, CONVNEXTPOSE_CALIBRATION, SURE, Calibration, torso_from_trunk
 from pose.measure.calibration import _isotonic, calibration_error, fit_calibration, reliability
+from pose.skeleton import JOINT_NAMES
 
 
 def test_a_calibration_maps_scores_through_its_knots_and_is_flat_beyond_them():
@@ -53,3 +54,14 @@ def test_a_fit_recovers_how_often_joints_are_right():
 def test_too_few_joints_are_not_fitted():
     with pytest.raises(ValueError, match="too few"):
         fit_calibration(np.array([0.1, 0.2]), np.array([0.0, 1.0]))
+
+
+def test_the_torso_is_as_sure_as_the_lesser_of_the_trunks_ends():
+    confidence = np.full((2, len(JOINT_NAMES)), 0.9)
+    confidence[:, JOINT_NAMES.index("Torso")] = 0.3  # its own score, whatever it is, is replaced
+    confidence[1, JOINT_NAMES.index("Neck")] = 0.4
+    result = torso_from_trunk(confidence)
+    assert result[:, JOINT_NAMES.index("Torso")].tolist() == [0.9, 0.4]
+    assert confidence[0, JOINT_NAMES.index("Torso")] == 0.3  # the input is left as it was
+    others = [i for i, name in enumerate(JOINT_NAMES) if name != "Torso"]
+    assert np.array_equal(result[:, others], confidence[:, others])

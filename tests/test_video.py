@@ -18,6 +18,7 @@ from pose.video import (
     CSV_COLUMNS,
     Mp4Writer,
     VideoError,
+    people_in,
     probe,
     process_video,
     read_frames,
@@ -146,6 +147,14 @@ def test_exports_carry_every_person(tmp_path, shared_dir, xs_runner):
     for frame in payload["frames"]:
         ids = [p["person"] for p in frame["people"]]
         assert sorted(ids) == sorted(int(r["person"]) for r in rows if int(r["frame"]) == frame["frame"])
+    # the people the page offers, the most seen first, and any one of them read back as a track
+    seen = people_in(run.json_path)
+    assert sum(seen.values()) == sum(per_frame) and list(seen.values()) == sorted(seen.values(), reverse=True)
+    assert read_track(run.json_path).person == next(iter(seen))
+    last = list(seen)[-1]
+    track = read_track(run.json_path, last)
+    assert track.person == last
+    assert int(np.isfinite(track.keypoints_3d[:, 0, 0]).sum()) == seen[last]
 
 
 def test_cancel_keeps_what_was_done(tmp_path, frames, estimator):

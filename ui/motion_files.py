@@ -23,8 +23,9 @@ from pose.live import LiveProcessor
 LABELS = {".bvh": "BVH (animation)", ".trc": "TRC (OpenSim)", ".c3d": "C3D"}
 
 
-def motion_downloads(paths: Sequence[Path], stem: str, key: str) -> None:
-    """Per person (a choice when there are several): BVH, TRC and C3D download buttons."""
+def motion_downloads(paths: Sequence[Path], stem: str, key: str, person: int | None = None) -> None:
+    """BVH, TRC and C3D download buttons for ``person`` (an id), or, where None, for one person chosen here when
+    there are several."""
     by_person: dict[str, list[Path]] = {}
     for path in paths:
         by_person.setdefault(path.stem, []).append(path)  # "person-3"
@@ -32,8 +33,13 @@ def motion_downloads(paths: Sequence[Path], stem: str, key: str) -> None:
         return
     st.markdown("**Motion files** (Y up; TRC and C3D in millimetres, BVH in metres: see the README)")
     people = sorted(by_person, key=lambda name: int(name.rsplit("-", 1)[1]))
-    person = people[0] if len(people) == 1 else st.selectbox("Person", people, key=f"motion-person-{key}")
-    for col, path in zip(st.columns(len(FORMATS)), sorted(by_person[person])):
+    if person is not None:
+        name = f"person-{person}"
+        if name not in by_person:
+            return
+    else:
+        name = people[0] if len(people) == 1 else st.selectbox("Person", people, key=f"motion-person-{key}")
+    for col, path in zip(st.columns(len(FORMATS)), sorted(by_person[name])):
         col.download_button(
             LABELS[path.suffix], path.read_bytes(), f"{stem}-{path.name}", "application/octet-stream",
             key=f"{path.name}-{key}",

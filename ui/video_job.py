@@ -28,6 +28,7 @@ from pose.video import (
     VideoInfo,
     VideoRun,
     VideoSettings,
+    people_in,
     probe,
     process_one,
     read_track,
@@ -225,9 +226,16 @@ def result_cache() -> ResultCache:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def load_track(json_path: str) -> Track:
-    """One person's track from a run's JSON (each run has its own folder, so the path names it)."""
-    return read_track(json_path)
+def load_people(json_path: str) -> dict[int, int]:
+    """The people of a run's JSON: id -> frames seen, the most seen first (each run has its own folder, so the
+    path names it)."""
+    return people_in(json_path)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_track(json_path: str, person: int | None = None) -> Track:
+    """One person's track from a run's JSON (None: the person seen most)."""
+    return read_track(json_path, person)
 
 
 # --- the job ---------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 ``python -m pose.video`` (__main__) and ``python -m pose.batch`` (batch, on Ray: its inputs in batch_inputs,
 its manifest and summary in batch_records, its worker pool in batch_pool)."""
 
-from .export import CSV_COLUMNS, KeypointsCsv, KeypointsJson, Track, read_track
+from .export import CSV_COLUMNS, KeypointsCsv, KeypointsJson, Track, people_in, read_track
 from .io import VIDEO_SUFFIXES, Mp4Writer, ReadReport, VideoError, VideoInfo, incompleteness, probe, read_frames
 from .outcome import Outcome, process_one, write_zip
 from .process import OUTPUT_NAMES, Progress, VideoRun, process_video
@@ -25,6 +25,7 @@ __all__ = [
     "VideoSettings",
     "incompleteness",
     "main",
+    "people_in",
     "probe",
     "process_one",
     "process_video",

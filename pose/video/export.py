@@ -27,7 +27,7 @@ from ..engine.estimator import Person
 from ..skeleton import JOINT_NAMES
 from .io import replace_atomically
 
-__all__ = ["CSV_COLUMNS", "JOINT_FIELDS", "KeypointsCsv", "KeypointsJson", "Track", "read_track"]
+__all__ = ["CSV_COLUMNS", "JOINT_FIELDS", "KeypointsCsv", "KeypointsJson", "Track", "people_in", "read_track"]
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -163,16 +163,26 @@ class Track:
     keypoints_rel: np.ndarray
 
 
+def _frames_per_person(frames: list[dict]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for frame in frames:
+        for p in frame["people"]:
+            counts[p["person"]] = counts.get(p["person"], 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def people_in(json_path: str | Path) -> dict[int, int]:
+    """Each person's id in a JSON export -> the frames they were seen in, the most seen first (ties: lower id)."""
+    return _frames_per_person(json.loads(Path(json_path).read_text())["frames"])
+
+
 def read_track(json_path: str | Path, person: int | None = None) -> Track:
-    """Read one person's track back from a JSON export; by default the person seen in the most frames."""
+    """Read one person's track back from a JSON export; by default the person seen in the most frames
+    (:func:`people_in`)."""
     payload = json.loads(Path(json_path).read_text())
     frames = payload["frames"]
     if person is None:
-        counts: dict[int, int] = {}
-        for frame in frames:
-            for p in frame["people"]:
-                counts[p["person"]] = counts.get(p["person"], 0) + 1
-        person = max(counts, key=counts.get) if counts else None
+        person = next(iter(_frames_per_person(frames)), None)
     n = len(JOINT_NAMES)
     keypoints_3d = np.full((len(frames), n, 3), np.nan)
     keypoints_rel = np.full((len(frames), n, 3), np.nan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,17 @@ def test_video_follows_the_people_of_a_real_clip(trained_server, browser_page, s
     assert len(ids) == PEOPLE, f"people ids in the CSV: {sorted(ids)}"
     sure = [float(value) >= SURE for row in rows for key, value in row.items() if key.endswith("_confidence")]
     assert sum(sure) / len(sure) > 0.7, "most of a trained skeleton's joints are sure"
+    # one choice of person drives the 3D skeleton, the joint angles and the motion files (the animation and the
+    # angles once always showed the person seen most, whoever the files were chosen for)
+    first = page.get_by_text(re.compile(r"Joint flexion .*person #\d+")).inner_text()
+    other = next(i for i in sorted(ids) if f"person #{i}" not in first)
+    page.locator("[data-testid='stSelectbox']").filter(has_text=re.compile(r"^Person")).click()
+    page.get_by_role("option", name=re.compile(f"^#{other} on the video")).click()
+    page.get_by_text(re.compile(f"Joint flexion .*person #{other}$")).wait_for()
+    wait_for_skeleton_chart(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="BVH (animation)").click()
+    assert download.value.suggested_filename == f"{Path(CLIP).stem}-XS-person-{other}.bvh"
 
 
 def test_coach_takes_a_reference_from_a_real_photo(trained_server, browser_page, shared_images):

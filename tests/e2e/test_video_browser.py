@@ -33,6 +33,8 @@ def test_upload_process_and_results(app_server, browser_page, tmp_path):
     page = browser_page
     _process(page, app_server, clip, "640x480")
     page.locator("[data-testid='stProgress']").first.wait_for()
+    # while it runs, Process cannot be pressed again (a second press once restarted the job, its work lost)
+    assert page.get_by_role("button", name="Process").is_disabled()
     page.get_by_role("button", name="Keypoints CSV").wait_for(timeout=240_000)
     assert_video_plays(page.locator("video").first)  # the annotated video loads and plays
     wait_for_skeleton_chart(page)  # the 3D animation holds a skeleton
