@@ -202,11 +202,20 @@ def auto_choices(runners) -> list[str]:
 
 
 def warn_if_untrained(estimators) -> None:
-    """The notes on the estimators just built: a banner for untrained weights, and what ``auto`` chose and why."""
-    for line in auto_choices([e.runner for e in estimators]):
-        st.caption(line)
+    """The notes on the estimators just built: what ``auto`` chose and why, and a banner for untrained weights.
+
+    Always two elements, each filled or left empty: the Live page's loop over a video file never ends its script
+    run, so a note written by an earlier run (another estimator's) and not overwritten stayed on the page.
+    """
+    lines = auto_choices([e.runner for e in estimators])
+    if lines:
+        st.caption("  \n".join(lines))
+    else:
+        st.empty()
     untrained = [e.variant for e in estimators if not e.trained]
-    if untrained:
+    if not untrained:
+        st.empty()
+    else:
         from .resources import weights_help
 
         st.warning(

@@ -37,16 +37,17 @@ def stage_label(stage: str) -> str:
 def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
     """FPS, frames, drops, people in view, device and backend, and stage timings.
 
-    Always the same four elements, each filled or left empty: the Live page rewrites them in place from a run
+    Always the same elements, each filled or left empty: the Live page rewrites them in place from a run
     that never ends (a video file or stream), where an element written once and not again stays on the page
     (a notice that nobody was in view stayed under "People in view 1" for a whole clip).
     """
-    cols = st.columns(5)
+    # four columns: in five, beside the sidebar of a 1000 px window, the labels were cut ("FPS (end to e…")
+    cols = st.columns(4)
     cols[0].metric(FPS_LABEL, f"{stats.fps:.1f}")
     cols[1].metric(FRAMES_LABEL, stats.frames)
     cols[2].metric(DROPPED_LABEL, stats.dropped)
     cols[3].metric(PEOPLE_LABEL, len(stats.latest.people) if stats.latest else 0)
-    cols[4].markdown(f"Device / backend  \n**{device} / {backend}**")
+    st.caption(f"Running on **{device} / {backend}**")
     stages, variants, notice = st.empty(), st.empty(), st.empty()
     if stats.stage_ms:
         stage_cols = stages.container().columns(len(LIVE_STAGES))
@@ -101,6 +102,7 @@ def show_skeleton_3d(
     people = latest.people if latest else ()
     title = "3D skeletons"
     if latest:
-        title = f"{latest.variant} 3D (camera space, mm)" + (f": {len(people)} people" if len(people) > 1 else "")
+        # short: a longer title was cut in the page's narrow column ("BlazePose 3D (camera space,")
+        title = f"{latest.variant} in 3D, mm" + (f": {len(people)} people" if len(people) > 1 else "")
     fig = people_figure(people, min_confidence=stats.draw_for(latest).min_confidence, title=title, uirevision="live")
     plotly_chart(fig, key=key, config={"displaylogo": False}, in_place=in_place)

@@ -12,6 +12,7 @@ import pytest
 from conftest import write_video
 
 from pose.measure.samples import moving_person_frames
+from ui.controls import ESTIMATOR_LABEL, UNTRAINED
 from ui.resources import LIVE_MAX_FRAMES_ENV
 
 from .checks import (
@@ -207,3 +208,29 @@ def test_a_visitor_from_elsewhere_may_not_open_files(app_server, browser_page, t
         page.screenshot(path=str(ARTIFACTS / "live-opencv-refused.png"), full_page=True)
     finally:
         proxy.close()
+
+
+def _choose_estimator(page, option: str) -> None:
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=ESTIMATOR_LABEL).click()
+    page.get_by_role("option", name=option).click()
+
+
+def test_an_earlier_estimators_notes_go_when_another_is_chosen_while_a_file_plays(app_server, browser_page, tmp_path):
+    """The page's loop over a file never ends its script run: a note the earlier estimator's run wrote (what auto
+    chose for it, its untrained weights) stayed on the page, greyed, beside the estimator chosen after it."""
+    clip = write_video(tmp_path / "walk.avi", list(moving_person_frames(20)))
+    page = browser_page
+    open_live_source(page, app_server, str(clip))
+    _choose_estimator(page, "BlazePose (bundled)")
+    assert wait_for(lambda: (metric(page, "Frames") or 0) >= 5, timeout_s=90), "no frames from the video file"
+    untrained = page.get_by_text("No trained weights for ConvNeXtPose-XS")
+    _choose_estimator(page, f"ConvNeXtPose-XS ({UNTRAINED})")
+    untrained.wait_for(timeout=120_000)
+    _choose_estimator(page, "BlazePose (bundled)")
+    # gone while the file still plays (a stale note stayed until the run ended, at the server's frame limit)
+    gone = wait_for(lambda: metric(page, "Frames") is not None and not untrained.is_visible(), timeout_s=120)
+    playing = page.get_by_text(re.compile(r"Playing walk\.avi")).is_visible()
+    assert gone and playing, "the untrained XS's note stays beside BlazePose for as long as the file plays"
+    assert not page.get_by_text("auto chose").is_visible()
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)
