@@ -43,9 +43,13 @@ def show_readouts(stats: LiveStats, backend: str, device: str) -> None:
     """
     # four columns: in five, beside the sidebar of a 1000 px window, the labels were cut ("FPS (end to e…")
     cols = st.columns(4)
-    cols[0].metric(FPS_LABEL, f"{stats.fps:.1f}")
+    cols[0].metric(FPS_LABEL, f"{stats.fps:.1f}", help="Frames shown per second, every stage included.")
     cols[1].metric(FRAMES_LABEL, stats.frames)
-    cols[2].metric(DROPPED_LABEL, stats.dropped)
+    cols[2].metric(
+        DROPPED_LABEL, stats.dropped,
+        help="Frames skipped to stay in real time: a camera or a file plays at its own rate, and the frames that "
+        "come while one is being processed are left out (the people of the newest frame are always shown).",
+    )  # fmt: skip
     cols[3].metric(PEOPLE_LABEL, len(stats.latest.people) if stats.latest else 0)
     st.caption(f"Running on **{device} / {backend}**")
     stages, variants, notice = st.empty(), st.empty(), st.empty()
