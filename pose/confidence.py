@@ -25,8 +25,8 @@ __all__ = [
     "Calibration",
     "CONVNEXTPOSE_CALIBRATION",
     "BLAZEPOSE_CALIBRATION",
-    "TORSO_BETWEEN",
-    "torso_from_trunk",
+    "JOINTS_BETWEEN",
+    "joints_between",
 ]
 
 CORRECT_WITHIN = 0.1
@@ -79,21 +79,29 @@ BLAZEPOSE_CALIBRATION = Calibration(
 )
 
 
-# ConvNeXtPose's Torso (Human3.6M's spine: a point inside the trunk, with no landmark to peak on) has a diffuse
-# heatmap, so its own score says nothing: the trained XS gave it 0.25-0.33 (calibrated) on each of the 7 people of
-# ../shared/realgt that label a spine (3DHP's spine, JHMDB's belly), whether it lay 0.01 or 0.49 of the box from
-# the label, and 0.25-0.38 (median) on the people of the clips in ../shared/videos, where it was then hardly ever
-# drawn and every trunk fell apart into legs, arms and head. It lies on the trunk between its two neighbours in
-# the skeleton (:data:`pose.skeleton.BONES`), and is placed as well as they are: as the lesser of the two, the 4
-# labelled torsos it makes sure lie 0.01-0.17 of the box off (right at PCK@0.2, as BlazePose's 0.03-0.12), and the
-# one far off (0.49, a woman sitting on the floor) stays unsure with her pelvis (docs/accuracy.md).
-TORSO_BETWEEN = ("Pelvis", "Neck")
-_TORSO, _TRUNK_ENDS = JOINT_NAMES.index("Torso"), [JOINT_NAMES.index(name) for name in TORSO_BETWEEN]
+# ConvNeXtPose joints with no landmark of their own, each inside a rigid segment of the body, in the order they
+# are settled: at least as sure as the lesser of the segment's two ends. Their heatmaps are spread along the
+# segment, so their own scores undersell them; the calibration above was fitted on joints the photos label, and
+# none labels these as Human3.6M places them. Measured with the trained XS on ../shared/realgt's people that label
+# them (docs/accuracy.md, "Joints inside the trunk"):
+# - Neck (Human3.6M's thorax, the base of the neck between the shoulders; realgt's `thorax`): on 12 labelled people
+#   its own score (0.42-0.75) made 7 sure, 6 right within 0.1 of the box; with the shoulders, 9 are sure, 8 right;
+#   the one wrong either way is a collapsed skeleton (every joint of it 0.5 off).
+# - Torso (Human3.6M's spine, between the pelvis and the neck; 3DHP's `spine`, JHMDB's `belly`): its own score was
+#   0.25-0.33 on all 7 labelled people whether it lay 0.01 or 0.49 of the box off (never drawn: every XS trunk fell
+#   apart into legs, arms and head); between the pelvis and the neck it is sure on the people whose torso lies
+#   within 0.2 of the label, and unsure on the one 0.49 off.
+JOINTS_BETWEEN: tuple[tuple[str, tuple[str, str]], ...] = (
+    ("Neck", ("L_Shoulder", "R_Shoulder")),
+    ("Torso", ("Pelvis", "Neck")),
+)
+_BETWEEN = [(JOINT_NAMES.index(joint), [JOINT_NAMES.index(end) for end in ends]) for joint, ends in JOINTS_BETWEEN]
 
 
-def torso_from_trunk(confidence: np.ndarray) -> np.ndarray:
-    """(..., 18) calibrated joint confidence, with the Torso's replaced by the lesser of :data:`TORSO_BETWEEN`'s
-    (ConvNeXtPose's own Torso score says nothing: see the data above)."""
+def joints_between(confidence: np.ndarray) -> np.ndarray:
+    """(..., 18) calibrated joint confidence, each joint of :data:`JOINTS_BETWEEN` raised to the lesser of its two
+    ends' where that is higher (a copy)."""
     confidence = np.array(confidence, dtype=np.float64, copy=True)
-    confidence[..., _TORSO] = confidence[..., _TRUNK_ENDS].min(axis=-1)
+    for joint, ends in _BETWEEN:
+        confidence[..., joint] = np.maximum(confidence[..., joint], confidence[..., ends].min(axis=-1))
     return confidence

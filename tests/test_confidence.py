@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose.confidence import BLAZEPOSE_CALIBRATION, CONVNEXTPOSE_CALIBRATION, SURE, Calibration, torso_from_trunk
+from pose.confidence import BLAZEPOSE_CALIBRATION, CONVNEXTPOSE_CALIBRATION, SURE, Calibration, joints_between
 from pose.measure.calibration import _isotonic, calibration_error, fit_calibration, reliability
 from pose.skeleton import JOINT_NAMES
 
@@ -56,12 +56,16 @@ def test_too_few_joints_are_not_fitted():
         fit_calibration(np.array([0.1, 0.2]), np.array([0.0, 1.0]))
 
 
-def test_the_torso_is_as_sure_as_the_lesser_of_the_trunks_ends():
-    confidence = np.full((2, len(JOINT_NAMES)), 0.9)
-    confidence[:, JOINT_NAMES.index("Torso")] = 0.3  # its own score, whatever it is, is replaced
-    confidence[1, JOINT_NAMES.index("Neck")] = 0.4
-    result = torso_from_trunk(confidence)
-    assert result[:, JOINT_NAMES.index("Torso")].tolist() == [0.9, 0.4]
-    assert confidence[0, JOINT_NAMES.index("Torso")] == 0.3  # the input is left as it was
-    others = [i for i, name in enumerate(JOINT_NAMES) if name != "Torso"]
+def test_a_joint_inside_the_trunk_is_at_least_as_sure_as_the_lesser_of_its_segments_ends():
+    index = {name: JOINT_NAMES.index(name) for name in ("Torso", "Pelvis", "Neck", "L_Shoulder", "R_Shoulder")}
+    confidence = np.full((3, len(JOINT_NAMES)), 0.9)
+    confidence[:, index["Torso"]] = 0.3
+    confidence[:, index["Neck"]] = 0.45
+    confidence[1, index["R_Shoulder"]] = 0.4  # the neck keeps its own 0.45, and the torso takes it
+    confidence[2, index["Neck"]] = 0.95  # a score above its ends' is kept
+    result = joints_between(confidence)
+    assert result[:, index["Neck"]].tolist() == [0.9, 0.45, 0.95]
+    assert result[:, index["Torso"]].tolist() == [0.9, 0.45, 0.9]  # after the neck: the lesser of pelvis and neck
+    assert confidence[0, index["Torso"]] == 0.3  # the input is left as it was
+    others = [i for i, name in enumerate(JOINT_NAMES) if name not in ("Torso", "Neck")]
     assert np.array_equal(result[:, others], confidence[:, others])

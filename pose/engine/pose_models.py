@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from ..confidence import BLAZEPOSE_CALIBRATION, CONVNEXTPOSE_CALIBRATION, SURE, Calibration, torso_from_trunk
+from ..confidence import BLAZEPOSE_CALIBRATION, CONVNEXTPOSE_CALIBRATION, SURE, Calibration, joints_between
 from ..crop import expand_bbox
 from ..detect import Detection, landmark_skeleton, landmarks_box
 from ..geometry import decode_pose, pixel_to_camera, root_depth_from_bbox, root_depth_from_bones, root_from_skeleton
@@ -117,8 +117,9 @@ class ConvNeXtPoseModel:
     Args:
         runner: from :func:`pose.load_runner` (may be shared; runners are thread-safe).
         flip_test: average with the mirrored crops (twice the inference).
-        calibration: the network's joint score -> the chance the joint is placed right (the Torso's then taken
-            from the trunk's ends: :func:`pose.confidence.torso_from_trunk`); None keeps the raw score.
+        calibration: the network's joint score -> the chance the joint is placed right (then the joints inside
+            the trunk raised to their segment's ends: :func:`pose.confidence.joints_between`); None keeps the raw
+            score.
     """
 
     needs_detection_every_frame = False
@@ -143,15 +144,15 @@ class ConvNeXtPoseModel:
                 estimates.append(None)
                 continue
             own = out.confidence if self.calibration is None else self.calibration(out.confidence)
-            confidence = own if self.calibration is None else torso_from_trunk(own)
+            confidence = own if self.calibration is None else joints_between(own)
             box_depth = root_depth_from_bbox(out.bbox_xywh, request.focal)
             principal = _principal_point(request.frame_bgr)
             keypoints_2d, keypoints_3d = decode_pose(
                 out.coords_hm, out.transform, variant, box_depth, request.focal, principal
             )
             if self.runner.trained:  # untrained weights' bones have no length to go by
-                # bones measured between joints sure by their own score: the torso, sure as the trunk's ends are,
-                # is drawn but not measured (with it, realgt's 3DHP pelvis depth error went from 3% to 11%)
+                # bones measured between joints sure by their own score: a joint sure as its segment's ends are
+                # is drawn but not measured (with the torso, realgt's 3DHP pelvis depth error went from 3% to 11%)
                 depth_rel, sure = keypoints_3d[:, 2] - box_depth, own >= SURE
                 depth = root_depth_from_bones(keypoints_2d, depth_rel, request.focal, LONG_BONES_MM, sure)
                 if depth is None:
@@ -160,7 +161,9 @@ class ConvNeXtPoseModel:
                     keypoints_2d, keypoints_3d = decode_pose(
                         out.coords_hm, out.transform, variant, depth, request.focal, principal
                     )
-            estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, confidence, float(confidence.mean())))
+            # how sure it is of a person: its own evidence (a joint raised to its segment's ends adds none; with
+            # them, a skeleton laid flat across two players on basketball_drills was followed as one more person)
+            estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, confidence, float(own.mean())))
         timings_ms["decode"] = (time.perf_counter() - t0) * 1e3
         return estimates
 
