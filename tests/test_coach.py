@@ -403,3 +403,19 @@ def test_the_reference_from_a_real_photo_is_the_person_most_wholly_in_view_and_a
     chosen = pick_reference(result, track_id=int(other.track_id))
     assert int(chosen.person.track_id) == int(other.track_id)
     assert f"#{int(other.track_id)} is the reference" in chosen.message
+
+
+def test_the_trained_xs_takes_the_whole_person_of_a_real_photo_as_the_reference(shared_images, trained_weights):
+    """ConvNeXtPose places a cut-off close-up's joints inside the frame, but is unsure of them: the reference is
+    the person it is sure of (on two_indoors.png, 8 of 18 joints sure on the close-up, 18 on the whole body)."""
+    from pose import PoseEstimator
+    from pose.coach import pick_reference, whole_joints
+
+    image = cv2.imread(str(shared_images / "two_indoors.png"))
+    with PoseEstimator("XS", static_image_mode=True, weights_folder=trained_weights) as estimator:
+        result = estimator.process(image)
+    pick = pick_reference(result)
+    assert pick.people_found == 2
+    other = next(p for p in pick.people if p is not pick.person)
+    assert pick.person.bbox_xywh[0] < image.shape[1] / 2 < other.bbox_xywh[0]  # the full body on the left
+    assert whole_joints(pick.person, result.frame_size) > whole_joints(other, result.frame_size) + 4
