@@ -174,11 +174,11 @@ if pose.BLAZEPOSE in measurements and sizes:
 left, right = st.columns(2)
 left.plotly_chart(latency_bars(measurements), key="compare-latency")
 right.plotly_chart(speed_accuracy(measurements), key="compare-pareto")
-off_chart = [estimator_label(n) for n in measurements if n not in pose.VARIANTS]
+off_chart = [estimator_label(n) for n in measurements if n not in sizes]
 if off_chart:  # the chart's accuracy is the paper's Human3.6M MPJPE, which only the ConvNeXtPose sizes have
     right.caption(
-        f"Not on this chart: {', '.join(off_chart)}, which has no published Human3.6M MPJPE; measure its accuracy "
-        "on annotated photos under *Measured accuracy* above."
+        f"Not on this chart: {', '.join(off_chart)} (no published Human3.6M MPJPE); measure accuracy on annotated "
+        "photos under *Measured accuracy* above."
     )
 st.plotly_chart(latency_lines(measurements), key="compare-lines")
 

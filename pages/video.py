@@ -165,7 +165,7 @@ def show_run(item: ItemState) -> None:
         f"{run.counts} in "
         f"{run.wall_s:.1f} s: {run.fps:.1f} frames/s on {ran_on.get('device')} / {ran_on.get('backend')}."
     )
-    key = f"{item.file}-{run.estimator}"
+    key = f"{item.file}-{run.estimator}-{run.json_path.parent.name}"  # the run's own folder: ids are a run's
     people = load_people(str(run.json_path))
     person = None
     if len(people) > 1:  # one choice for the 3D skeleton, the joint angles and the motion files

@@ -80,17 +80,11 @@ BLAZEPOSE_CALIBRATION = Calibration(
 
 
 # ConvNeXtPose joints with no landmark of their own, each inside a rigid segment of the body, in the order they
-# are settled: at least as sure as the lesser of the segment's two ends. Their heatmaps are spread along the
-# segment, so their own scores undersell them; the calibration above was fitted on joints the photos label, and
-# none labels these as Human3.6M places them. Measured with the trained XS on ../shared/realgt's people that label
-# them (docs/accuracy.md, "Joints inside the trunk"):
-# - Neck (Human3.6M's thorax, the base of the neck between the shoulders; realgt's `thorax`): on 12 labelled people
-#   its own score (0.42-0.75) made 7 sure, 6 right within 0.1 of the box; with the shoulders, 9 are sure, 8 right;
-#   the one wrong either way is a collapsed skeleton (every joint of it 0.5 off).
-# - Torso (Human3.6M's spine, between the pelvis and the neck; 3DHP's `spine`, JHMDB's `belly`): its own score was
-#   0.25-0.33 on all 7 labelled people whether it lay 0.01 or 0.49 of the box off (never drawn: every XS trunk fell
-#   apart into legs, arms and head); between the pelvis and the neck it is sure on the people whose torso lies
-#   within 0.2 of the label, and unsure on the one 0.49 off.
+# are settled: at least as sure as the lesser of the segment's two ends. Their heatmaps spread along the segment,
+# so their own scores undersell them (the Torso's is flat, whether it lies near its label or far off), and the
+# calibration above, fitted on joints the photos label, does not speak for them. On ../shared/realgt's people that
+# label them (3DHP's spine, JHMDB's belly; MPII, MHP and 3DHP's thorax), the joints this makes sure lie where the
+# labels are, as their own scores' did: docs/accuracy.md, "Joints inside the trunk", has the figures.
 JOINTS_BETWEEN: tuple[tuple[str, tuple[str, str]], ...] = (
     ("Neck", ("L_Shoulder", "R_Shoulder")),
     ("Torso", ("Pelvis", "Neck")),
@@ -99,8 +93,8 @@ _BETWEEN = [(JOINT_NAMES.index(joint), [JOINT_NAMES.index(end) for end in ends])
 
 
 def joints_between(confidence: np.ndarray) -> np.ndarray:
-    """(..., 18) calibrated joint confidence, each joint of :data:`JOINTS_BETWEEN` raised to the lesser of its two
-    ends' where that is higher (a copy)."""
+    """(..., 18) calibrated joint confidence (finite), each joint of :data:`JOINTS_BETWEEN` raised to the lesser of
+    its two ends' where that is higher (a copy)."""
     confidence = np.array(confidence, dtype=np.float64, copy=True)
     for joint, ends in _BETWEEN:
         confidence[..., joint] = np.maximum(confidence[..., joint], confidence[..., ends].min(axis=-1))

@@ -149,12 +149,12 @@ def test_every_person_is_drawn_in_the_colour_of_their_track():
     assert not draw_people(np.zeros((240, 320, 3), np.uint8), people, nothing).any()  # no stray id tags
 
 
-@pytest.mark.parametrize("size", [(1138, 640), (360, 640), (1080, 1920)])
+@pytest.mark.parametrize("size", [(1138, 640), (360, 640), (1080, 1920), (300, 240)])
 def test_a_message_fits_the_frame_whatever_its_shape(size):
     """The Live page's banner on a portrait clip ran off the frame's right edge ("BlazePose | openvino c")."""
     frame = np.zeros((*size, 3), dtype=np.uint8)
     draw_message(frame, "BlazePose | openvino cpu | 2 people")
     band = np.flatnonzero((frame[2] == 30).all(axis=1))
     assert len(band) and band[-1] < size[1] - 1, f"the band runs to column {band[-1]} of {size[1]}"
-    written = np.flatnonzero((frame == 255).all(axis=2).any(axis=0))
+    written = np.flatnonzero((frame > 200).all(axis=2).any(axis=0))  # white text, anti-aliased
     assert len(written) and written[-1] < size[1] - 4

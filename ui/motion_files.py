@@ -17,27 +17,28 @@ from pathlib import Path
 import streamlit as st
 
 from pose.draw import DrawOptions
-from pose.export import FORMATS, MotionRecorder, RecordingEstimator
+from pose.export import FORMATS, MotionRecorder, RecordingEstimator, motion_file_name
 from pose.live import LiveProcessor
 
 LABELS = {".bvh": "BVH (animation)", ".trc": "TRC (OpenSim)", ".c3d": "C3D"}
 
 
 def motion_downloads(paths: Sequence[Path], stem: str, key: str, person: int | None = None) -> None:
-    """BVH, TRC and C3D download buttons for ``person`` (an id), or, where None, for one person chosen here when
-    there are several."""
+    """BVH, TRC and C3D download buttons for ``person`` (an id: the Video page's choice), or, where None, for one
+    person chosen here when there are several (the Live page's take)."""
     by_person: dict[str, list[Path]] = {}
     for path in paths:
         by_person.setdefault(path.stem, []).append(path)  # "person-3"
     if not by_person:
         return
-    st.markdown("**Motion files** (Y up; TRC and C3D in millimetres, BVH in metres: see the README)")
-    people = sorted(by_person, key=lambda name: int(name.rsplit("-", 1)[1]))
     if person is not None:
-        name = f"person-{person}"
-        if name not in by_person:
+        name = Path(motion_file_name(person, "bvh")).stem
+        if name not in by_person:  # write_motion_files leaves out a person a file cannot be made for
+            st.caption(f"No motion files for #{person}: a joint of theirs was never found, and BVH needs every joint.")
             return
-    else:
+    st.markdown("**Motion files** (Y up; TRC and C3D in millimetres, BVH in metres: see the README)")
+    if person is None:
+        people = sorted(by_person, key=lambda name: int(name.rsplit("-", 1)[1]))
         name = people[0] if len(people) == 1 else st.selectbox("Person", people, key=f"motion-person-{key}")
     for col, path in zip(st.columns(len(FORMATS)), sorted(by_person[name])):
         col.download_button(

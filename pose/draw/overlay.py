@@ -126,12 +126,13 @@ def draw_people(
 
 def draw_message(frame_bgr: np.ndarray, text: str) -> np.ndarray:
     """Write ``text`` in the frame's top-left corner, on a dark band, in place: sized by the frame's shorter side,
-    and smaller where it would not fit the frame's width (a portrait clip's banner ran off its right edge)."""
+    and smaller where it would not fit the frame's width (a portrait clip's banner ran off its right edge), down to
+    a legible 0.3 (below that, in a frame a few hundred pixels wide, the band is cut at the frame's edge)."""
     height, width = frame_bgr.shape[:2]
     scale = max(0.5, min(height, width) / 720)
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-    if tw + 16 > width:
-        scale = max(0.3, scale * (width - 16) / tw)
+    while tw + 17 >= width and scale > 0.3:  # the font's width is not linear in its scale: shrink until it fits
+        scale = max(0.3, min(scale * 0.95, scale * (width - 17) / tw))
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
     cv2.rectangle(frame_bgr, (0, 0), (tw + 16, th + base + 12), (30, 30, 30), -1)
     cv2.putText(frame_bgr, text, (8, th + 6), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)

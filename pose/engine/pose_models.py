@@ -161,8 +161,8 @@ class ConvNeXtPoseModel:
                     keypoints_2d, keypoints_3d = decode_pose(
                         out.coords_hm, out.transform, variant, depth, request.focal, principal
                     )
-            # how sure it is of a person: its own evidence (a joint raised to its segment's ends adds none; with
-            # them, a skeleton laid flat across two players on basketball_drills was followed as one more person)
+            # how sure it is of a person, which the tracker goes by: its own evidence (a joint raised to its
+            # segment's ends adds none, and with them a skeleton laid across two people passed for one more)
             estimates.append(PoseEstimate(keypoints_2d, keypoints_3d, confidence, float(own.mean())))
         timings_ms["decode"] = (time.perf_counter() - t0) * 1e3
         return estimates

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from test_export_bvh import parsed_positions
 from videos import write_av
 
@@ -34,7 +35,7 @@ def test_upload_process_and_results(app_server, browser_page, tmp_path):
     _process(page, app_server, clip, "640x480")
     page.locator("[data-testid='stProgress']").first.wait_for()
     # while it runs, Process cannot be pressed again (a second press once restarted the job, its work lost)
-    assert page.get_by_role("button", name="Process").is_disabled()
+    expect(page.get_by_role("button", name="Process")).to_be_disabled()
     page.get_by_role("button", name="Keypoints CSV").wait_for(timeout=240_000)
     assert_video_plays(page.locator("video").first)  # the annotated video loads and plays
     wait_for_skeleton_chart(page)  # the 3D animation holds a skeleton
