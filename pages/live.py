@@ -118,7 +118,7 @@ else:
             st.session_state.live_running = (source, target if source == LOCAL_CAMERA else check_source(target, policy))
             processor.restart()  # a new run: its own counts and ids
         except SourceError as exc:
-            st.error(f"{exc}.")
+            st.error(exc.sentence())
     running_source, running = st.session_state.get("live_running", (None, None))
     if running_source == source:  # runs on across reruns (a changed setting) until Stop or the end
         frame_slot = video_col.empty()

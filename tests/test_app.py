@@ -88,7 +88,7 @@ def test_live_page_opencv_source_reports_a_missing_file(app, tmp_path):
     app.text_input[0].input(str(tmp_path / "missing.mp4"))
     app.button[0].click().run()  # the form's Start
     assert not app.exception
-    assert any("cannot open" in e.value and "missing.mp4" in e.value for e in app.error)
+    assert any("Cannot open" in e.value and "missing.mp4" in e.value for e in app.error)
 
 
 def test_live_page_opencv_source_needs_a_target(app):

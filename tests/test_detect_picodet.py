@@ -21,7 +21,7 @@ from pose.detect.picodet import (
     decode_picodet,
     is_picodet,
 )
-from pose.measure.accuracy import measure, predict_boxes
+from pose.measure.accuracy import measure, predict, predict_boxes
 from pose.measure.annotations import read_annotations
 from pose.measure.scoring import score_image, summarise
 
@@ -118,19 +118,33 @@ def test_the_real_picodet_finds_the_person_in_a_real_photo(picodet_file, realgt_
     assert max(iou(d.bbox_xywh) for d in found) >= 0.5  # the accuracy command's match
 
 
-def test_the_real_picodet_on_every_annotated_photo(picodet_file, realgt_dir):
-    """Measured at the tuned cut (see PICODET_MIN_SCORE): 30 of 41 clear people, 2 false detections, 1 part box.
-    The bars: one person and one false detection less."""
-    images = read_annotations(realgt_dir)
-    run, close = predict_boxes(str(picodet_file))
+def _scored(images, run, close) -> dict:
     try:
         predictions, _ = measure(images, run)
     finally:
         close()
-    s = summarise([score_image(image, people) for image, people in zip(images, predictions)])
+    return summarise([score_image(image, people) for image, people in zip(images, predictions)])
+
+
+def test_the_real_picodet_on_every_annotated_photo(picodet_file, realgt_dir):
+    """Its own boxes at the tuned cut (see PICODET_MIN_SCORE): 31 of 41 clear people, 9 false detections of which
+    4 part boxes (the estimator flags most out: next test). The bars: one person less, one false box more."""
+    images = read_annotations(realgt_dir)
+    s = _scored(images, *predict_boxes(str(picodet_file)))
     assert s["clear_people"] == 41
+    assert s["true_detections"] >= 30, s
+    assert s["false_detections"] <= 10 and s["part_boxes"] <= 5, s
+
+
+@pytest.mark.slow
+def test_the_estimator_keeps_what_picodet_finds_on_every_annotated_photo(picodet_file, realgt_dir):
+    """PicoDet plugged in as a user plugs it, the default estimator (BlazePose) on its boxes: 30 of 41 clear people,
+    as many as its boxes alone at the cut a box-only tuning picks (0.47), with 4 false people (28 and 3 at 0.47).
+    The bars: one person less, one false person more; a cut back at 0.47 finds 28, and fails."""
+    images = read_annotations(realgt_dir)
+    s = _scored(images, *predict("BlazePose", detector=str(picodet_file)))
     assert s["true_detections"] >= 29, s
-    assert s["false_detections"] <= 3 and s["part_boxes"] <= 1, s
+    assert s["false_detections"] <= 5, s
 
 
 def test_an_old_export_is_opened_without_its_weights_listed_as_inputs(picodet_file):

@@ -104,7 +104,7 @@ def test_a_missing_file_fails_with_a_message_not_an_exception(tmp_path):
     with LiveSource(str(tmp_path / "missing.mp4"), Recorder()) as live:
         updates = list(live.updates())
     assert [u.state for u in updates] == [SourceState.CONNECTING, SourceState.FAILED]
-    assert "cannot open" in updates[-1].message and "no such file" in updates[-1].message
+    assert updates[-1].message.startswith("Cannot open") and "no such file" in updates[-1].message
 
 
 @pytest.fixture()

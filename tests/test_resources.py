@@ -119,8 +119,8 @@ def test_the_live_page_refuses_typed_sources_when_the_host_turned_them_off(app, 
     app.text_input[0].input(str(tmp_path / "clip.mp4"))
     app.button[0].click().run()  # the form's Start
     assert not app.exception
-    assert any(e.value.startswith("refused: opening files and stream URLs typed here is turned off") for e in app.error)
-    assert not any("cannot open" in e.value for e in app.error)  # nothing was opened
+    assert any(e.value.startswith("Refused: opening files and stream URLs typed here is turned off") for e in app.error)
+    assert not any("Cannot open" in e.value for e in app.error)  # nothing was opened
 
 
 NOBODY = "No person detected. Step into view; the video keeps playing."
@@ -158,4 +158,4 @@ def test_a_malformed_frame_limit_is_said_and_ignored(app, monkeypatch, tmp_path)
     assert any(
         f"{LIVE_MAX_FRAMES_ENV} must be a positive whole number of frames, not 'lots'" in w.value for w in app.warning
     )
-    assert any("cannot open" in e.value for e in app.error)
+    assert any("Cannot open" in e.value for e in app.error)

@@ -47,6 +47,11 @@ OPEN_SOURCES_ENV = "CONVNEXTPOSE_OPEN_SOURCES"
 class SourceError(RuntimeError):
     """A camera or stream could not be opened, may not be opened, or stopped delivering frames."""
 
+    def sentence(self) -> str:
+        """The message as a page shows it: capitalised, with a full stop."""
+        text = str(self)
+        return f"{text[:1].upper()}{text[1:]}."
+
 
 @dataclass(frozen=True)
 class Frame:

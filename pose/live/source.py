@@ -123,7 +123,7 @@ class LiveSource:
                 read_timeout_s=self.read_timeout_s,
             )
         except SourceError as exc:
-            yield LiveUpdate(SourceState.FAILED, f"{exc}.")
+            yield LiveUpdate(SourceState.FAILED, exc.sentence())
             return
         frames = dropped_seen = stalls = 0  # stalls: STALLED updates since the newest frame
         while not self._stopped:

@@ -99,7 +99,7 @@ def test_a_source_that_cannot_be_opened(app_server, browser_page, tmp_path):
     assert wait_for(lambda: (metric(page, "Frames") or 0) > 0, timeout_s=30), "no readouts of the clip that played"
     page.get_by_label("Stream URL or video path").fill(str(tmp_path / "nothing.mp4"))  # the same session
     page.get_by_role("button", name="Start").click()
-    page.get_by_text(re.compile(r"cannot open .*nothing\.mp4: no such file")).wait_for()
+    page.get_by_text(re.compile(r"Cannot open .*nothing\.mp4: no such file")).wait_for()
     page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)
     assert metric(page, "Frames") is None, "the last run's readouts stay under the error"
     assert page.get_by_role("button", name="Record").count() == 1
