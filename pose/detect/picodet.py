@@ -39,8 +39,9 @@ PERSON_CLASS = 0  # COCO's "person"
 # that keeps the most people is below the one the boxes alone would pick (0.46-0.49: 30 found, 2 false). Through
 # BlazePose: 30 found at every cut from 0.33 to 0.39 (the boxes' own count at 0.47), 29 at 0.40-0.44, 28 at 0.47;
 # false people 4 from 0.36 to 0.38, 5 at 0.35, 3 from 0.39. So 0.38 keeps 0.02 before a person is lost and 0.03
-# before a false person comes. ConvNeXtPose takes the boxes as they are: the trained XS finds 27 at 0.38 (25 at 0.47), 11
-# false people (7). Evidence: docs/accuracy.md, "PicoDet's cut, tuned through the estimator".
+# before a false person comes. ConvNeXtPose gets the boxes after the same landmark model's look
+# (pose.detect.confirmed): the trained XS finds 27 at 0.38 with 7 false people (without that look, 27 and 11 at
+# 0.38, 25 and 7 at 0.47). Evidence: docs/accuracy.md, "PicoDet's cut, tuned through the estimator".
 PICODET_MIN_SCORE = 0.38
 
 

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from ..config import BLAZEPOSE, ESTIMATORS, EstimatorConfig
 from ..detect import PersonDetector, create_detector
+from ..detect.confirmed import ConfirmedDetector
 from ..detect.landmarks import NEW_PERSON_PRESENCE, BlazePoseLandmarker
+from ..detect.tiles import TiledDetector
 from .detection import DetectionStage
 from .pose_models import BlazePoseModel, ConvNeXtPoseModel, PoseModel, RegionConfirmer
 from .scheduler import DetectionScheduler
@@ -126,12 +128,26 @@ def build_detection(
     cfg: EstimatorConfig, model: PoseModel, detector: PersonDetector | None, *, confirmed: bool
 ) -> DetectionStage:
     """The detection stage: ``detector`` (default :func:`pose.detect.create_detector`), on every frame for
-    unrelated images or a model that cannot follow a person, else at least every ``detect_every`` frames."""
+    unrelated images or a model that cannot follow a person, else at least every ``detect_every`` frames.
+
+    A plug-in ONNX detector's people go to a ConvNeXtPose model only where BlazePose's landmark model sees a
+    person in their box (:class:`~pose.detect.confirmed.ConfirmedDetector`), as they do to BlazePose, which looks
+    at each box itself."""
     every = 1 if cfg.static_image_mode or model.needs_detection_every_frame else cfg.detect_every
+    detector = detector or create_detector(threads=model_threads(cfg))
+    if not isinstance(model, BlazePoseModel) and _plug_in(detector):
+        detector = ConfirmedDetector(detector, BlazePoseLandmarker(threads=model_threads(cfg)))
     return DetectionStage(
-        detector or create_detector(threads=model_threads(cfg)), DetectionScheduler(every, cfg.max_people),
-        cfg.max_people, on_worker=detects_on_worker(cfg), confirmed=confirmed,
+        detector, DetectionScheduler(every, cfg.max_people), cfg.max_people, on_worker=detects_on_worker(cfg),
+        confirmed=confirmed,
     )  # fmt: skip
+
+
+def _plug_in(detector: PersonDetector) -> bool:
+    """Whether ``detector`` is a plug-in ONNX detector (tiled or not): boxes no landmark model has looked at."""
+    from ..detect.onnx import OnnxPersonDetector
+
+    return isinstance(detector.detector if isinstance(detector, TiledDetector) else detector, OnnxPersonDetector)
 
 
 def build_tracker(cfg: EstimatorConfig, trained: bool = True) -> Tracker:
