@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 import pose
+from pose.detect import BUNDLED_DETECTOR, describe_detector, detector_setting
 from pose.measure.compare import agreement, compare
 from pose.measure.evaluate import evaluate_folder
 from pose.measure.samples import moving_person_frames
@@ -149,9 +150,9 @@ if untrained:
 table = comparison_table(measurements, agree, st.session_state.get("compare_measured", {}))
 st.subheader("Results")
 st.caption(
-    f"{len(frames)} frames ({run_source}); ConvNeXtPose sizes crop the same boxes from one shared detection "
-    "pass (its time is in every size's detect column). Agreement columns are agreement between estimators, "
-    "not accuracy."
+    f"{len(frames)} frames ({run_source}); person detector for every estimator: {describe_detector()}. "
+    "ConvNeXtPose sizes crop the same boxes from one shared detection pass (its time is "
+    "in every size's detect column). Agreement columns are agreement between estimators, not accuracy."
 )
 st.dataframe(table, hide_index=True)
 sizes = [n for n in measurements if n in pose.VARIANTS]
@@ -162,8 +163,13 @@ if pose.BLAZEPOSE in measurements and sizes:
     st.caption(
         "Cost per person found, end to end: "
         + ", ".join(f"{estimator_label(n)} {measurements[n].ms_per_person:.1f} ms" for n in [*sizes, pose.BLAZEPOSE])
-        + f". BlazePose's grows with the crowd: its detector checks each view with the landmark model "
-        f"({blaze.detect_ms_when_run:.0f} ms a detection here"
+        + f". BlazePose's grows with the crowd: "
+        + (
+            "its detector checks each view with the landmark model "
+            if detector_setting() == BUNDLED_DETECTOR
+            else "its landmark model looks at each of the detector's boxes "
+        )
+        + f"({blaze.detect_ms_when_run:.0f} ms a detection here"
         + (
             f"; between detections the landmark model follows each person, {blaze.pose_ms_per_person:.0f} ms a person"
             if np.isfinite(blaze.pose_ms_per_person)

@@ -29,6 +29,7 @@ def app(monkeypatch, tmp_path, weights):
 
     monkeypatch.setattr(streamlit_webrtc.component, "get_this_session_info", lambda: None)
     monkeypatch.setenv("CONVNEXTPOSE_WEIGHTS", str(weights))
+    monkeypatch.delenv("CONVNEXTPOSE_DETECTOR", raising=False)  # the bundled detector unless a test says otherwise
     monkeypatch.setenv("CONVNEXTPOSE_CACHE", str(tmp_path / "cache"))
     return AppTest.from_file(APP, default_timeout=120)
 
@@ -132,6 +133,7 @@ def test_compare_page_runs_all_five_on_a_short_clip(app):
     assert table["end-to-end FPS"].tolist() == [round(m.e2e_fps, 1) for m in measurements.values()]
     assert all(len(m.total_ms) == 10 for m in measurements.values())
     assert any("Untrained" in w.value for w in app.warning)
+    assert any("person detector for every estimator: bundled" in c.value for c in app.caption)
 
 
 def test_compare_page_with_no_estimator_says_so(app):

@@ -11,6 +11,7 @@ from pose import PoseEstimator
 from pose.detect import Detection, create_detector
 from pose.detect.confirmed import ConfirmedDetector
 from pose.detect.landmarks import BlazePoseLandmarker
+from pose.engine.build import convnextpose_detector
 from pose.measure.annotations import read_annotations
 
 EMPTY_STAGE = (20.0, 40.0, 160.0, 340.0)  # the black backdrop left of the two seated men
@@ -58,3 +59,6 @@ def test_plug_in_detectors_are_confirmed_for_convnextpose_only(shared_dir, xs_ru
         assert estimator.detector is own  # a detector object of one's own is taken as it is
     with PoseEstimator(runner=xs_runner) as estimator:  # the bundled detector confirms its own people
         assert not isinstance(estimator.detector, ConfirmedDetector)
+    # the one rule, also for Compare's detection pass shared by the ConvNeXtPose sizes
+    assert isinstance(convnextpose_detector(create_detector(yolox)), ConfirmedDetector)
+    assert convnextpose_detector(own) is own

@@ -28,6 +28,7 @@ __all__ = [
     "build_pose_model",
     "build_confirmer",
     "build_detection",
+    "convnextpose_detector",
     "build_tracker",
 ]
 
@@ -135,12 +136,18 @@ def build_detection(
     at each box itself."""
     every = 1 if cfg.static_image_mode or model.needs_detection_every_frame else cfg.detect_every
     detector = detector or create_detector(threads=model_threads(cfg))
-    if not isinstance(model, BlazePoseModel) and _plug_in(detector):
-        detector = ConfirmedDetector(detector, BlazePoseLandmarker(threads=model_threads(cfg)))
+    if not isinstance(model, BlazePoseModel):
+        detector = convnextpose_detector(detector, model_threads(cfg))
     return DetectionStage(
         detector, DetectionScheduler(every, cfg.max_people), cfg.max_people, on_worker=detects_on_worker(cfg),
         confirmed=confirmed,
     )  # fmt: skip
+
+
+def convnextpose_detector(detector: PersonDetector, threads: int | None = None) -> PersonDetector:
+    """The detector a ConvNeXtPose model takes its people from: a plug-in ONNX detector behind BlazePose's landmark
+    model's look (:class:`~pose.detect.confirmed.ConfirmedDetector`, on ``threads``); any other as it is."""
+    return ConfirmedDetector(detector, BlazePoseLandmarker(threads=threads)) if _plug_in(detector) else detector
 
 
 def _plug_in(detector: PersonDetector) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..detect import Detections, create_detector
 from ..detect.landmark_skeleton import SHARED_JOINTS
+from ..engine.build import convnextpose_detector
 from ..engine.estimator import BLAZEPOSE, PoseEstimator
 from ..engine.people import People
 from ..engine.stages import MODEL_STAGES, STAGE_PARTS
@@ -127,7 +128,9 @@ def compare(
     """Run every estimator in ``names`` on ``frames`` and measure it.
 
     Timings cover every person in each frame (ConvNeXtPose crops them all in one call); the keypoints
-    kept for agreement and jitter are each frame's first person (the lowest track id).
+    kept for agreement and jitter are each frame's first person (the lowest track id). The ConvNeXtPose sizes
+    share one pass of the setting's detector (a plug-in's people after the landmark model's look, as on every
+    page: :func:`~pose.engine.build.convnextpose_detector`); BlazePose runs its own.
 
     Args:
         frames: BGR frames, in order.
@@ -137,7 +140,7 @@ def compare(
             (None for BlazePose), e.g. around a cached runner.
         progress: called with (name, frames done, frames) as it goes.
     """
-    detector = create_detector()
+    detector = convnextpose_detector(create_detector())  # the people ConvNeXtPose takes on every page
     detections, detect_ms = [], []
     for frame in frames:
         t0 = time.perf_counter()
