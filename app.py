@@ -11,7 +11,8 @@ import pose
 from pose.detect import describe_detector
 from ui import RETURN_TO, mark_app_entry
 from ui.controls import estimator_label
-from ui.resources import device_label, estimator_columns, estimator_table, weights_help
+from ui.resources import device_label, estimator_table, weights_help
+from ui.tables import shown
 
 
 def home() -> None:
@@ -35,7 +36,7 @@ def home() -> None:
         + " Backend `auto` times the backends on the first use of a size and keeps the fastest."
     )
     st.subheader("Estimators")
-    st.dataframe(estimator_table(), hide_index=True, column_config=estimator_columns())
+    st.dataframe(shown(estimator_table()), hide_index=True)
     st.caption(
         "Accuracy: the paper's Human3.6M figures (protocol 2 MPJPE, protocol 1 PA-MPJPE). "
         "A size without trained weights runs deterministic untrained weights: its speed is real, its skeleton is not."

@@ -28,6 +28,7 @@ from ui.compare_charts import (
 )
 from ui.controls import auto_choices, estimator_label, estimator_settings
 from ui.photo_accuracy import photo_accuracy
+from ui.tables import shown
 from ui.video_job import VIDEO_TYPES, save_upload
 
 SAMPLE, UPLOAD, SNAPSHOT = "Sample clip (generated)", "Uploaded video", "Camera snapshot"
@@ -154,7 +155,7 @@ st.caption(
     "ConvNeXtPose sizes crop the same boxes from one shared detection pass (its time is "
     "in every size's detect column). Agreement columns are agreement between estimators, not accuracy."
 )
-st.dataframe(table, hide_index=True)
+st.dataframe(shown(table), hide_index=True)
 sizes = [n for n in measurements if n in pose.VARIANTS]
 for line in auto_choices([run_settings.runner(n) for n in sizes]):
     st.caption(line)
@@ -163,7 +164,7 @@ if pose.BLAZEPOSE in measurements and sizes:
     st.caption(
         "Cost per person found, end to end: "
         + ", ".join(f"{estimator_label(n)} {measurements[n].ms_per_person:.1f} ms" for n in [*sizes, pose.BLAZEPOSE])
-        + f". BlazePose's grows with the crowd: "
+        + ". BlazePose's grows with the crowd: "
         + (
             "its detector checks each view with the landmark model "
             if detector_setting() == BUNDLED_DETECTOR

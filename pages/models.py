@@ -19,11 +19,11 @@ from ui.model_fetch import (
 )
 from ui.resources import (
     checkpoint_problems,
-    estimator_columns,
     estimator_table,
     other_size_checkpoints,
     weights_help,
 )
+from ui.tables import shown
 
 require_app_entry("models")
 st.title("Models")
@@ -31,7 +31,7 @@ if saved := st.session_state.pop(SAVED_KEY, None):
     st.success(saved)
 st.markdown(weights_help(upload_here=True))
 problems = checkpoint_problems()
-st.dataframe(estimator_table(problems), hide_index=True, column_config=estimator_columns())
+st.dataframe(shown(estimator_table(problems)), hide_index=True)
 other_size = other_size_checkpoints()
 for variant, problem in problems.items():
     if variant not in other_size:
@@ -54,7 +54,7 @@ st.caption(
     "The bundled BlazePose finds people offline. The detectors rtmlib's users run can be fetched by name "
     "(`python -m pose.fetch detector NAME` does the same), or upload your own ONNX detector."
 )
-st.dataframe(detector_table(), hide_index=True)
+st.dataframe(shown(detector_table()), hide_index=True)
 choose_detector()
 fetch_detector_form()
 upload_detector()

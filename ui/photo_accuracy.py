@@ -18,6 +18,7 @@ from pose.measure.scoring import JOINT_MAP, PCK_ALPHA
 
 from .compare_charts import photo_accuracy_table
 from .controls import EstimatorSettings, estimator_label
+from .tables import shown
 from .video_job import session_upload_dir
 
 __all__ = ["photo_accuracy"]
@@ -148,7 +149,7 @@ def photo_accuracy(settings: EstimatorSettings) -> None:
     if not result:
         return
     st.markdown("**Measured on your photos**")
-    st.dataframe(photo_accuracy_table(result["reports"]), hide_index=True, key="compare_photos_table")
+    st.dataframe(shown(photo_accuracy_table(result["reports"])), hide_index=True, key="compare_photos_table")
     for name, report in result["reports"].items():
         st.caption(f"{estimator_label(name)}: {_in_words(report['summary'])}")
     st.caption(

@@ -197,7 +197,7 @@ def estimator_table(problems: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per estimator: params, the paper's accuracy, and whether trained weights were found.
 
     Numbers stay numbers (None where the paper is silent), so the table converts to Arrow as it is;
-    :func:`estimator_columns` formats it.
+    :func:`ui.tables.shown` shows it.
 
     Args:
         problems: :func:`checkpoint_problems`, to mark unusable files (the table alone only looks
@@ -216,7 +216,7 @@ def estimator_table(problems: dict[str, str] | None = None) -> pd.DataFrame:
         rows.append(
             {
                 "estimator": pose.variant_title(v.name),
-                "params (M)": v.params / 1e6,
+                "params (M)": round(v.params / 1e6, 2),
                 "MPJPE P2 (mm, paper)": v.mpjpe_mm,
                 "PA-MPJPE P1 (mm, paper)": v.pa_mpjpe_mm,
                 "GFLOPs (paper)": v.gflops,
@@ -225,17 +225,6 @@ def estimator_table(problems: dict[str, str] | None = None) -> pd.DataFrame:
         )
     rows.append({"estimator": "BlazePose (bundled)", "weights": "bundled with mediapipe 0.10.21"})
     return pd.DataFrame(rows, columns=list(rows[0]))
-
-
-def estimator_columns() -> dict:
-    """``st.dataframe`` column formats for :func:`estimator_table` (the grid greys a cell the paper is silent on
-    as "None")."""
-    return {
-        "params (M)": st.column_config.NumberColumn(format="%.2f"),
-        "MPJPE P2 (mm, paper)": st.column_config.NumberColumn(format="%.1f"),
-        "PA-MPJPE P1 (mm, paper)": st.column_config.NumberColumn(format="%.1f"),
-        "GFLOPs (paper)": st.column_config.NumberColumn(format="%.2f"),
-    }
 
 
 def weights_help(upload_here: bool = False) -> str:
