@@ -13,6 +13,7 @@ from ..config import BLAZEPOSE, ESTIMATORS, EstimatorConfig
 from ..detect import PersonDetector, create_detector
 from ..detect.confirmed import ConfirmedDetector
 from ..detect.landmarks import NEW_PERSON_PRESENCE, BlazePoseLandmarker
+from ..detect.onnx import OnnxPersonDetector
 from ..detect.tiles import TiledDetector
 from .detection import DetectionStage
 from .pose_models import BlazePoseModel, ConvNeXtPoseModel, PoseModel, RegionConfirmer
@@ -152,8 +153,6 @@ def convnextpose_detector(detector: PersonDetector, threads: int | None = None) 
 
 def _plug_in(detector: PersonDetector) -> bool:
     """Whether ``detector`` is a plug-in ONNX detector (tiled or not): boxes no landmark model has looked at."""
-    from ..detect.onnx import OnnxPersonDetector
-
     return isinstance(detector.detector if isinstance(detector, TiledDetector) else detector, OnnxPersonDetector)
 
 
