@@ -55,11 +55,13 @@ class SourceError(RuntimeError):
 
 @dataclass(frozen=True)
 class Frame:
-    """A captured frame: the image, its sequence number and capture time (``time.monotonic``)."""
+    """A captured frame: the image, its sequence number, capture time (``time.monotonic``) and the pass of a looping
+    file it belongs to (0: the first)."""
 
     image_bgr: np.ndarray
     index: int
     timestamp_s: float
+    loop: int = 0
 
 
 # --- what a visitor may open --------------------------------------------------------------------
@@ -278,7 +280,7 @@ class LatestFrameReader:
             with self._condition:
                 if self._latest is not None and self._latest.index > self._taken_index:
                     self.frames_dropped += 1
-                self._latest = Frame(image, self.frames_read, now)
+                self._latest = Frame(image, self.frames_read, now, self.loops)
                 self.frames_read += 1
                 self._condition.notify_all()
             if self.realtime and self.is_file:
