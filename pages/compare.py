@@ -134,6 +134,8 @@ if st.button("Run the comparison", type="primary", disabled=load_frames is None)
     try:
         measured = compare(frames, names, make, timestamps_s=timestamps_s, progress=progress)
         st.session_state.compare_run = (frames, measured, settings, source)
+        # the detector of this run, not whichever is set when the results are shown again
+        st.session_state.compare_detector = (describe_detector(), detector_setting().lower() == BUNDLED_DETECTOR)
     except (pose.CheckpointError, ValueError) as exc:
         st.error(f"Cannot run the comparison: {exc}")
     bar.empty()
@@ -141,6 +143,7 @@ if st.button("Run the comparison", type="primary", disabled=load_frames is None)
 if "compare_run" not in st.session_state:
     st.stop()
 frames, measurements, run_settings, run_source = st.session_state.compare_run
+run_detector, run_detector_bundled = st.session_state.compare_detector
 agree = agreement(measurements)
 untrained = [n for n, m in measurements.items() if not m.trained]
 if untrained:
@@ -151,7 +154,7 @@ if untrained:
 table = comparison_table(measurements, agree, st.session_state.get("compare_measured", {}))
 st.subheader("Results")
 st.caption(
-    f"{len(frames)} frames ({run_source}); person detector for every estimator: {describe_detector()}. "
+    f"{len(frames)} frames ({run_source}); person detector for every estimator: {run_detector}. "
     "ConvNeXtPose sizes crop the same boxes from one shared detection pass (its time is "
     "in every size's detect column). Agreement columns are agreement between estimators, not accuracy."
 )
@@ -167,7 +170,7 @@ if pose.BLAZEPOSE in measurements and sizes:
         + ". BlazePose's grows with the crowd: "
         + (
             "its detector checks each view with the landmark model "
-            if detector_setting() == BUNDLED_DETECTOR
+            if run_detector_bundled
             else "its landmark model looks at each of the detector's boxes "
         )
         + f"({blaze.detect_ms_when_run:.0f} ms a detection here"

@@ -132,7 +132,7 @@ else:
         last_readout = last_chart = last_fps_chart = 0.0
         charts = 0  # each redraw in this run is a new element: identical figures (nobody yet) must not clash
         shown = False  # a source that never gave a frame has nothing to read out
-        with LiveSource(running, processor.process, loop=loop, cut=processor.cut, max_frames=live_max_frames()) as live:
+        with LiveSource(running, processor.process, loop=loop, max_frames=live_max_frames()) as live:
             for update in live.updates():
                 if update.frame_bgr is not None:
                     shown = True

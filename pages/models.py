@@ -53,8 +53,8 @@ st.header("Person detector")
 st.caption(
     "The bundled BlazePose finds people offline. The detectors rtmlib's users run can be fetched by name "
     "(`python -m pose.fetch detector NAME` does the same), or upload your own ONNX detector. Another detector's "
-    "box counts as a person where BlazePose's landmark model sees one in it, whichever estimator runs: its false "
-    "boxes are not drawn as people."
+    "box counts as a person where BlazePose's landmark model sees one in it, whichever estimator runs: most of "
+    "its false boxes are dropped."
 )
 st.dataframe(shown(detector_table()), hide_index=True)
 choose_detector()

@@ -62,3 +62,28 @@ def test_plug_in_detectors_are_confirmed_for_convnextpose_only(shared_dir, xs_ru
     # the one rule, also for Compare's detection pass shared by the ConvNeXtPose sizes
     assert isinstance(convnextpose_detector(create_detector(yolox)), ConfirmedDetector)
     assert convnextpose_detector(own) is own
+
+
+class SeesWide:
+    """A landmark model that sees a person in every box wider than 100 px, and counts its looks."""
+
+    def __init__(self):
+        self.looks = 0
+
+    def find(self, frame_bgr, detection):
+        self.looks += 1
+        return detection if detection.bbox_xywh[2] > 100 else None
+
+    def close(self):
+        pass
+
+
+def test_it_looks_at_the_largest_boxes_first_and_stops_at_max_people():
+    boxes = [(0, 0, 50, 50), (0, 0, 300, 300), (0, 0, 90, 200), (0, 0, 200, 200), (0, 0, 150, 150)]
+    frame = np.zeros((480, 640, 3), np.uint8)
+    landmarker = SeesWide()
+    found = ConfirmedDetector(FixedBoxes(boxes), landmarker, max_people=2).detect(frame)
+    assert found.bbox_xywh[:, 2].tolist() == [300, 200] and landmarker.looks == 2  # a crowd costs the people kept
+    landmarker = SeesWide()
+    found = ConfirmedDetector(FixedBoxes(boxes), landmarker).detect(frame)
+    assert found.bbox_xywh[:, 2].tolist() == [300, 200, 150] and landmarker.looks == 5

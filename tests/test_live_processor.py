@@ -173,25 +173,3 @@ def test_a_restart_reads_out_from_zero_and_follows_people_from_id_1(moving_frame
         clock.t += 0.6
         live.process(frame, i / 30)
     assert live.stats().frames == 2 and live.stats().latest.people.track_id.tolist() == ids_before == [1]
-
-
-def test_a_cut_follows_people_from_id_1_and_keeps_the_readouts(moving_frames, xs_runner, clock):
-    """A looping file started over: the person at its end is not followed into its start (ids from 1 again), and
-    the frames, drops and FPS history go on."""
-    live = LiveProcessor([PoseEstimator(runner=xs_runner)], DrawOptions())
-    black = np.zeros_like(moving_frames[0])
-    # the clip's end with its person on the left of a wide view, its start with the person on the right
-    end = [np.hstack([frame, black]) for frame in moving_frames[20:26]]
-    start = [np.hstack([black, frame]) for frame in moving_frames[:2]]
-    for i, frame in enumerate(end):
-        clock.t += 0.6
-        live.process(frame, i / 30, dropped_before=1)
-    assert live.stats().latest.people.track_id.tolist() == [1]
-    live.cut()
-    for i, frame in enumerate(start):
-        clock.t += 0.6
-        live.process(frame, (len(end) + i) / 30)
-    stats = live.stats()
-    assert stats.frames == 8 and stats.dropped == 6 and len(stats.fps_history) > 1
-    assert stats.latest.people.track_id.tolist() == [1]
-    live.close()

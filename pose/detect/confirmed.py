@@ -24,19 +24,23 @@ class ConfirmedDetector:
     Args:
         detector: any person detector.
         landmarker: a :class:`~pose.detect.landmarks.BlazePoseLandmarker`, closed with this detector.
+        max_people: stop looking once this many are seen (the largest first; None: look at every box), as
+            BlazePose looks at the people it will keep and no more.
     """
 
-    def __init__(self, detector: PersonDetector, landmarker) -> None:
-        self.detector, self.landmarker = detector, landmarker
+    def __init__(self, detector: PersonDetector, landmarker, max_people: int | None = None) -> None:
+        self.detector, self.landmarker, self.max_people = detector, landmarker, max_people
 
     def detect(self, frame_bgr: np.ndarray) -> Detections:
         """The people of ``detector`` on ``frame_bgr`` that the landmark model sees, largest first."""
-        found = as_detections(self.detector.detect(frame_bgr))
-        seen = [
-            self.landmarker.find(frame_bgr, Detection(np.asarray(box, dtype=np.float64), float(score))) is not None
-            for box, score in zip(found.bbox_xywh, found.score)
-        ]
-        return found[np.array(seen, dtype=bool).reshape(-1)].largest_first()
+        found = as_detections(self.detector.detect(frame_bgr)).largest_first()
+        seen = np.zeros(len(found), dtype=bool)
+        for i, (box, score) in enumerate(zip(found.bbox_xywh, found.score)):
+            if self.max_people is not None and seen.sum() >= self.max_people:
+                break
+            box = np.asarray(box, dtype=np.float64)
+            seen[i] = self.landmarker.find(frame_bgr, Detection(box, float(score))) is not None
+        return found[seen]
 
     def reset(self) -> None:
         """The detector forgets what it kept between frames."""

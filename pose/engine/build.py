@@ -138,17 +138,22 @@ def build_detection(
     every = 1 if cfg.static_image_mode or model.needs_detection_every_frame else cfg.detect_every
     detector = detector or create_detector(threads=model_threads(cfg))
     if not isinstance(model, BlazePoseModel):
-        detector = convnextpose_detector(detector, model_threads(cfg))
+        detector = convnextpose_detector(detector, model_threads(cfg), cfg.max_people)
     return DetectionStage(
         detector, DetectionScheduler(every, cfg.max_people), cfg.max_people, on_worker=detects_on_worker(cfg),
         confirmed=confirmed,
     )  # fmt: skip
 
 
-def convnextpose_detector(detector: PersonDetector, threads: int | None = None) -> PersonDetector:
+def convnextpose_detector(
+    detector: PersonDetector, threads: int | None = None, max_people: int | None = None
+) -> PersonDetector:
     """The detector a ConvNeXtPose model takes its people from: a plug-in ONNX detector behind BlazePose's landmark
-    model's look (:class:`~pose.detect.confirmed.ConfirmedDetector`, on ``threads``); any other as it is."""
-    return ConfirmedDetector(detector, BlazePoseLandmarker(threads=threads)) if _plug_in(detector) else detector
+    model's look (:class:`~pose.detect.confirmed.ConfirmedDetector`, on ``threads``, looking until ``max_people``
+    are seen); any other as it is."""
+    if not _plug_in(detector):
+        return detector
+    return ConfirmedDetector(detector, BlazePoseLandmarker(threads=threads), max_people)
 
 
 def _plug_in(detector: PersonDetector) -> bool:

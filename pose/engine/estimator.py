@@ -52,7 +52,9 @@ class PoseEstimator:
         runner: a ready ConvNeXtPose runner (:func:`pose.load_runner`, shared between estimators), instead
             of loading one for the variant.
         model: another :class:`~.pose_models.PoseModel`, instead of the variant's.
-        detector: another :class:`~pose.detect.PersonDetector`; default :func:`pose.detect.create_detector`.
+        detector: another :class:`~pose.detect.PersonDetector`; default :func:`pose.detect.create_detector`. A
+            plug-in ONNX detector reaches a ConvNeXtPose model behind BlazePose's landmark model's look
+            (:func:`~.build.convnextpose_detector`); :attr:`detector` is then the wrapper.
         checkpoint, weights_folder: where the variant's trained weights are (default: looked up in
             ``models/`` or ``CONVNEXTPOSE_WEIGHTS``).
 

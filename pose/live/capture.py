@@ -48,20 +48,19 @@ class SourceError(RuntimeError):
     """A camera or stream could not be opened, may not be opened, or stopped delivering frames."""
 
     def sentence(self) -> str:
-        """The message as a page shows it: capitalised, with a full stop."""
+        """The message as a page shows it: capitalised (every message here starts with a word, not a name), with
+        a full stop."""
         text = str(self)
         return f"{text[:1].upper()}{text[1:]}."
 
 
 @dataclass(frozen=True)
 class Frame:
-    """A captured frame: the image, its sequence number, capture time (``time.monotonic``) and the pass of a looping
-    file it belongs to (0: the first)."""
+    """A captured frame: the image, its sequence number and capture time (``time.monotonic``)."""
 
     image_bgr: np.ndarray
     index: int
     timestamp_s: float
-    loop: int = 0
 
 
 # --- what a visitor may open --------------------------------------------------------------------
@@ -280,7 +279,7 @@ class LatestFrameReader:
             with self._condition:
                 if self._latest is not None and self._latest.index > self._taken_index:
                     self.frames_dropped += 1
-                self._latest = Frame(image, self.frames_read, now, self.loops)
+                self._latest = Frame(image, self.frames_read, now)
                 self.frames_read += 1
                 self._condition.notify_all()
             if self.realtime and self.is_file:

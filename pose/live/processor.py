@@ -120,15 +120,6 @@ class LiveProcessor:
                 estimator.reset()
             self._clear()
 
-    def cut(self) -> None:
-        """The video jumped (a looping file started over): the people followed are forgotten and their ids start
-        again at 1, as on a new run; the readouts go on. Followed across the jump, the people at the clip's end
-        were dropped one by one and everyone at its start was new, so a demo clip looping for a minute numbered
-        its two players past #70."""
-        with self._lock:
-            for estimator in self.estimators:
-                estimator.reset()
-
     def process(self, frame_bgr: np.ndarray, timestamp_s: float | None = None, dropped_before: int = 0) -> np.ndarray:
         """Estimate and draw; returns an annotated copy of the frame. Never raises for a bad frame:
         the error is drawn on the frame and kept in :meth:`stats`."""

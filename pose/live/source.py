@@ -76,8 +76,6 @@ class LiveSource:
             :func:`pose.live.capture.check_source` first).
         process: called with each frame taken; its result is the update's ``frame_bgr``.
         loop: start a video file over when it ends.
-        cut: called before the first frame taken of each new pass of a looping file: the video jumped back, and
-            whoever was followed at its end is not at its start.
         realtime: pace a video file at its frame rate.
         stall_after_s: a :attr:`SourceState.STALLED` update after this long without a new frame from the
             source (counted from the newest frame's arrival, however long processing took), and again after
@@ -93,7 +91,6 @@ class LiveSource:
         process: FrameFunction,
         *,
         loop: bool = False,
-        cut: Callable[[], None] | None = None,
         realtime: bool = True,
         stall_after_s: float = 3.0,
         open_timeout_s: float = OPEN_TIMEOUT_S,
@@ -103,7 +100,7 @@ class LiveSource:
         if max_frames is not None and max_frames < 1:
             raise ValueError(f"max_frames must be at least 1, not {max_frames}")
         self.source, self.process = source, process
-        self.loop, self.cut, self.realtime, self.stall_after_s = loop, cut, realtime, stall_after_s
+        self.loop, self.realtime, self.stall_after_s = loop, realtime, stall_after_s
         self.open_timeout_s, self.read_timeout_s = open_timeout_s, read_timeout_s
         self.max_frames = max_frames
         self.name = describe_source(source)
@@ -129,7 +126,6 @@ class LiveSource:
             yield LiveUpdate(SourceState.FAILED, exc.sentence())
             return
         frames = dropped_seen = stalls = 0  # stalls: STALLED updates since the newest frame
-        passes = None  # the pass of a looping file the last frame taken was of
         while not self._stopped:
             due_s = reader.last_frame_s + (stalls + 1) * self.stall_after_s
             frame = reader.read(timeout_s=max(0.0, due_s - time.monotonic()))
@@ -147,9 +143,6 @@ class LiveSource:
                 )
                 continue
             stalls = 0
-            if passes is not None and frame.loop != passes and self.cut is not None:
-                self.cut()
-            passes = frame.loop
             dropped, dropped_seen = reader.frames_dropped - dropped_seen, reader.frames_dropped
             annotated = self.process(frame.image_bgr, frame.timestamp_s, dropped)
             frames += 1

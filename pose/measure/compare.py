@@ -142,11 +142,13 @@ def compare(
     """
     detector = convnextpose_detector(create_detector())  # the people ConvNeXtPose takes on every page
     detections, detect_ms = [], []
-    for frame in frames:
-        t0 = time.perf_counter()
-        detections.append(detector.detect(frame))
-        detect_ms.append((time.perf_counter() - t0) * 1e3)
-    detector.close()
+    try:
+        for frame in frames:
+            t0 = time.perf_counter()
+            detections.append(detector.detect(frame))
+            detect_ms.append((time.perf_counter() - t0) * 1e3)
+    finally:
+        detector.close()
     timestamps = list(timestamps_s) if timestamps_s is not None else [i / ASSUMED_FPS for i in range(len(frames))]
     if len(timestamps) != len(frames):
         raise ValueError(f"{len(timestamps)} timestamps for {len(frames)} frames")
