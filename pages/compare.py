@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 import pose
-from pose.detect import BUNDLED_DETECTOR, describe_detector, detector_setting
+from pose.detect import describe_detector, detector_setting, is_bundled
 from pose.measure.compare import agreement, compare
 from pose.measure.evaluate import evaluate_folder
 from pose.measure.samples import moving_person_frames
@@ -135,7 +135,7 @@ if st.button("Run the comparison", type="primary", disabled=load_frames is None)
         measured = compare(frames, names, make, timestamps_s=timestamps_s, progress=progress)
         st.session_state.compare_run = (frames, measured, settings, source)
         # the detector of this run, not whichever is set when the results are shown again
-        st.session_state.compare_detector = (describe_detector(), detector_setting().lower() == BUNDLED_DETECTOR)
+        st.session_state.compare_detector = (describe_detector(), is_bundled(detector_setting()))
     except (pose.CheckpointError, ValueError) as exc:
         st.error(f"Cannot run the comparison: {exc}")
     bar.empty()

@@ -13,7 +13,7 @@ NO_VALUE = "–"  # a cell with nothing to show: the paper is silent, or nothing
 
 
 def _cell(value) -> str:
-    if value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isnan(value)):
+    if pd.isna(value):
         return NO_VALUE
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         return f"{value:.10g}"  # as it was rounded

@@ -37,6 +37,7 @@ __all__ = [
     "BUNDLED_DETECTOR",
     "detector_setting",
     "describe_detector",
+    "is_bundled",
 ]
 
 DETECTOR_ENV = "CONVNEXTPOSE_DETECTOR"
@@ -48,6 +49,11 @@ def detector_setting() -> str:
     return os.environ.get(DETECTOR_ENV, "").strip() or BUNDLED_DETECTOR
 
 
+def is_bundled(spec: str | Path) -> bool:
+    """Whether ``spec`` names the bundled detector (in any case)."""
+    return str(spec).lower() == BUNDLED_DETECTOR
+
+
 def describe_detector(spec: str | Path | None = None) -> str:
     """The detector ``spec`` (default: the setting) names, in words: "bundled (BlazePose)", "yolox-tiny (fetched)"
     (downloaded), "mine (your file)" (kept from an upload or a path), "my.onnx (your file)"; a name not fetched
@@ -55,7 +61,7 @@ def describe_detector(spec: str | Path | None = None) -> str:
     from .catalog import fetched_path, fetched_record, kept_as
 
     spec = str(spec).strip() if spec is not None and str(spec).strip() else detector_setting()
-    if spec.lower() == BUNDLED_DETECTOR:
+    if is_bundled(spec):
         return "bundled (BlazePose)"
     if Path(spec).suffix.lower() == ".onnx":
         return f"{Path(spec).name} (your file)"
@@ -82,7 +88,7 @@ def create_detector(spec: str | Path | None = None, threads: int | None = None) 
     if spec is None or str(spec).strip() == "":
         spec = detector_setting()
         source = f" ({DETECTOR_ENV}={spec})" if os.environ.get(DETECTOR_ENV, "").strip() else ""
-    if str(spec).lower() == BUNDLED_DETECTOR:
+    if is_bundled(spec):
         from .landmarks import BlazePoseMultiPersonDetector
 
         return BlazePoseMultiPersonDetector(threads=threads)
@@ -125,8 +131,8 @@ def check_detector(spec: str | Path | None = None) -> None:
     """
     if spec is None or str(spec).strip() == "":
         spec = detector_setting()
-        if str(spec).lower() != BUNDLED_DETECTOR:
+        if not is_bundled(spec):
             spec = None  # so that the message says it came from the environment
-    if spec is not None and str(spec).lower() == BUNDLED_DETECTOR:
+    if spec is not None and is_bundled(spec):
         return
     create_detector(spec).close()

@@ -143,8 +143,10 @@ class ConvNeXtPoseModel:
             if out is None:
                 estimates.append(None)
                 continue
-            own = out.confidence if self.calibration is None else self.calibration(out.confidence)
-            confidence = own if self.calibration is None else joints_between(own)
+            own = confidence = out.confidence
+            if self.calibration is not None:
+                own = self.calibration(out.confidence)
+                confidence = joints_between(own)
             box_depth = root_depth_from_bbox(out.bbox_xywh, request.focal)
             principal = _principal_point(request.frame_bgr)
             keypoints_2d, keypoints_3d = decode_pose(

@@ -117,6 +117,21 @@ def _nan_pose(shape) -> np.ndarray:
     return np.full(shape, np.nan)
 
 
+def _shared_detection_pass(frames: Sequence[np.ndarray]) -> tuple[list[Detections], list[float]]:
+    """The setting's detector over ``frames`` as ConvNeXtPose takes its people on every page (a plug-in's people
+    after the landmark model's look): each frame's people, and the milliseconds each took."""
+    detector = convnextpose_detector(create_detector())
+    detections, detect_ms = [], []
+    try:
+        for frame in frames:
+            t0 = time.perf_counter()
+            detections.append(detector.detect(frame))
+            detect_ms.append((time.perf_counter() - t0) * 1e3)
+    finally:
+        detector.close()
+    return detections, detect_ms
+
+
 def compare(
     frames: Sequence[np.ndarray],
     names: Sequence[str],
@@ -140,15 +155,8 @@ def compare(
             (None for BlazePose), e.g. around a cached runner.
         progress: called with (name, frames done, frames) as it goes.
     """
-    detector = convnextpose_detector(create_detector())  # the people ConvNeXtPose takes on every page
-    detections, detect_ms = [], []
-    try:
-        for frame in frames:
-            t0 = time.perf_counter()
-            detections.append(detector.detect(frame))
-            detect_ms.append((time.perf_counter() - t0) * 1e3)
-    finally:
-        detector.close()
+    any_size = any(name != BLAZEPOSE for name in names)  # only the ConvNeXtPose sizes share a pass
+    detections, detect_ms = _shared_detection_pass(frames) if any_size else ([], [])
     timestamps = list(timestamps_s) if timestamps_s is not None else [i / ASSUMED_FPS for i in range(len(frames))]
     if len(timestamps) != len(frames):
         raise ValueError(f"{len(timestamps)} timestamps for {len(frames)} frames")
