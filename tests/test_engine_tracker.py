@@ -163,6 +163,18 @@ def test_a_part_found_with_its_person_on_the_first_detection_waits_too():
     assert [t.track_id for t in tracker.tracks] == [1]
 
 
+def test_ids_count_the_people_shown_without_the_gaps_of_newcomers_never_shown():
+    """A tentative newcomer takes an id only when it is confirmed (supervision's ByteTrack gives its external ids
+    so): a ghost dropped unshown leaves no gap, and a newcomer confirmed takes the next id then."""
+    whole, torso, other = (100, 100, 100, 200), (110, 130, 80, 142), (400, 100, 100, 200)
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    _step(tracker, [whole, torso], 0.9, detected=True, t_s=0.0)  # the torso waits, unshown
+    assert [p.track_id for p in _step(tracker, [whole, other], 0.9, detected=True, t_s=0.1)] == [1, 2]
+    _step(tracker, [whole, other, torso], 0.9, detected=True, t_s=0.2)  # a newcomer within the first, waiting
+    people = _step(tracker, [whole, other, torso], 0.9, detected=True, t_s=0.3)
+    assert [p.track_id for p in people] == [1, 2, 3]  # found again: shown, with the next id
+
+
 def test_unrelated_images_show_a_person_within_another_at_once():
     tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False,
                       doubt_newcomers=False)  # fmt: skip

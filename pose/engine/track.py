@@ -41,6 +41,8 @@ class Track:
     """One person followed across frames.
 
     Attributes:
+        track_id: the id its person is shown with; a provisional negative one while tentative (see
+            :class:`~pose.engine.tracker.Tracker`), so that a newcomer never shown takes no id from those shown.
         state: its :class:`TrackState`, changed only by :meth:`step`.
         confident: its last skeleton was sure of its person (it steers the next box, and needs nobody to vouch).
         vouched: the newest detection found it (detection on a worker).

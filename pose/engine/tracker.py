@@ -121,7 +121,11 @@ class Tracker:
     def reset(self) -> None:
         """Forget every track; ids start again at 1."""
         self.tracks: list[Track] = []
+        # Ids are given as people are shown, as supervision's ByteTrack gives its external ids: a tentative
+        # newcomer is keyed by a provisional negative id, and takes the next id only once confirmed, so the ids
+        # a user sees count 1, 2, 3 without the gaps of newcomers that were never shown.
         self._ids = itertools.count(1)
+        self._provisional_ids = itertools.count(-1, -1)
         self.frame = 0  # the coming frame's index: frames updated since the reset
         self.duplicates_dropped = 0  # tracks the last frame dropped as another's duplicates
         # a shown track went unseen on the last frame, or a newcomer waits for a second look: the detector should look
@@ -254,6 +258,8 @@ class Tracker:
         updates = [(self.tracks[i], *entries[j]) for i, j in pairs]
         for track, cand, _ in updates:
             track.step(seen=True, found=cand.found, detected=detected, max_missed=self.max_missed_detections)
+            if track.state is TrackState.CONFIRMED and track.track_id < 0:
+                track.track_id = next(self._ids)
         updates = [(track, cand, est) for track, cand, est in updates if track.state is not TrackState.REMOVED]
         survivors = [track for track, _, _ in updates]
         self.lost_sight = False
@@ -277,7 +283,8 @@ class Tracker:
                 if len(survivors) < self.max_people:
                     doubtful = self.doubt_newcomers and within_another(cand.bbox_xywh, seen)
                     state = TrackState.TENTATIVE if doubtful else TrackState.CONFIRMED
-                    track = Track(next(self._ids), np.asarray(cand.bbox_xywh, dtype=np.float64), state)
+                    track_id = next(self._provisional_ids if doubtful else self._ids)
+                    track = Track(track_id, np.asarray(cand.bbox_xywh, dtype=np.float64), state)
                     survivors.append(track)
                     updates.append((track, cand, est))
         people = sorted(
