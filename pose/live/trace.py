@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from ..engine.estimator import PoseEstimator
+from ..engine.track import TrackState
 
 if TYPE_CHECKING:
     from .processor import LiveProcessor
@@ -50,12 +51,12 @@ def funnel(estimator: PoseEstimator) -> dict[str, int | None]:
     nobody there on this frame) or were beyond ``max_people``.
     """
     tracks = estimator.tracker.tracks
-    held = sum(bool(getattr(t, "doubtful", False)) for t in tracks)
+    held = sum(t.state is TrackState.TENTATIVE for t in tracks)
     return {
         "found": estimator.detection.last_found,
         "held": held,
         "hidden": sum(not t.shown for t in tracks) - held,
-        "duplicates": getattr(estimator.tracker, "duplicates_dropped", 0),
+        "duplicates": estimator.tracker.duplicates_dropped,
     }
 
 
