@@ -1,4 +1,5 @@
-"""``import pose`` is light: no torch and nothing set in the environment until a ConvNeXtPose model is used."""
+"""``import pose`` and its packages are light: no torch and nothing set in the environment until a ConvNeXtPose model
+is used."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def _python(code: str, **env: str) -> subprocess.CompletedProcess:
 def test_import_pose_loads_no_torch_and_sets_nothing():
     done = _python(
         "import os, sys, pose; before = dict(os.environ);"
-        "import pose.config, pose.detect, pose.engine;"
+        "import pose.config, pose.detect, pose.engine, pose.coach, pose.draw, pose.export, pose.fetch, pose.live,"
+        " pose.measure, pose.video;"
         "assert 'torch' not in sys.modules, 'torch loaded';"
         "assert 'OMP_WAIT_POLICY' not in os.environ, 'environment changed';"
         "assert dict(os.environ) == before;"

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO
 
+from .errors import CheckpointError, OtherSizeError
 from .network import ConvNeXtPose
 from .torch_loader import torch
 from .variants import VARIANTS, Variant, variant_title
@@ -52,32 +53,6 @@ _HEAD_LAYER_NAMES = {"0": "dwconv", "1": "norm", "2": "pwconv"}
 # "Trying to load unsupported GLOBAL posix.system whose module posix is blocked" (2.13).
 _REFUSED_GLOBAL = re.compile(r"unsupported (?:global: )?GLOBAL ([\w.]+)", re.IGNORECASE)
 _TEXT_PICKLE_GLOBAL = re.compile(r"(?m)^c([\w.]+)\n(\w+)$")  # protocol 0's GLOBAL opcode: c<module>\n<name>\n
-
-
-class CheckpointError(ValueError):
-    """A file is not a usable ConvNeXtPose checkpoint; the message says why.
-
-    Attributes:
-        reason: why, without the file name.
-        file: the file's name, when one is known.
-    """
-
-    def __init__(self, reason: str, file: str | None = None) -> None:
-        super().__init__(f"{file}: {reason}" if file else reason)
-        self.reason, self.file = reason, file
-
-
-class OtherSizeError(CheckpointError):
-    """A usable checkpoint of another size than the one asked for (a file named for one size, holding another).
-
-    Attributes:
-        held: the size its tensors hold ("S").
-        wanted: the size asked for ("M").
-    """
-
-    def __init__(self, reason: str, file: str | None, held: str, wanted: str) -> None:
-        super().__init__(reason, file)
-        self.held, self.wanted = held, wanted
 
 
 def filter_state_dict(checkpoint: Mapping) -> dict[str, torch.Tensor]:
