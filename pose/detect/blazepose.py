@@ -14,6 +14,7 @@ import threading
 import cv2
 import numpy as np
 
+from ..identity import RULES
 from . import ssd
 from .base import Detection
 from .detections import Detections
@@ -35,7 +36,6 @@ MAX_AUTO_GRID = 4  # at most 16 fine tiles
 # frame nor in 2 x 2 or 3 x 3 tiles overlapping by a quarter, but at 0.80 in a 366 x 224 tile from y = 84;
 # these tiles hold him, and took the photo from 3 to 5 of its 5 skiers (with the fine tiles).
 COARSE_TILES = (3, 0.625)
-SAME_FACE_IOU = 0.5  # two regions' detections whose face boxes overlap this much are one view
 
 
 def body_box(keypoints_px: np.ndarray, image_size: tuple[int, int], extent: tuple[float, float] = BODY_EXTENT):
@@ -104,13 +104,13 @@ def _tile_answers(rows: np.ndarray, region: tuple[int, int, int, int], tolerance
 
 def _first_views(candidates: list[tuple[bool, float, np.ndarray]]) -> list[tuple[float, np.ndarray]]:
     """One view per face box: (whole, score, row) candidates from all regions, those seen whole first, then the
-    surest; a later candidate whose face box overlaps a kept one's by more than :data:`SAME_FACE_IOU` is the
-    same detection seen again. Views are kept as the region gave them, not averaged across regions: an average
-    of a whole view and a view cut through the body moves the landmark model's region (on footballer.jpg,
-    world landmarks 128 mm from MediaPipe's instead of 0.6 mm)."""
+    surest; a later candidate whose face box overlaps a kept one's by more than ``face_overlap``
+    (:class:`pose.identity.IdentityRules`) is the same detection seen again. Views are kept as the region gave
+    them, not averaged across regions: an average of a whole view and a view cut through the body moves the
+    landmark model's region (on footballer.jpg, world landmarks 128 mm from MediaPipe's instead of 0.6 mm)."""
     kept: list[tuple[float, np.ndarray]] = []
     for _, score, row in sorted(candidates, key=lambda c: (not c[0], -c[1])):
-        if not kept or ssd._iou_one(row[:4], np.stack([k[1][:4] for k in kept])).max() <= SAME_FACE_IOU:
+        if not kept or ssd._iou_one(row[:4], np.stack([k[1][:4] for k in kept])).max() <= RULES.face_overlap:
             kept.append((score, row))
     return kept
 
