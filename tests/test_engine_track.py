@@ -32,3 +32,18 @@ def test_each_transition(before, seen, found, detected, missed, after):
     assert track.state is after and track.shown == (after is C)
     if not seen:
         assert not track.confident and not track.vouched  # an unseen track is neither sure nor vouched for
+
+
+@pytest.mark.parametrize(
+    ("found", "detected", "sure", "missed_after", "vouched_after"),
+    [
+        (True, True, False, 0, True),  # the detector found it: no miss, vouched for
+        (False, True, False, 2, False),  # the detector looked and missed an unsure skeleton: one more miss
+        (False, True, True, 0, False),  # ... a sure one is its own evidence: no miss, but not vouched
+        (False, False, False, 0, True),  # no detection: nothing counted, the last vouching stands
+    ],
+)
+def test_a_track_seen_counts_misses_and_vouching_in_its_step(found, detected, sure, missed_after, vouched_after):
+    track = Track(1, np.zeros(4), C, confident=not sure, vouched=True, missed=1)
+    track.step(seen=True, found=found, detected=detected, max_missed=3, sure=sure)
+    assert (track.missed, track.vouched, track.confident) == (missed_after, vouched_after, sure)

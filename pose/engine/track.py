@@ -67,15 +67,21 @@ class Track:
         """In the last frame's people (a hidden track is not confirmed in its old region)."""
         return self.state is TrackState.CONFIRMED
 
-    def step(self, *, seen: bool, found: bool, detected: bool, max_missed: int) -> TrackState:
-        """This frame's transition, the only one: ``seen`` (a skeleton of this frame matched it), ``found`` (the
-        detector or the confirmer saw a person there), ``detected`` (the detector ran on this frame).
+    def step(self, *, seen: bool, found: bool, detected: bool, max_missed: int, sure: bool = False) -> TrackState:
+        """This frame's transition, and the only place its fields change: ``seen`` (a skeleton of this frame
+        matched it), ``found`` (the detector or the confirmer saw a person there), ``detected`` (the detector ran
+        on this frame), ``sure`` (the skeleton seen was sure of its person).
 
         A tentative track is decided by the next detection: confirmed where it found the person, removed where it
         did not. Any other track seen is confirmed; unseen, it is lost, and removed once more than ``max_missed``
-        detections in a row have missed it. An unseen track is neither sure nor vouched for.
+        detections in a row have missed it. A detection missing a track seen counts as a miss only where its
+        skeleton was unsure (a sure skeleton is its own evidence). An unseen track is neither sure nor vouched for.
         """
-        if not seen:
+        if seen:
+            self.missed = self.missed + 1 if detected and not found and not sure else 0
+            self.vouched = found if detected else self.vouched
+            self.confident = sure
+        else:
             self.confident = self.vouched = False
         if self.state is TrackState.TENTATIVE:
             if detected:

@@ -256,8 +256,14 @@ class Tracker:
         matched = {i for i, _ in pairs}
         used = {j for _, j in pairs}
         updates = [(self.tracks[i], *entries[j]) for i, j in pairs]
-        for track, cand, _ in updates:
-            track.step(seen=True, found=cand.found, detected=detected, max_missed=self.max_missed_detections)
+        for track, cand, est in updates:
+            track.step(
+                seen=True,
+                found=cand.found,
+                detected=detected,
+                max_missed=self.max_missed_detections,
+                sure=est.presence >= self.min_track_confidence,
+            )
             if track.state is TrackState.CONFIRMED and track.track_id < 0:
                 track.track_id = next(self._ids)
         updates = [(track, cand, est) for track, cand, est in updates if track.state is not TrackState.REMOVED]
@@ -284,11 +290,13 @@ class Tracker:
                     doubtful = self.doubt_newcomers and within_another(cand.bbox_xywh, seen)
                     state = TrackState.TENTATIVE if doubtful else TrackState.CONFIRMED
                     track_id = next(self._provisional_ids if doubtful else self._ids)
-                    track = Track(track_id, np.asarray(cand.bbox_xywh, dtype=np.float64), state)
+                    sure = est.presence >= self.min_track_confidence
+                    box = np.asarray(cand.bbox_xywh, dtype=np.float64)
+                    track = Track(track_id, box, state, confident=sure, vouched=True)  # found by this detection
                     survivors.append(track)
                     updates.append((track, cand, est))
         people = sorted(
-            (self._advance(track, cand, est, t_s, image_size, detected) for track, cand, est in updates),
+            (self._advance(track, cand, est, t_s, image_size) for track, cand, est in updates),
             key=lambda p: p.track_id,
         )
         tentative = {t.track_id for t in survivors if t.state is TrackState.TENTATIVE}
@@ -309,15 +317,8 @@ class Tracker:
             return True
         return int((np.asarray(est.confidence) >= self.min_track_confidence).sum()) >= self.min_sure_joints
 
-    def _advance(
-        self, track: Track, cand: Candidate, est: PoseEstimate, t_s: float, image_size, detected: bool
-    ) -> Person:
-        """Take this frame's skeleton into the track and place its next box."""
-        missed = detected and not cand.found
-        track.missed = track.missed + 1 if missed and est.presence < self.min_track_confidence else 0
-        if detected:
-            track.vouched = cand.found
-        track.confident = est.presence >= self.min_track_confidence
+    def _advance(self, track: Track, cand: Candidate, est: PoseEstimate, t_s: float, image_size) -> Person:
+        """Take this frame's skeleton into the track (its state is :meth:`Track.step`'s) and place its next box."""
         keypoints_2d, keypoints_3d = est.keypoints_2d, est.keypoints_3d
         if self.smoothing:
             keypoints_2d, keypoints_3d = track.smoother(keypoints_2d, keypoints_3d, t_s)
