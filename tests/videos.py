@@ -69,6 +69,18 @@ def letterbox(frame_bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out
 
 
+def far_away(frame_bgr: np.ndarray, scale: float) -> np.ndarray:
+    """The scene as a camera farther away would see it: ``frame_bgr`` shrunk by ``scale`` near the right edge of a
+    grey frame of its own size, so that its people are small in view."""
+    height, width = frame_bgr.shape[:2]
+    small = cv2.resize(frame_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = small.shape[:2]
+    out = np.full_like(frame_bgr, 128)
+    x, y = width - w - width // 16, (height - h) // 2
+    out[y : y + h, x : x + w] = small
+    return out
+
+
 def clip_frames(clip: Path, frames: int, size: tuple[int, int] = (640, 360)) -> list[np.ndarray]:
     """The first ``frames`` frames of a real clip, upright and letterboxed to ``size`` (a camera's 640x360)."""
     from pose.video import read_frames

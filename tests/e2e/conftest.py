@@ -26,7 +26,7 @@ from pathlib import Path
 import cv2
 import pytest
 from conftest import IN_CI  # a missing browser or Playwright fails in CI
-from videos import clip_frames
+from videos import clip_frames, far_away
 
 from tools.live_page import AppServer as StreamlitServer
 from tools.live_page import MeasureError
@@ -114,12 +114,19 @@ def write_y4m(path: Path, frames, fps: int = 30) -> Path:
     return path
 
 
-def clip_camera(clip: Path, folder: Path, frames: int = 120, size: tuple[int, int] = CLIP_CAMERA_SIZE) -> Path:
+def clip_camera(
+    clip: Path, folder: Path, frames: int = 120, size: tuple[int, int] = CLIP_CAMERA_SIZE, far: float = 1.0
+) -> Path:
     """The first ``frames`` frames of a real clip (upright, letterboxed to ``size``) as a fake-camera .y4m in
-    ``folder``, at the clip's own frame rate (Chromium loops it)."""
+    ``folder``, at the clip's own frame rate (Chromium loops it); with ``far`` under 1, each frame shrunk by it
+    into a grey frame (:func:`videos.far_away`), its people small in view."""
     from pose.video import probe
 
-    return write_y4m(folder / f"{clip.stem}.y4m", clip_frames(clip, frames, size), fps=max(1, round(probe(clip).fps)))
+    images = clip_frames(clip, frames, size)
+    if far < 1.0:
+        images = [far_away(image, far) for image in images]
+    name = clip.stem if far >= 1.0 else f"{clip.stem}-far"
+    return write_y4m(folder / f"{name}.y4m", images, fps=max(1, round(probe(clip).fps)))
 
 
 class AppServer(str):
