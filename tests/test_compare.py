@@ -42,6 +42,9 @@ def test_compare_uses_the_same_crops_and_measures(xs_runner):
     np.testing.assert_allclose(xs.total_ms, sum(xs.stage_ms.values()), rtol=1e-9)
     assert xs.e2e_fps == pytest.approx(1000.0 / xs.total_ms.mean())
     assert len(xs.model_ms) == 6 and xs.model_fps == pytest.approx(1000.0 / np.median(xs.model_ms))
+    # BlazePose's model alone is its landmark model on the same people (its "infer" stage is ~0 where the
+    # landmarks came with the detection: a user saw 149,365 model-only FPS)
+    assert len(blaze.model_ms) == 6 and blaze.model_ms.min() > 0.3
     agree = agreement(results)
     assert agree["reference"] is None  # XS is untrained: no reference; BlazePose's figures remain
     from ui.compare_charts import comparison_table
@@ -81,6 +84,22 @@ def test_the_agreement_reference_is_the_most_accurate_trained_size_and_never_an_
     assert reference_for({"L": measured("L", False), "XS": measured("XS", True), "S": measured("S", True)}) == "S"
     agree = agreement({"L": measured("L", False), "BlazePose": measured("BlazePose", True)})
     assert agree["reference"] is None and "px_to_reference" not in agree["estimators"]["L"]
+
+
+def test_the_agreement_between_blazepose_and_the_reference_is_one_distance_either_way():
+    """BlazePose's distance to the reference size and the size's distance to BlazePose are between the same two
+    skeletons: one figure, over the joints both have (a user saw 39.0 px one way and 41.9 px the other)."""
+    from pose.measure.compare import Measurement
+
+    rng = np.random.default_rng(1)
+    a2, b2 = rng.normal(200, 40, (5, 18, 2)), rng.normal(200, 40, (5, 18, 2))
+    a3, b3 = rng.normal(0, 300, (5, 18, 3)), rng.normal(0, 300, (5, 18, 3))
+    xs = Measurement("XS", True, "onnxruntime", "cpu", "fp32", keypoints_2d=a2, keypoints_rel=a3)
+    blaze = Measurement("BlazePose", True, "mediapipe", "cpu", "fp32", keypoints_2d=b2, keypoints_rel=b3)
+    rows = agreement({"XS": xs, "BlazePose": blaze})["estimators"]
+    assert rows["BlazePose"]["px_to_reference"] == pytest.approx(rows["XS"]["px_to_blazepose"])
+    assert rows["BlazePose"]["mm_to_reference"] == pytest.approx(rows["XS"]["mm_to_blazepose"])
+    assert rows["BlazePose"]["mm_to_reference_per_joint"].shape == (18,)
 
 
 def test_compare_draws_everyone_each_estimator_finds_on_a_real_two_person_clip(shared_videos):
