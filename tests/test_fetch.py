@@ -98,7 +98,7 @@ def test_the_command_with_the_server_down_says_where_to_get_the_files_and_exits_
     err = capsys.readouterr().err
     assert "cannot reach http://127.0.0.1" in err and "Nothing was kept." in err
     assert "https://drive.google.com/drive/folders/12H7zkLvmJtrkCmAUAPkQ6788WAnO60gI" in err
-    assert f"put them in {weights.resolve()}/ as ConvNeXtPose_<XS|S|M|L>.pth.tar" in err
+    assert f"put them in {weights.resolve()}/ as ConvNeXtPose_<XS|S|M|L>.tar" in err
     assert _left(weights) == []
 
 
@@ -266,3 +266,12 @@ def test_the_authors_folder_is_listed_and_each_file_kept_as_what_it_holds(server
     assert _left(weights) == ["ConvNeXtPose_XS.pth.tar"]
     with pytest.raises(FetchError, match="has no file named for L"):
         fetch_weights(["L"])
+
+
+def test_where_to_get_the_files_speaks_to_the_page_or_the_command_line():
+    from pose.fetch import where_to_get, where_to_get_detector
+
+    for hint in (where_to_get(in_app=True), where_to_get_detector("yolox-tiny", in_app=True)):
+        assert "--source" not in hint and ("upload it below" in hint or "upload them below" in hint)
+    assert "--source URL-or-path" in where_to_get() and "--source URL-or-path" in where_to_get_detector("yolox-tiny")
+    assert "ConvNeXtPose_<XS|S|M|L>.tar" in where_to_get()  # the authors' names, as the Home and Models pages say

@@ -72,7 +72,8 @@ def fetch_weights_form() -> None:
     if source and len(sizes) > 1:
         sizes = []  # one file: it is stored as the size it holds
     stored = _fetched(
-        lambda: fetch_weights(sizes, source=source or None, progress=_progress_bar("Downloading")), where_to_get
+        lambda: fetch_weights(sizes, source=source or None, progress=_progress_bar("Downloading")),
+        lambda: where_to_get(in_app=True),
     )
     if stored is not None:
         _saved("Fetched and checked: " + "; ".join(s.describe() for s in stored))
@@ -183,7 +184,7 @@ def fetch_detector_form() -> None:
         return
     stored = _fetched(
         lambda: fetch_detector(name, source=source or None, progress=_progress_bar("Downloading")),
-        lambda: where_to_get_detector(name),
+        lambda: where_to_get_detector(name, in_app=True),
     )
     if stored is not None:
         _saved(f"Fetched and checked: {stored.describe()}. Choose it below to use it.")

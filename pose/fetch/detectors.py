@@ -54,14 +54,18 @@ class StoredDetector:
         return f"{self.name} ({self.family}, {self.input_size} px) -> {self.path}; sha256 {self.sha256[:12]}..."
 
 
-def where_to_get_detector(name: str) -> str:
-    """Where to get ``name`` by hand and where to put it, in words."""
+def where_to_get_detector(name: str, *, in_app: bool = False) -> str:
+    """Where to get ``name`` by hand and where to put it, in words: for the command line, or with ``in_app`` for
+    the Models page (which has an upload and a source box of its own)."""
     entry = DETECTORS.get(name)
     url = (entry.url or entry.source) if entry else "its publisher"
+    if in_app:
+        also = "or upload it below; or paste another URL or path as the detector source and fetch again."
+    else:
+        also = "or upload it on the app's Models page; or fetch it from elsewhere with --source URL-or-path."
     return (
         f"Get it from {url} (an .onnx, or a zip holding one) and put the .onnx in "
-        f"{fetched_path(name).parent.resolve()}/ "
-        f"as {name}.onnx, or upload it on the app's Models page; or fetch it from elsewhere with --source URL-or-path."
+        f"{fetched_path(name).parent.resolve()}/ as {name}.onnx, {also}"
     )
 
 

@@ -63,13 +63,17 @@ class StoredWeights:
         return self.asked is not None and self.asked != self.held
 
 
-def where_to_get(folder: Path | None = None) -> str:
-    """Where to get the checkpoints by hand and where to put them, in words."""
+def where_to_get(folder: Path | None = None, *, in_app: bool = False) -> str:
+    """Where to get the checkpoints by hand and where to put them, in words: for the command line, or with
+    ``in_app`` for the Models page (which has an upload and a source box of its own)."""
     folder = folder or weights_dir()
+    if in_app:
+        also = "or upload them below; or paste another URL or path as the checkpoint source and fetch again."
+    else:
+        also = "or upload them on the app's Models page; or fetch one from elsewhere with --source URL-or-path."
     return (
         f"Get the authors' checkpoints from {DRIVE_FOLDER_URL} (linked from {AUTHORS_REPOSITORY}) and put them in "
-        f"{folder.resolve()}/ as ConvNeXtPose_<XS|S|M|L>.pth.tar (or upload them on the app's Models page); "
-        "or fetch one from elsewhere with --source URL-or-path."
+        f"{folder.resolve()}/ as ConvNeXtPose_<XS|S|M|L>.tar (the authors' names), {also}"
     )
 
 
