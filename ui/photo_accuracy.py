@@ -13,7 +13,7 @@ import streamlit as st
 import pose
 from pose.measure.compare import accuracy_on_photos, differing_images
 from pose.measure.photos import IMAGE_SUFFIXES, PhotoSetError, read_photo_set, unpack_photos
-from pose.measure.score_drawing import draw_score
+from pose.measure.score_drawing import draw_score, legend
 from pose.measure.scoring import JOINT_MAP, PCK_ALPHA
 
 from .compare_charts import photo_accuracy_table
@@ -168,6 +168,8 @@ def photo_accuracy(settings: EstimatorSettings) -> None:
                 else "its PCK is 1 on every photo with a clear person."
             )
         )
+    if result["differing"]:
+        st.caption(f"{title}, the colours: {legend()}")
     for name, drawn in result["differing"]:
         st.markdown(f"{title}: `{name}`")
         for col, (estimator, (image, score)) in zip(st.columns(len(drawn)), drawn.items()):

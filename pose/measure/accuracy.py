@@ -35,7 +35,7 @@ from ..detect import create_detector, describe_detector
 from ..engine.estimator import PoseEstimator
 from .annotations import AnnotatedImage, AnnotationError, read_annotations
 from .coco_ap import coco_keypoint_ap
-from .score_drawing import draw_misses
+from .score_drawing import draw_misses, legend
 from .scoring import JOINT_MAP, PCK_ALPHA, STRICT_ALPHA, BoxPrediction, score_image, summarise
 
 __all__ = [
@@ -311,7 +311,9 @@ def main(argv=None) -> int:
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", help="write accuracy.json, images.csv and people.csv here")
-    parser.add_argument("--draw", help="draw the images with misses or false detections here")
+    parser.add_argument(
+        "--draw", help=f"draw the images with misses or false detections here (the colours: {legend()})"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     names = args.estimators or [default_estimator()]

@@ -11,17 +11,25 @@ import numpy as np
 from ..skeleton import BONES
 from .scoring import ImageScore, has_joints
 
-__all__ = ["draw_misses", "draw_score"]
+__all__ = ["draw_misses", "draw_score", "legend"]
 
-_COLOURS = {  # BGR
-    "found": (80, 190, 44),
-    "missed": (40, 40, 230),
-    "true": (230, 119, 31),
-    "false": (0, 140, 255),
-    "part": (200, 0, 200),
-    "duplicate": (0, 200, 255),
-    "ignored": (160, 160, 160),
+# Each mark: its colour (BGR), the colour's name, and what it means; the annotated people's boxes first, then the
+# verdicts of the estimator's people (pose.measure.scoring).
+_MARKS = {
+    "found": ((80, 190, 44), "green", "an annotated person found"),
+    "missed": ((40, 40, 230), "red", "an annotated person missed"),
+    "true": ((230, 119, 31), "blue", "a skeleton on its person"),
+    "false": ((0, 140, 255), "orange", "a skeleton on nobody"),
+    "part": ((200, 0, 200), "magenta", "a skeleton spanning part of a person (a part box)"),
+    "duplicate": ((0, 200, 255), "yellow", "a second skeleton on a person found"),
+    "ignored": ((160, 160, 160), "grey", "a crowd or ignore region, and skeletons in it (counted neither way)"),
 }
+_COLOURS = {name: colour for name, (colour, _, _) in _MARKS.items()}
+
+
+def legend() -> str:
+    """What the colours of :func:`draw_score` mean, in one sentence."""
+    return "; ".join(f"{word}: {meaning}" for _, word, meaning in _MARKS.values()) + "."
 
 
 def draw_misses(score: ImageScore, people: Sequence, frame_bgr: np.ndarray) -> np.ndarray | None:
@@ -32,8 +40,8 @@ def draw_misses(score: ImageScore, people: Sequence, frame_bgr: np.ndarray) -> n
 
 
 def draw_score(score: ImageScore, people: Sequence, frame_bgr: np.ndarray) -> np.ndarray:
-    """The image with its clear people (green found, red missed), the predictions' skeletons and boxes
-    (blue true, orange false, magenta part box, yellow duplicate, grey ignored) and the ignore regions."""
+    """The image with its clear people's boxes (found, missed), the predictions' skeletons and boxes (coloured by
+    verdict) and the ignore regions, in the colours :func:`legend` names."""
     canvas = frame_bgr.copy()
     thick = max(2, round(max(canvas.shape[:2]) / 400))
     for polygon in score.image.ignore_regions:
