@@ -419,3 +419,27 @@ def test_the_trained_xs_takes_the_whole_person_of_a_real_photo_as_the_reference(
     other = next(p for p in pick.people if p is not pick.person)
     assert pick.person.bbox_xywh[0] < image.shape[1] / 2 < other.bbox_xywh[0]  # the full body on the left
     assert whole_joints(pick.person, result.frame_size) > whole_joints(other, result.frame_size) + 4
+
+
+@pytest.mark.parametrize("size", [(360, 640), (240, 426), (640, 360), (1280, 720)])
+def test_the_banner_keeps_every_word_inside_the_frame(size):
+    """On a portrait camera the banner's text, sized by the frame's height, ran off its right edge ("score 59
+    hold..."): it is now made smaller, and broken between words, to fit."""
+    from pose.coach.render import draw_banner
+
+    width, height = size
+    lines = ["score 59   hold 12.5 s", "lateral raise: 12", "2 people: coaching the largest"]
+    frame = draw_banner(np.zeros((height, width, 3), np.uint8), lines)
+    white = np.argwhere(frame.min(axis=2) > 200)
+    assert len(white) and white[:, 1].max() < width - 2  # the text ends before the edge: nothing cut off
+
+
+def test_a_banner_line_too_wide_even_for_small_text_is_broken_between_words():
+    from pose.coach.render import _broken
+
+    assert _broken("2 people: coaching the largest", lambda text: len(text) <= 12) == [
+        "2 people:",
+        "coaching the",
+        "largest",
+    ]
+    assert _broken("supercalifragilistic", lambda text: len(text) <= 5) == ["supercalifragilistic"]

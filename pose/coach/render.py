@@ -52,16 +52,41 @@ def draw_limb_errors(
     return frame_bgr
 
 
+# The banner's text: as large as the frame's height allows (its height / 480), never smaller than MIN_TEXT_SCALE; a
+# line that would not fit the frame's width at that size is broken between words.
+MIN_TEXT_SCALE = 0.5
+_FONT, _THICK, _PAD = cv2.FONT_HERSHEY_SIMPLEX, 2, 8
+
+
 def draw_banner(frame_bgr: np.ndarray, lines: list[str]) -> np.ndarray:
-    """Write ``lines`` large in the frame's top-left corner on a dark band, in place."""
+    """Write ``lines`` large in the frame's top-left corner on a dark band, in place, every word inside the frame:
+    smaller text on a narrow (portrait) frame, and a line still too wide broken between words."""
+    width = frame_bgr.shape[1] - 2 * _PAD
+
+    def text_width(text: str, scale: float) -> int:
+        return cv2.getTextSize(text, _FONT, scale, _THICK)[0][0]
+
     scale = max(0.7, frame_bgr.shape[0] / 480)
+    while scale > MIN_TEXT_SCALE and max((text_width(text, scale) for text in lines), default=0) > width:
+        scale = max(MIN_TEXT_SCALE, scale * 0.95)
     y = 0
-    for text in lines:
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)
-        cv2.rectangle(frame_bgr, (0, y), (tw + 16, y + th + base + 12), (30, 30, 30), -1)
-        cv2.putText(frame_bgr, text, (8, y + th + 6), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 2, cv2.LINE_AA)
+    for text in (part for line in lines for part in _broken(line, lambda t: text_width(t, scale) <= width)):
+        (tw, th), base = cv2.getTextSize(text, _FONT, scale, _THICK)
+        cv2.rectangle(frame_bgr, (0, y), (tw + 2 * _PAD, y + th + base + 12), (30, 30, 30), -1)
+        cv2.putText(frame_bgr, text, (_PAD, y + th + 6), _FONT, scale, (255, 255, 255), _THICK, cv2.LINE_AA)
         y += th + base + 12
     return frame_bgr
+
+
+def _broken(line: str, fits) -> list[str]:
+    """``line`` in as few parts as ``fits`` allows, broken between words (a single word too wide stays whole)."""
+    parts: list[str] = []
+    for word in line.split(" "):
+        if parts and fits(f"{parts[-1]} {word}"):
+            parts[-1] = f"{parts[-1]} {word}"
+        else:
+            parts.append(word)
+    return parts or [line]
 
 
 def reference_traces(keypoints_rel: np.ndarray, name: str = "reference") -> list[go.Scatter3d]:
