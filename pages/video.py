@@ -143,6 +143,7 @@ if len(outcomes) > 1:
         pd.DataFrame([{**i.outcome.row(), "estimator": i.estimator} for i in outcomes]),
         hide_index=True,
         column_order=("input", "estimator", "status", "frames", "people", "seconds", "frames_per_s", "error"),
+        column_config={"frames_per_s": st.column_config.NumberColumn("frames per second", format="%.1f")},
     )
 if state.zip_path is not None and state.zip_path.exists():
     st.download_button(

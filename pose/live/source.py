@@ -148,7 +148,7 @@ class LiveSource:
             frames += 1
             loops = reader.loops
             message = f"Playing {self.name}" + (
-                f" (started over {loops} time{'s' if loops > 1 else ''})" if loops else ""
+                f" (started over {'once' if loops == 1 else f'{loops} times'})" if loops else ""
             )
             yield LiveUpdate(SourceState.PLAYING, message, annotated, frames, loops)
             if frames == self.max_frames:

@@ -35,7 +35,7 @@ def test_a_video_file_plays_loops_and_stops(app_server, browser_page, tmp_path):
     open_live_source(page, app_server, str(clip))
     page.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
     assert wait_for(lambda: (metric(page, "Frames") or 0) >= 25, timeout_s=90), "no frames from the video file"
-    page.get_by_text(re.compile(r"Playing walk\.avi \(started over \d+ times?\)")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Playing walk\.avi \(started over (once|\d+ times)\)")).wait_for(timeout=60_000)
     wait_for_skeleton_chart(page)  # the person's 3D skeleton, not an empty stage
     assert wait_for(lambda: people_drawn(page) == [1], timeout_s=60), f"the 3D chart draws {chart_people(page)}"
     page.screenshot(path=str(ARTIFACTS / "live-opencv-file.png"), full_page=True)
