@@ -113,6 +113,13 @@ def recording_panel(recorder: MotionRecorder, playing: bool, key: str = "live") 
     if not paths:
         st.info("Nobody was in view during the take.")
         return
+    motions = recorder.motions()
+    if motions:  # the take's frames came as the page processed them; the files hold them on a regular clock
+        st.caption(
+            f"The motion files hold the take at {motions[0].rate_hz:g} rows a second (its frames' median rate), "
+            "so they have more rows than frames where the page dropped some; a row is empty where its person "
+            "was out of view."
+        )
     stem = f"live-take-{recorder.take}"
     st.download_button("All motion files (zip)", _zip(paths), f"{stem}.zip", "application/zip", key=f"{key}_zip")
     motion_downloads(paths, stem, f"{key}-take")
