@@ -29,7 +29,7 @@ class IdentityRules:
             person. On the 4-person dev scenes: 0.5 false people a frame without the rule, none with it. Of the 74
             pairs of people annotated on realgt's photos, 73 overlap at most 0.28 (margin 0.22); one, a dancer
             right in front of a man, overlaps 0.71, which no box rule tells apart.
-        track_overlap: two tracks whose boxes overlap at least this are one person (the older id stays); higher
+        track_overlap: two tracks whose boxes overlap at least this are one person (the id shown first stays); higher
             than ``view_overlap``, as a track's box lags its person (realgt's pairs: at most 0.28, margin 0.42).
         head_distance: two skeletons whose head and shoulder landmarks lie within this fraction of the smaller
             box's diagonal (median) are one person: a whole view and a view cut through the body lay 1.3% apart

@@ -250,17 +250,6 @@ def test_the_report_writes_json_and_csv(tmp_path):
     assert draw_misses(report["scores"][0], [], np.zeros((480, 640, 3), np.uint8)) is not None
 
 
-def test_the_drawings_colours_are_named_for_the_user():
-    """Compare's "where they differ most" photos are drawn in seven colours: the caption under them names each
-    (a user could not tell a part box's magenta skeleton from the annotation)."""
-    from pose.measure.score_drawing import _MARKS, legend
-
-    words = legend()
-    for colour_name, meaning in ((word, meaning) for _, word, meaning in _MARKS.values()):
-        assert f"{colour_name}: {meaning}" in words
-    assert "magenta: a skeleton spanning part of a person (a part box)" in words
-
-
 def test_the_command_refuses_a_missing_file_clearly(tmp_path, capsys):
     assert accuracy.main([str(tmp_path / "nothing.json")]) == 2
     assert "error: no such file or folder" in capsys.readouterr().err

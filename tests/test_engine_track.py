@@ -28,7 +28,7 @@ T, C, L, R = TrackState.TENTATIVE, TrackState.CONFIRMED, TrackState.LOST, TrackS
 )
 def test_each_transition(before, seen, found, detected, missed, after):
     track = Track(1, np.zeros(4), before, confident=True, vouched=True, missed=missed)
-    assert track.step(seen=seen, found=found, detected=detected, max_missed=1) is after
+    assert track.step(seen=seen, found=found, detected=detected, max_missed=1, sure=seen) is after
     assert track.state is after and track.shown == (after is C)
     if not seen:
         assert not track.confident and not track.vouched  # an unseen track is neither sure nor vouched for

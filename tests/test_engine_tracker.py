@@ -174,6 +174,24 @@ def test_ids_count_the_people_shown_without_the_gaps_of_newcomers_never_shown():
     people = _step(tracker, [whole, other, torso], 0.9, detected=True, t_s=0.3)
     assert [p.track_id for p in people] == [1, 2, 3]  # found again: shown, with the next id
 
+    # a newcomer dropped as another's duplicate on the frame it came takes no id either
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False,
+                      doubt_newcomers=False)  # fmt: skip
+    _step(tracker, [whole], 0.9, detected=True, t_s=0.0)
+    assert [p.track_id for p in _step(tracker, [whole, (105, 100, 100, 200)], 0.9, detected=True, t_s=0.1)] == [1]
+    assert tracker.duplicates_dropped == 1
+    assert [p.track_id for p in _step(tracker, [whole, other], 0.9, detected=True, t_s=0.2)] == [1, 2]
+
+
+def test_of_two_tracks_on_one_person_the_one_shown_first_keeps_them():
+    """A newcomer held back within a person, and a second view of it that came a frame later and was shown at
+    once: when the first is found again they are one person, and the id the user has seen stays."""
+    whole, held, seen_first = (100, 100, 200, 400), (200, 150, 120, 250), (215, 150, 120, 250)
+    tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False)
+    for t_s in (0.0, 0.1, 0.2):
+        people = _step(tracker, [whole, held, seen_first], 0.9, detected=True, t_s=t_s)
+        assert [(p.track_id, p.bbox_xywh[0]) for p in people] == [(1, 100), (2, 215)]
+
 
 def test_unrelated_images_show_a_person_within_another_at_once():
     tracker = Tracker(max_people=10, min_track_confidence=0.3, max_missed_detections=3, smoothing=False,

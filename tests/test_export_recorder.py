@@ -55,6 +55,7 @@ def test_irregular_frames_are_resampled_and_gaps_stay_gaps():
         recorder.add(100.0 + i / rate + 0.002 * np.sin(i), people)  # jitter of 2 ms
     first, second = recorder.motions()
     assert first.person == 1 and first.rate_hz == pytest.approx(rate, rel=0.05)  # the median interval
+    assert recorder.rate_hz == first.rate_hz and recorder.frames == len(kept) < first.frames  # the rows the UI names
     assert first.frames == pytest.approx(60, rel=0.05) and first.times_s[0] == 0.0
     gap = ~first.present
     assert 8 <= gap.sum() <= 12  # the 10 missing frames, not interpolated across

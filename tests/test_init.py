@@ -22,7 +22,7 @@ def test_import_pose_loads_no_torch_and_sets_nothing():
     done = _python(
         "import os, sys, pose; before = dict(os.environ);"
         "import pose.config, pose.detect, pose.engine, pose.coach, pose.draw, pose.export, pose.fetch, pose.live,"
-        " pose.measure, pose.video;"
+        " pose.measure, pose.model, pose.video;"
         "assert 'torch' not in sys.modules, 'torch loaded';"
         "assert 'OMP_WAIT_POLICY' not in os.environ, 'environment changed';"
         "assert dict(os.environ) == before;"

@@ -72,6 +72,8 @@ def letterbox(frame_bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def far_away(frame_bgr: np.ndarray, scale: float) -> np.ndarray:
     """The scene as a camera farther away would see it: ``frame_bgr`` shrunk by ``scale`` near the right edge of a
     grey frame of its own size, so that its people are small in view."""
+    if not 0.0 < scale <= 0.9:
+        raise ValueError(f"far_away shrinks a frame to at most 0.9 of its size, got {scale}")
     height, width = frame_bgr.shape[:2]
     small = cv2.resize(frame_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     h, w = small.shape[:2]

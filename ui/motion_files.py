@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from pose.draw import DrawOptions
-from pose.export import FORMATS, MotionRecorder, RecordingEstimator, motion_file_name
+from pose.export import FORMATS, MAX_GAP_FRAMES, MotionRecorder, RecordingEstimator, motion_file_name
 from pose.live import LiveProcessor
 
 LABELS = {".bvh": "BVH (animation)", ".trc": "TRC (OpenSim)", ".c3d": "C3D"}
@@ -113,12 +113,11 @@ def recording_panel(recorder: MotionRecorder, playing: bool, key: str = "live") 
     if not paths:
         st.info("Nobody was in view during the take.")
         return
-    motions = recorder.motions()
-    if motions:  # the take's frames came as the page processed them; the files hold them on a regular clock
+    if recorder.rate_hz:  # the take's frames came as the page processed them; the files hold them on a clock
         st.caption(
-            f"The motion files hold the take at {motions[0].rate_hz:g} rows a second (its frames' median rate), "
-            "so they have more rows than frames where the page dropped some; a row is empty where its person "
-            "was out of view."
+            f"The motion files hold the take at {recorder.rate_hz:g} rows a second (its frames' median rate), so "
+            "they have more rows than frames where the page dropped some; a person's rows are filled in across "
+            f"a gap of up to {MAX_GAP_FRAMES} frames and left empty across a longer one."
         )
     stem = f"live-take-{recorder.take}"
     st.download_button("All motion files (zip)", _zip(paths), f"{stem}.zip", "application/zip", key=f"{key}_zip")

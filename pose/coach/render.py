@@ -52,8 +52,8 @@ def draw_limb_errors(
     return frame_bgr
 
 
-# The banner's text: as large as the frame's height allows (its height / 480), never smaller than MIN_TEXT_SCALE; a
-# line that would not fit the frame's width at that size is broken between words.
+# The banner's text: sized by the frame's height (its height / 480, at least 0.7), made smaller where a line would
+# not fit the frame's width, down to MIN_TEXT_SCALE; a line still too wide then is broken between words.
 MIN_TEXT_SCALE = 0.5
 _FONT, _THICK, _PAD = cv2.FONT_HERSHEY_SIMPLEX, 2, 8
 
@@ -61,7 +61,7 @@ _FONT, _THICK, _PAD = cv2.FONT_HERSHEY_SIMPLEX, 2, 8
 def draw_banner(frame_bgr: np.ndarray, lines: list[str]) -> np.ndarray:
     """Write ``lines`` large in the frame's top-left corner on a dark band, in place, every word inside the frame:
     smaller text on a narrow (portrait) frame, and a line still too wide broken between words."""
-    width = frame_bgr.shape[1] - 2 * _PAD
+    width = frame_bgr.shape[1] - 2 * _PAD - 2  # the band (the text and a pad each side) ends inside the frame
 
     def text_width(text: str, scale: float) -> int:
         return cv2.getTextSize(text, _FONT, scale, _THICK)[0][0]
@@ -81,7 +81,7 @@ def draw_banner(frame_bgr: np.ndarray, lines: list[str]) -> np.ndarray:
 def _broken(line: str, fits) -> list[str]:
     """``line`` in as few parts as ``fits`` allows, broken between words (a single word too wide stays whole)."""
     parts: list[str] = []
-    for word in line.split(" "):
+    for word in line.split():
         if parts and fits(f"{parts[-1]} {word}"):
             parts[-1] = f"{parts[-1]} {word}"
         else:

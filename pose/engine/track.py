@@ -41,8 +41,9 @@ class Track:
     """One person followed across frames.
 
     Attributes:
-        track_id: the id its person is shown with; a provisional negative one while tentative (see
-            :class:`~pose.engine.tracker.Tracker`), so that a newcomer never shown takes no id from those shown.
+        track_id: its own, in the order tracks start (the tracker's key).
+        shown_id: the id its person is shown with, given when first shown (None before): a newcomer never shown
+            takes none (:class:`~pose.engine.tracker.Tracker`).
         state: its :class:`TrackState`, changed only by :meth:`step`.
         confident: its last skeleton was sure of its person (it steers the next box, and needs nobody to vouch).
         vouched: the newest detection found it (detection on a worker).
@@ -54,6 +55,7 @@ class Track:
     track_id: int
     bbox_xywh: np.ndarray
     state: TrackState = TrackState.CONFIRMED
+    shown_id: int | None = None
     keypoints_2d: np.ndarray | None = None
     confident: bool = False
     vouched: bool = False
@@ -67,10 +69,11 @@ class Track:
         """In the last frame's people (a hidden track is not confirmed in its old region)."""
         return self.state is TrackState.CONFIRMED
 
-    def step(self, *, seen: bool, found: bool, detected: bool, max_missed: int, sure: bool = False) -> TrackState:
-        """This frame's transition, and the only place its fields change: ``seen`` (a skeleton of this frame
-        matched it), ``found`` (the detector or the confirmer saw a person there), ``detected`` (the detector ran
-        on this frame), ``sure`` (the skeleton seen was sure of its person).
+    def step(self, *, seen: bool, found: bool, detected: bool, max_missed: int, sure: bool) -> TrackState:
+        """This frame's transition, the only place its state, ``missed``, ``vouched`` and ``confident`` change:
+        ``seen`` (a skeleton of this frame matched it), ``found`` (the detector or the confirmer saw a person
+        there), ``detected`` (the detector ran on this frame), ``sure`` (the skeleton seen was sure of its person;
+        unseen, it is not).
 
         A tentative track is decided by the next detection: confirmed where it found the person, removed where it
         did not. Any other track seen is confirmed; unseen, it is lost, and removed once more than ``max_missed``

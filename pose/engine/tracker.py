@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -121,11 +121,11 @@ class Tracker:
     def reset(self) -> None:
         """Forget every track; ids start again at 1."""
         self.tracks: list[Track] = []
-        # Ids are given as people are shown, as supervision's ByteTrack gives its external ids: a tentative
-        # newcomer is keyed by a provisional negative id, and takes the next id only once confirmed, so the ids
-        # a user sees count 1, 2, 3 without the gaps of newcomers that were never shown.
-        self._ids = itertools.count(1)
-        self._provisional_ids = itertools.count(-1, -1)
+        self._ids = itertools.count(1)  # tracks' own, in the order they start (the older stays: _duplicates)
+        # The ids people are shown with, given as each is first shown (supervision's ByteTrack gives its external
+        # ids so): a newcomer never shown (held back, then dropped; dropped as a duplicate) takes none, so the ids
+        # a user sees count 1, 2, 3 without gaps.
+        self._shown_ids = itertools.count(1)
         self.frame = 0  # the coming frame's index: frames updated since the reset
         self.duplicates_dropped = 0  # tracks the last frame dropped as another's duplicates
         # a shown track went unseen on the last frame, or a newcomer waits for a second look: the detector should look
@@ -264,8 +264,6 @@ class Tracker:
                 max_missed=self.max_missed_detections,
                 sure=est.presence >= self.min_track_confidence,
             )
-            if track.state is TrackState.CONFIRMED and track.track_id < 0:
-                track.track_id = next(self._ids)
         updates = [(track, cand, est) for track, cand, est in updates if track.state is not TrackState.REMOVED]
         survivors = [track for track, _, _ in updates]
         self.lost_sight = False
@@ -273,9 +271,10 @@ class Tracker:
             if i in matched:
                 continue
             self.lost_sight |= track.shown
-            if track.step(seen=False, found=False, detected=detected, max_missed=self.max_missed_detections) is (
-                TrackState.REMOVED
-            ):
+            unseen = track.step(
+                seen=False, found=False, detected=detected, max_missed=self.max_missed_detections, sure=False
+            )
+            if unseen is TrackState.REMOVED:
                 log.debug("track %d ended", track.track_id)
                 continue
             survivors.append(track)
@@ -289,10 +288,9 @@ class Tracker:
                 if len(survivors) < self.max_people:
                     doubtful = self.doubt_newcomers and within_another(cand.bbox_xywh, seen)
                     state = TrackState.TENTATIVE if doubtful else TrackState.CONFIRMED
-                    track_id = next(self._provisional_ids if doubtful else self._ids)
                     sure = est.presence >= self.min_track_confidence
                     box = np.asarray(cand.bbox_xywh, dtype=np.float64)
-                    track = Track(track_id, box, state, confident=sure, vouched=True)  # found by this detection
+                    track = Track(next(self._ids), box, state, confident=sure, vouched=True)  # found by this detection
                     survivors.append(track)
                     updates.append((track, cand, est))
         people = sorted(
@@ -301,15 +299,22 @@ class Tracker:
         )
         tentative = {t.track_id for t in survivors if t.state is TrackState.TENTATIVE}
         people = [p for p in people if p.track_id not in tentative]
+        # Of two tracks on one person, the one shown first keeps it (the id the user knows), then the older.
+        shown_before = {t.track_id: t.shown_id for t in survivors if t.shown_id is not None}
+        people.sort(key=lambda p: (p.track_id not in shown_before, shown_before.get(p.track_id, 0), p.track_id))
         duplicates = self._duplicates(people)
         self.duplicates_dropped = len(duplicates)  # for measurements (pose.live.trace)
         self.tracks = sorted((t for t in survivors if t.track_id not in duplicates), key=lambda t: t.track_id)
         for track in self.tracks:
             if track.shown:
                 track.history.append((self.frame, track.bbox_xywh))
+                if track.shown_id is None:
+                    track.shown_id = next(self._shown_ids)
+        shown_ids = {t.track_id: t.shown_id for t in self.tracks}
         self.lost_sight |= bool(tentative)
         self.frame += 1
-        return [p for p in people if p.track_id not in duplicates]
+        people = [replace(p, track_id=shown_ids[p.track_id]) for p in people if p.track_id not in duplicates]
+        return sorted(people, key=lambda p: p.track_id)
 
     def _drawable(self, est: PoseEstimate) -> bool:
         """Whether the skeleton has :attr:`min_sure_joints` joints to draw."""
@@ -343,9 +348,9 @@ class Tracker:
 
     @staticmethod
     def _duplicates(people: Sequence[Person]) -> set[int]:
-        """Ids of tracks on another one's person (:func:`pose.identity.one_each` at ``track_overlap``, the older
-        id staying, except that a whole body takes the place of a track on a part of it): a detection beside a
-        track it did not quite overlap, both then following the same body, or a region that held only a
+        """Ids of tracks on another one's person (:func:`pose.identity.one_each` at ``track_overlap``, the earlier
+        of ``people`` staying, except that a whole body takes the place of a track on a part of it): a detection
+        beside a track it did not quite overlap, both then following the same body, or a region that held only a
         person's legs, which BlazePose's landmark model then follows as a whole short person."""
         kept = set(one_each([p.bbox_xywh for p in people], RULES.track_overlap))
         return {p.track_id for i, p in enumerate(people) if i not in kept}

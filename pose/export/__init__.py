@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .bvh import BvhSolution, bvh_text, forward_kinematics, solve_bvh, write_bvh
 from .motion import AXES, LAB_FROM_CAMERA, MotionSpool, PersonMotion, fill_gaps, motions_from_json, resample, to_lab
-from .recorder import DEFAULT_MAX_FRAMES, MotionRecorder, RecordingEstimator
+from .recorder import DEFAULT_MAX_FRAMES, MAX_GAP_FRAMES, MotionRecorder, RecordingEstimator
 from .trc import trc_text, write_trc
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "FORMATS",
     "LAB_FROM_CAMERA",
     "DEFAULT_MAX_FRAMES",
+    "MAX_GAP_FRAMES",
     "BvhSolution",
     "MotionRecorder",
     "RecordingEstimator",

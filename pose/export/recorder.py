@@ -73,6 +73,13 @@ class MotionRecorder:
         with self._lock:
             return self._frames[-1][0] - self._frames[0][0] if len(self._frames) > 1 else 0.0
 
+    @property
+    def rate_hz(self) -> float | None:
+        """The rows a second of the take's motion files: its frames' median rate (None under two frames)."""
+        with self._lock:
+            times = np.array([t for t, _ in self._frames])
+        return _rate(times) if len(times) > 1 else None
+
     def add(self, timestamp_s: float, people: Sequence[Any]) -> None:
         """One processed frame's people (anything with ``track_id`` and ``keypoints_3d``); ignored unless recording."""
         if not self._recording:
@@ -98,8 +105,7 @@ class MotionRecorder:
         if len(frames) < 2:
             return []
         times = np.array([t for t, _ in frames])
-        step = float(np.median(np.diff(times)))
-        rate = round(1.0 / step, 2)
+        step, rate = float(np.median(np.diff(times))), _rate(times)
         grid = times[0] + np.arange(int(np.floor((times[-1] - times[0]) * rate + 1e-6)) + 1) / rate
         out = []
         for person in sorted({i for _, people in frames for i, _ in people}):
@@ -137,3 +143,8 @@ class RecordingEstimator:
 
     def __getattr__(self, name: str):
         return getattr(self._estimator, name)
+
+
+def _rate(times_s: np.ndarray) -> float:
+    """Frames a second at the median interval of ``times_s`` (two or more), to 0.01."""
+    return round(1.0 / float(np.median(np.diff(times_s))), 2)

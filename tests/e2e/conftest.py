@@ -115,18 +115,22 @@ def write_y4m(path: Path, frames, fps: int = 30) -> Path:
 
 
 def clip_camera(
-    clip: Path, folder: Path, frames: int = 120, size: tuple[int, int] = CLIP_CAMERA_SIZE, far: float = 1.0
+    clip: Path,
+    folder: Path,
+    frames: int = 120,
+    size: tuple[int, int] = CLIP_CAMERA_SIZE,
+    far: float = 1.0,
+    name: str | None = None,
 ) -> Path:
     """The first ``frames`` frames of a real clip (upright, letterboxed to ``size``) as a fake-camera .y4m in
-    ``folder``, at the clip's own frame rate (Chromium loops it); with ``far`` under 1, each frame shrunk by it
-    into a grey frame (:func:`videos.far_away`), its people small in view."""
+    ``folder``, named ``name`` (default: the clip's), at the clip's own frame rate (Chromium loops it); with
+    ``far`` under 1, each frame shrunk by it into a grey frame (:func:`videos.far_away`), its people small."""
     from pose.video import probe
 
     images = clip_frames(clip, frames, size)
     if far < 1.0:
         images = [far_away(image, far) for image in images]
-    name = clip.stem if far >= 1.0 else f"{clip.stem}-far"
-    return write_y4m(folder / f"{name}.y4m", images, fps=max(1, round(probe(clip).fps)))
+    return write_y4m(folder / f"{name or clip.stem}.y4m", images, fps=max(1, round(probe(clip).fps)))
 
 
 class AppServer(str):

@@ -32,10 +32,10 @@ WATCH_S = 12.0  # after the right count shows: about three loops of either clip 
 
 @pytest.fixture(params=sorted(CAMERAS))
 def fake_camera(request, shared_videos, tmp_path_factory):
-    """This module's camera: the first frames of a real clip, from near or far, named as :data:`CAMERAS` (skipped
-    without ../shared/videos; fails in CI)."""
+    """This module's camera: the first frames of a real clip, from near or far, its file named by its key in
+    :data:`CAMERAS` (skipped without ../shared/videos; fails in CI)."""
     clip, _, far = CAMERAS[request.param]
-    return clip_camera(shared_videos / clip, tmp_path_factory.mktemp("clip-camera"), far=far)
+    return clip_camera(shared_videos / clip, tmp_path_factory.mktemp("clip-camera"), far=far, name=request.param)
 
 
 def test_a_real_clip_as_the_browser_camera(app_server, browser_page, fake_camera):
