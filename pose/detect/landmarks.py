@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -21,6 +22,9 @@ from . import ssd
 from .base import Detection, landmarks_box
 from .detections import Detections
 from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
+
+if TYPE_CHECKING:
+    from .blazepose import BlazePoseDetector
 
 __all__ = ["PoseLandmarks", "BlazePoseLandmarker", "BlazePoseMultiPersonDetector", "NUM_LANDMARKS"]
 
@@ -190,7 +194,7 @@ class BlazePoseLandmarker:
 
 
 class BlazePoseMultiPersonDetector:
-    """Every person with BlazePose landmarks: a detector's people, each confirmed and boxed by the landmark model.
+    """Every person with BlazePose landmarks: the bundled SSD's people, each confirmed and boxed by the landmark model.
 
     MediaPipe's pose solution for everybody, not its one best person: each
     :class:`~pose.detect.Detection` carries ``landmarks_px``, ``visibility`` and ``world_mm``, its box is
@@ -198,7 +202,9 @@ class BlazePoseMultiPersonDetector:
     people whose region the landmark model rejects (flag below ``min_presence``) are dropped.
 
     Args:
-        detector: finds the people (default :class:`~pose.detect.blazepose.BlazePoseDetector`).
+        detector: the bundled SSD that finds the people, a :class:`~pose.detect.blazepose.BlazePoseDetector`
+            (default: one with its default tiles); its views, with their alignment keypoints, place the landmark
+            model's regions. Another detector's boxes are confirmed by :class:`pose.detect.confirmed.ConfirmedDetector`.
         landmarker: default :class:`BlazePoseLandmarker`.
         min_presence: a new person's pose flag must reach this (:data:`NEW_PERSON_PRESENCE`).
         refine: run the landmark model a second time, on the region its first answer places (its two
@@ -217,7 +223,7 @@ class BlazePoseMultiPersonDetector:
 
     def __init__(
         self,
-        detector=None,
+        detector: BlazePoseDetector | None = None,
         landmarker: BlazePoseLandmarker | None = None,
         same_person_iou: float = RULES.view_overlap,
         min_presence: float = NEW_PERSON_PRESENCE,
@@ -237,11 +243,10 @@ class BlazePoseMultiPersonDetector:
 
         Where two skeletons are one person, the detector's better view stays: :meth:`BlazePoseDetector.views`
         lists whole views before cut ones (on footballer.jpg flipped, a view cut at the knees had a higher
-        pose flag, 0.9995 against 0.9987, and a box a third smaller); another detector's order is its own.
+        pose flag, 0.9995 against 0.9987, and a box a third smaller).
         """
         height, width = frame_bgr.shape[:2]
-        views = getattr(self.detector, "views", self.detector.detect)
-        detections = list(views(frame_bgr))
+        detections = self.detector.views(frame_bgr)
         answers = self.landmarker.landmarks(frame_bgr, detections)
         boxed = list(answers)  # per view: the answer that boxes and flags its person
         if self.refine:
