@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Detection, PersonDetector
+from .base import PersonDetector
 from .detections import Detections, as_detections
 
 __all__ = ["ConfirmedDetector"]
@@ -35,11 +35,10 @@ class ConfirmedDetector:
         """The people of ``detector`` on ``frame_bgr`` that the landmark model sees, largest first."""
         found = as_detections(self.detector.detect(frame_bgr)).largest_first()
         seen = np.zeros(len(found), dtype=bool)
-        for i, (box, score) in enumerate(zip(found.bbox_xywh, found.score)):
+        for i, person in enumerate(found):
             if self.max_people is not None and seen.sum() >= self.max_people:
                 break
-            box = np.asarray(box, dtype=np.float64)
-            seen[i] = self.landmarker.find(frame_bgr, Detection(box, float(score))) is not None
+            seen[i] = self.landmarker.find(frame_bgr, person) is not None
         return found[seen]
 
     def reset(self) -> None:

@@ -121,7 +121,7 @@ class Tracker:
     def reset(self) -> None:
         """Forget every track; ids start again at 1."""
         self.tracks: list[Track] = []
-        self._ids = itertools.count(1)  # tracks' own, in the order they start (the older stays: _duplicates)
+        self._ids = itertools.count(1)  # tracks' own, in the order they start (the tracker's keys)
         # The ids people are shown with, given as each is first shown (supervision's ByteTrack gives its external
         # ids so): a newcomer never shown (held back, then dropped; dropped as a duplicate) takes none, so the ids
         # a user sees count 1, 2, 3 without gaps.
@@ -293,10 +293,7 @@ class Tracker:
                     track = Track(next(self._ids), box, state, confident=sure, vouched=True)  # found by this detection
                     survivors.append(track)
                     updates.append((track, cand, est))
-        people = sorted(
-            (self._advance(track, cand, est, t_s, image_size) for track, cand, est in updates),
-            key=lambda p: p.track_id,
-        )
+        people = [self._advance(track, cand, est, t_s, image_size) for track, cand, est in updates]
         tentative = {t.track_id for t in survivors if t.state is TrackState.TENTATIVE}
         people = [p for p in people if p.track_id not in tentative]
         # Of two tracks on one person, the one shown first keeps it (the id the user knows), then the older.

@@ -202,14 +202,17 @@ def compare(
 def _landmarks_only_ms(frames, frame_people: Sequence[People]) -> np.ndarray:
     """BlazePose's landmark model alone on each frame's people, one frame's people per call (its "infer" stage is
     no such figure: where detection ran, the landmarks came with it and the stage took no time)."""
+    looks = [
+        (frame, [Detection(box, 1.0) for box in people.bbox_xywh])
+        for frame, people in zip(frames, frame_people)
+        if len(people)
+    ]
     landmarker = BlazePoseLandmarker()
     try:
-        people_frames = [(frame, people) for frame, people in zip(frames, frame_people) if len(people)]
-        if people_frames:  # warm-up: the first call's costs are not speed
-            landmarker.landmarks(people_frames[0][0], [Detection(box, 1.0) for box in people_frames[0][1].bbox_xywh])
+        if looks:  # warm-up: the first call's costs are not speed
+            landmarker.landmarks(*looks[0])
         times = []
-        for frame, people in people_frames:
-            regions = [Detection(box, 1.0) for box in people.bbox_xywh]
+        for frame, regions in looks:
             t0 = time.perf_counter()
             landmarker.landmarks(frame, regions)
             times.append((time.perf_counter() - t0) * 1e3)
