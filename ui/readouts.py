@@ -73,7 +73,7 @@ def show_fps_history(stats: LiveStats) -> None:
     """The FPS of the last seconds, as a line chart (redraw it every :data:`FPS_CHART_EVERY_S`)."""
     if len(stats.fps_history) > 1:
         history = pd.DataFrame(stats.fps_history, columns=["seconds", "FPS"]).set_index("seconds")
-        st.line_chart(history, height=140, x_label="seconds since start", y_label="FPS (end to end)")
+        st.line_chart(history, height=140, x_label="seconds since start", y_label="FPS")
 
 
 def skeleton_3d_every(key: str = "") -> float | None:
