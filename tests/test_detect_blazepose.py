@@ -8,7 +8,9 @@ import pytest
 from conftest import SHARED
 
 from pose.detect import create_detector
-from pose.detect.blazepose import BlazePoseDetector, _first_views, _tile_answers, body_box
+from pose.detect.blazepose import BlazePoseDetector, BlazePoseTiles, blazepose_detector, body_extent
+from pose.detect.detections import Detections
+from pose.detect.tiles import TiledDetector
 from pose.measure.scenes import multi_person_clip, score_detector
 
 IMAGES = SHARED / "images"
@@ -17,15 +19,15 @@ needs_photos = pytest.mark.usefixtures("shared_images")  # skips without ../shar
 
 @pytest.fixture(scope="module")
 def detector():
-    return BlazePoseDetector()
+    return blazepose_detector()
 
 
 def test_body_box_around_an_upright_and_a_lying_person():
     standing = np.array([[100.0, 200.0], [100.0, 100.0], [100.0, 130.0], [100.0, 80.0]])
-    np.testing.assert_allclose(body_box(standing, (640, 480)), [55, 115, 90, 170])  # 0.85 / 0.45 of 100 px
     lying = np.array([[200.0, 200.0], [300.0, 200.0], [0, 0], [0, 0]])
-    np.testing.assert_allclose(body_box(lying, (640, 480)), [115, 155, 170, 90])
-    assert body_box(standing + 1000, (640, 480)) is None
+    boxes = body_extent(np.stack([standing, lying, standing + 1000]))
+    np.testing.assert_allclose(boxes[:2], [[55, 115, 90, 170], [115, 155, 170, 90]])  # 0.85 / 0.45 of 100 px
+    assert len(Detections(boxes, np.ones(3)).clipped((640, 480))) == 2  # the third is out of the image
 
 
 def test_nobody_on_empty_frames(detector):
@@ -63,8 +65,8 @@ def test_tiles_find_small_people_the_whole_frame_misses():
     from pose.detect.landmarks import BlazePoseMultiPersonDetector
 
     clip = multi_person_clip(10, 4, seed=2, heights=(60, 120))  # 60-120 px people in 768x576
-    whole = score_detector(BlazePoseMultiPersonDetector(BlazePoseDetector(tiles=0)), clip)
-    tiled = score_detector(BlazePoseMultiPersonDetector(BlazePoseDetector(tiles=2)), clip)
+    whole = score_detector(BlazePoseMultiPersonDetector(blazepose_detector(tiles=0)), clip)
+    tiled = score_detector(BlazePoseMultiPersonDetector(blazepose_detector(tiles=2)), clip)
     assert tiled.recall >= whole.recall + 0.4
     assert tiled.false_per_frame <= 0.2 and tiled.false_on_empty == 0
 
@@ -72,12 +74,14 @@ def test_tiles_find_small_people_the_whole_frame_misses():
 def test_auto_regions_by_frame_size(detector):
     """A photo about a tile's size is searched whole; larger frames add the 3x3 coarse tiles, and from about
     2.5 fine tiles (480 px) the fine grid, whatever the aspect."""
-    assert detector.regions((256, 256)) == [(0, 0, 256, 256)]
-    assert len(detector.regions((400, 300))) == 1 + 9
-    assert len(detector.regions((548, 342))) == len(detector.regions((640, 360))) == 1 + 9 + 9
-    assert len(detector.regions((768, 576))) == len(detector.regions((1280, 720))) == 1 + 9 + 16
-    coarse = detector.regions((700, 350))[1]
-    assert coarse == (0, 0, 400, 200)  # 4/7 of the frame each way
+    assert detector.regions((256, 256)) == []
+    assert len(detector.regions((400, 300))) == 9
+    assert len(detector.regions((548, 342))) == len(detector.regions((640, 360))) == 9 + 9
+    assert len(detector.regions((768, 576))) == len(detector.regions((1280, 720))) == 9 + 16
+    assert detector.regions((700, 350))[0] == (0, 0, 400, 200)  # a coarse tile: 4/7 of the frame each way
+    assert BlazePoseTiles(grid=0).regions((1280, 720)) == [] and len(BlazePoseTiles(grid=2).regions((256, 256))) == 13
+    with pytest.raises(ValueError, match="tiles must be"):
+        BlazePoseTiles(grid=-1)
 
 
 def test_factory_default_is_bundled(monkeypatch):
@@ -85,40 +89,68 @@ def test_factory_default_is_bundled(monkeypatch):
     from pose.detect.landmarks import BlazePoseMultiPersonDetector
 
     assert isinstance(create_detector(), BlazePoseMultiPersonDetector)  # every person, confirmed by landmarks
-    assert isinstance(create_detector("BlazePose").detector, BlazePoseDetector)
+    ssd = create_detector("BlazePose").detector  # the one tiling wrapper around the bundled SSD
+    assert isinstance(ssd, TiledDetector) and isinstance(ssd.detector, BlazePoseDetector)
     with pytest.raises(ValueError, match="unknown person detector"):
         create_detector("yolo-please")
 
 
-def _row(face_xyxy, hip, top):
-    return np.array([*face_xyxy, *hip, *top, *hip, *top], dtype=np.float32)
+class Scripted(BlazePoseDetector):
+    """The bundled SSD's answers scripted per view, (face x1 y1 x2 y2, hip, scale point, score) in the view's
+    pixels: the whole frame first, then the tiles in order."""
+
+    def __init__(self, *answers):
+        super().__init__()
+        self.answers = answers
+
+    def _run(self, images_bgr):
+        rows = [
+            np.array([[*face, *hip, *top, *hip, *top] for face, hip, top, _ in a], np.float32).reshape(-1, 12)
+            for a in self.answers
+        ]
+        return [(r, np.array([score for *_, score in a], np.float32)) for r, a in zip(rows, self.answers)]
+
+
+class TwoTiles:
+    def regions(self, image_size):
+        return [(0, 0, 300, 200), (300, 0, 300, 200)]
+
+
+def _tiled(*answers):
+    """The bundled detector's wrapper (blazepose_detector's settings) around the scripted SSD, on two tiles."""
+    tiled = blazepose_detector()
+    tiled.detector, tiled.tiles = Scripted(*answers), TwoTiles()
+    return tiled
 
 
 def test_a_tile_answers_for_a_close_up_cut_by_its_edge_but_the_whole_frames_view_comes_first():
-    tile = (0, 0, 300, 200)
-    inside = _row((140, 40, 160, 60), (150, 150), (150, 90))  # 60 px to the head: all of it in the tile
-    cut = _row((140, 150, 170, 180), (155, 290), (155, 200))  # face in, body down past the tile's edge
-    elsewhere = _row((340, 10, 380, 50), (360, 150), (360, 90))  # face outside the tile: another tile's
-    rows = np.stack([inside, cut, elsewhere])
-    whole, cut_only = _tile_answers(rows, tile, 0.15, (600, 400))
-    assert whole.tolist() == [True, False, False] and cut_only.tolist() == [False, True, False]
+    frame = np.zeros((300, 600, 3), np.uint8)
+    inside = ((140, 40, 160, 60), (150, 150), (150, 90), 0.9)  # 60 px to the head: all of it in the tile
+    cut = ((140, 150, 170, 180), (155, 290), (155, 200), 0.95)  # face in, body down past the tile's edge
+    elsewhere = ((40, 10, 80, 50), (60, 150), (60, 90), 0.8)  # in tile 2 at x 340: face outside tile 1
+    found = _tiled([], [inside, cut], [elsewhere]).views(frame)
+    # seen whole first (by score), then the cut close-up, which no view sees whole; its box is its body's whole
+    # extent clipped to the frame, not to the tile (which it lies below)
+    assert found.score.round(2).tolist() == [0.9, 0.8, 0.95]
+    np.testing.assert_allclose(found.bbox_xywh[2], [114.5, 213.5, 81, 86.5])  # 366.5 px down, clipped at 300
+    np.testing.assert_allclose(found[1].face_box_px, [[340, 10], [380, 50]])  # moved into frame pixels
     # the whole frame saw the close-up too: its view stays, as it was, and the cut one adds nobody
-    seen = _row((141, 151, 171, 181), (150, 300), (152, 198))
-    views = _first_views([(False, 0.95, cut), (True, 0.9, seen)])
-    assert len(views) == 1 and np.array_equal(views[0][1], seen)
-    assert len(_first_views([(True, 0.9, inside), (False, 0.95, cut)])) == 2  # nobody else saw the close-up
+    seen = ((141, 151, 171, 181), (150, 300), (152, 198), 0.9)
+    (view,) = _tiled([seen], [cut], []).views(frame)
+    np.testing.assert_allclose(view.keypoints_px[0], [150, 300])
+    assert len(_tiled([], [inside], [elsewhere]).views(frame)) == 2
 
 
 def test_one_batched_call_finds_what_a_call_per_region_finds(detector):
     """The whole frame and its tiles go through the model in one call (the batch's outputs unpacked by
     ssd.unbatch): the same detections as one call per region."""
     frame = multi_person_clip(1, 4, seed=1)[0].frame_bgr
-    frame_rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-    crops = [frame_rgb[y : y + h, x : x + w] for x, y, w, h in detector.regions(frame.shape[1::-1])]
+    crops = [frame] + [frame[y : y + h, x : x + w] for x, y, w, h in detector.regions(frame.shape[1::-1])]
     assert len(crops) == 26  # 768x576: the whole, 9 coarse and 16 fine tiles
-    batched = detector._run(crops)
+    ssd = detector.detector
+    batched = ssd._run(crops)
     assert sum(len(rows) for rows, _ in batched) > 0
     for (rows, scores), crop in zip(batched, crops):
-        ((one_rows, one_scores),) = detector._run([crop])
+        ((one_rows, one_scores),) = ssd._run([crop])
         np.testing.assert_allclose(rows, one_rows, atol=1e-3)
         np.testing.assert_allclose(scores, one_scores, atol=1e-5)

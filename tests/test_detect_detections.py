@@ -73,3 +73,23 @@ def test_arrays_of_other_lengths_or_unknown_extras_are_refused():
     odd = [Detection(np.zeros(4), 1.0, world_mm=np.zeros((33, 3))), Detection(np.zeros(4), 1.0, world_mm=np.zeros(3))]
     with pytest.raises(ValueError, match="world_mm comes in shapes"):
         Detections.from_list(odd)
+
+
+def test_concatenating_keeps_each_part_s_people_and_fills_missing_extras():
+    faces = Detections(np.array([[0.0, 0.0, 10.0, 20.0]]), [0.9], {"face_box_px": np.array([[[1.0, 1.0], [4.0, 4.0]]])})
+    plain = Detections(np.array([[50.0, 0.0, 10.0, 20.0], [70.0, 0.0, 5.0, 5.0]]), [0.5, 0.4])
+    joined = Detections.concatenate([faces, Detections.empty(), plain])
+    assert joined.score.tolist() == [0.9, 0.5, 0.4] and joined.data["face_box_px"].shape == (3, 2, 2)
+    assert joined[0].face_box_px is not None and joined[1].face_box_px is None
+    assert Detections.concatenate([plain]) is plain and len(Detections.concatenate([])) == 0
+    # the region's keypoints of two kinds (four and two) meet at two, as in from_list
+    mixed = Detections.concatenate([Detections.from_list(_people()[:1]), Detections.from_list(_people()[1:])])
+    assert mixed.data["keypoints_px"].shape == (2, 2, 2)
+
+
+def test_clipping_to_the_image_drops_who_is_not_in_it():
+    found = Detections(
+        np.array([[-5.0, 10.0, 20.0, 500.0], [630.0, 0.0, 50.0, 50.0], [700.0, 0.0, 9.0, 9.0]]), [1, 1, 1]
+    )
+    clipped = found.clipped((640, 480))
+    np.testing.assert_allclose(clipped.bbox_xywh, [[0, 10, 15, 470], [630, 0, 10, 50]])  # the third is outside

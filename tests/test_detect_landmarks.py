@@ -8,7 +8,7 @@ import pytest
 from conftest import SHARED
 
 from pose.detect import Detection
-from pose.detect.blazepose import BlazePoseDetector
+from pose.detect.blazepose import blazepose_detector
 from pose.detect.landmarks import BlazePoseLandmarker, BlazePoseMultiPersonDetector
 from pose.engine.matching import box_iou
 from pose.measure.scenes import multi_person_clip, score_detector
@@ -25,7 +25,7 @@ def people():
 @needs_photos
 def test_landmarks_land_on_the_person():
     frame = cv2.imread(str(IMAGES / "jump_suit.jpg"))
-    detections = BlazePoseDetector().detect(frame)
+    detections = blazepose_detector().detect(frame)
     (found,) = BlazePoseLandmarker().landmarks(frame, detections)
     assert found.landmarks_px.shape == (33, 2) and found.world_mm.shape == (33, 3) and found.presence > 0.9
     # the man spans about x 34..225, y 25..234 (selfie segmentation); head on top, feet at the bottom
@@ -94,7 +94,7 @@ def test_world_landmarks_agree_with_mediapipes_pose_solution(name):
         result = solution.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
     truth_mm = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks.landmark]) * 1000.0
     truth_px = np.array([[p.x * width, p.y * height] for p in result.pose_landmarks.landmark])
-    found = [f for f in BlazePoseLandmarker().landmarks(frame, BlazePoseDetector().detect(frame)) if f is not None]
+    found = [f for f in BlazePoseLandmarker().landmarks(frame, blazepose_detector().detect(frame)) if f is not None]
     ours = min(found, key=lambda f: np.linalg.norm(f.landmarks_px - truth_px, axis=1).mean())  # the same person
     assert np.linalg.norm(ours.landmarks_px - truth_px, axis=1).mean() < 8.0
     assert np.linalg.norm(ours.world_mm - truth_mm, axis=1).mean() < 5.0
@@ -146,7 +146,7 @@ def test_the_second_run_is_placed_by_the_models_own_region_landmarks():
     """``refine``: the region of the second run comes from the first answer's two auxiliary landmarks, the
     mid-hip and the full-body scale point, which lie on the person's hips and beyond the head."""
     frame = cv2.imread(str(IMAGES / "jump_suit.jpg"))
-    (found,) = BlazePoseLandmarker().landmarks(frame, BlazePoseDetector().detect(frame))
+    (found,) = BlazePoseLandmarker().landmarks(frame, blazepose_detector().detect(frame))
     hip, reach = found.region_keypoints_px
     height = np.ptp(found.landmarks_px[:, 1])
     assert np.linalg.norm(hip - found.landmarks_px[23:25].mean(axis=0)) < 0.1 * height

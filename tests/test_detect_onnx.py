@@ -19,7 +19,7 @@ from onnx import TensorProto, helper, numpy_helper
 from pose.detect import DETECTOR_ENV, check_detector, create_detector
 from pose.detect.onnx import DetectorFileError, DetectorNotFoundError, OnnxPersonDetector
 from pose.detect.onnx_layouts import RTMDET_MEAN_BGR, RTMDET_STD_BGR, STRIDES, grid_points
-from pose.detect.tiles import TILE_ABOVE, TiledDetector
+from pose.detect.tiles import TILE_ABOVE, GridTiles, TiledDetector
 
 SIZE = 96  # the graphs' input: 12x12, 6x6 and 3x3 anchor grids, 189 points
 GRID = grid_points(SIZE)
@@ -268,7 +268,7 @@ def test_factory_picks_by_spec_and_environment(tmp_path, monkeypatch):
     detector = create_detector(str(path))
     assert isinstance(detector, TiledDetector) and isinstance(detector.detector, OnnxPersonDetector)
     # the tiles' rule the plug-in detectors were measured with, and the detector's own NMS overlap
-    assert detector.tile_above_px == TILE_ABOVE * SIZE and detector.nms_iou == detector.detector.nms_iou
+    assert detector.tiles == GridTiles(TILE_ABOVE * SIZE) and detector.merge_iou == detector.detector.nms_iou
     monkeypatch.setenv(DETECTOR_ENV, str(path))
     assert isinstance(create_detector(None).detector, OnnxPersonDetector)
     check_detector()

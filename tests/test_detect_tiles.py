@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose.detect import Detection
-from pose.detect.tiles import TILE_ABOVE, TiledDetector, tile_regions
+from pose.detect import Detection, Detections
+from pose.detect.tiles import TILE_ABOVE, BatchDetector, GridTiles, TiledDetector, tile_regions
 
 FRAME = np.zeros((1200, 1600, 3), dtype=np.uint8)  # 2 x 2 tiles of 915 x 686 at x 0, 685 and y 0, 514
 
@@ -55,7 +55,7 @@ def test_a_frame_no_larger_than_the_rule_is_looked_at_once():
     tiled = TiledDetector(inner)  # the rule: a short side over TILE_ABOVE input sizes, 624 px here
     found = tiled.detect(np.zeros((int(TILE_ABOVE * 416), 2000, 3), np.uint8))
     assert inner.views == [(2000, 624)] and [d.score for d in found] == [0.9, 0.5]  # largest first
-    assert tiled.regions((2000, 625)) and not TiledDetector(inner, tile_above_px=700).regions((2000, 625))
+    assert tiled.regions((2000, 625)) and not TiledDetector(inner, GridTiles(700)).regions((2000, 625))
 
 
 def test_tile_boxes_come_back_in_frame_pixels_merged_and_those_cut_by_an_inner_edge_go():
@@ -92,6 +92,35 @@ def test_max_people_counts_the_frame_and_the_detector_is_reset_and_closed_throug
 def test_a_detector_without_an_input_size_needs_the_rule_given():
     inner = Scripted()
     del inner.input_size
-    with pytest.raises(ValueError, match="tile_above_px"):
+    with pytest.raises(ValueError, match="give its tiles"):
         TiledDetector(inner)
-    assert TiledDetector(inner, tile_above_px=0).regions((100, 100))  # 0: every frame is tiled
+    assert TiledDetector(inner, GridTiles(0)).regions((100, 100))  # 0: every frame is tiled
+
+
+class ScriptedBatch(Scripted):
+    """The scripted answers, all views in one call (a BatchDetector), boxes as given: past a view's edge too."""
+
+    def __init__(self, *answers) -> None:
+        super().__init__(*answers)
+        self.calls = 0
+
+    def detect_many(self, views_bgr):
+        self.calls += 1
+        return [Detections.from_list(self.detect(view)) for view in views_bgr]
+
+
+def test_a_batch_detector_sees_every_view_in_one_call_and_a_box_may_stick_out_by_the_tolerance():
+    inner = ScriptedBatch(
+        [],
+        [(840, 100, 100, 400, 0.9)],  # tile 1 (915 px wide): 25 px past its right edge, a quarter of the box
+        [(300, 100, 50, 400, 0.8)],  # tile 2 (at x 685): inside it
+        [(200, 600, 100, 100, 0.7)],  # tile 3 (at y 514): 14 px past its bottom edge, the frame's: kept
+        [(100, 650, 100, 100, 0.6)],  # tile 4: 64 px past its bottom edge, the frame's too
+    )
+    strict = TiledDetector(inner)
+    assert isinstance(inner, BatchDetector)
+    found = strict.views(FRAME)
+    assert inner.calls == 1 and len(inner.views) == 5  # the whole frame and four tiles, in one call
+    assert found.score.tolist() == [0.8, 0.7, 0.6]  # tile 1's box goes past its inner edge: left to the others
+    np.testing.assert_allclose(found.bbox_xywh[2], [785, 1164, 100, 36])  # clipped to the frame, not the tile
+    assert TiledDetector(ScriptedBatch(*inner.answers), tolerance=0.25, edge=0.0).views(FRAME).score[0] == 0.9

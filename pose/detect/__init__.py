@@ -10,8 +10,8 @@ pose.fetch detector NAME``) or the path of an .onnx file (:class:`~pose.detect.o
 the environment variable ``CONVNEXTPOSE_DETECTOR`` is that one setting for the app, the commands and the library.
 
 Modules: ``base`` (Detection, the protocol), ``detections`` (a frame's people as arrays), ``tiles`` (a frame's
-tiles, and any detector run on them),
-``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the bundled multi-person detector), ``landmarks`` (BlazePose
+tiles, and any detector run on them, the bundled one included),
+``ssd`` (MediaPipe's SSD decoding), ``blazepose`` (the bundled SSD and its tiles), ``landmarks`` (BlazePose
 landmarks for each person), ``onnx`` (a user's YOLOX / RTMDet / YOLO / RT-DETR / PicoDet file), ``onnx_layouts``
 (which family a file is), ``picodet`` (PaddleDetection's PicoDet decoding), ``mediapipe_models``, ``catalog``
 (the detectors fetched by name, and where they are kept).

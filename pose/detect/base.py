@@ -28,6 +28,9 @@ class Detection:
             (:func:`pose.detect.ssd.body_roi` reads the first two): the BlazePose detector's four (mid-hip,
             full-body scale point, mid-shoulder, upper-body scale point), or the landmark model's own two (mid-hip,
             scale point: a refined or tracked region); None for other detectors.
+        face_box_px: (2, 2) the BlazePose detector's face box, its corners (x1, y1) and (x2, y2) in pixels: the
+            part of the person its anchors matched, by which a tiled search tells its views of one person apart
+            (:class:`~pose.detect.tiles.TiledDetector`); None for other detectors.
     """
 
     bbox_xywh: np.ndarray
@@ -36,6 +39,7 @@ class Detection:
     visibility: np.ndarray | None = None
     world_mm: np.ndarray | None = None
     keypoints_px: np.ndarray | None = None
+    face_box_px: np.ndarray | None = None
 
     def scaled(self, sx: float, sy: float) -> Detection:
         """The same person in the frame resized by ``sx`` across and ``sy`` down: every pixel coordinate scaled
@@ -46,6 +50,7 @@ class Detection:
             bbox_xywh=np.asarray(self.bbox_xywh, dtype=np.float64) * np.array([sx, sy, sx, sy]),
             landmarks_px=None if self.landmarks_px is None else np.asarray(self.landmarks_px) * points,
             keypoints_px=None if self.keypoints_px is None else np.asarray(self.keypoints_px) * points,
+            face_box_px=None if self.face_box_px is None else np.asarray(self.face_box_px) * points,
         )
 
 

@@ -1,9 +1,9 @@
 """The people a detector found in one frame, as arrays: :class:`Detections` (supervision's ``Detections``).
 
 Boxes and scores are one array each, and each detector's extras (BlazePose's landmarks, the alignment keypoints
-that place its landmark model's region) ride in ``data``, one array per name with a row per person. Indexing
-with a number gives that person as a :class:`~pose.detect.Detection`; with a slice, a mask or indices, the
-chosen people as Detections. Every detector returns it, and the frame path passes it on: detector, tracker,
+that place its landmark model's region, its face box) ride in ``data``, one array per name with a row per person.
+Indexing with a number gives that person as a :class:`~pose.detect.Detection`; with a slice, a mask or indices,
+the chosen people as Detections. Every detector returns it, and the frame path passes it on: detector, tracker,
 pose model.
 """
 
@@ -19,8 +19,12 @@ from .base import Detection
 __all__ = ["EXTRAS", "Detections", "as_detections"]
 
 # A Detection's optional per-person fields, the names ``data`` may hold (see Detection for their shapes).
-EXTRAS = ("landmarks_px", "visibility", "world_mm", "keypoints_px")
-_PIXELS = ("landmarks_px", "keypoints_px")  # the extras in pixel coordinates, which scaling and shifting move
+EXTRAS = ("landmarks_px", "visibility", "world_mm", "keypoints_px", "face_box_px")
+_PIXELS = (
+    "landmarks_px",
+    "keypoints_px",
+    "face_box_px",
+)  # the extras in pixel coordinates, which scaling and shifting move
 # A region's alignment keypoints: BlazePose's detector gives four, its landmark model two; the region is placed
 # by the first two (pose.detect.ssd.body_roi), so people with both kinds keep those.
 _REGION_POINTS = 2
@@ -91,6 +95,31 @@ class Detections:
             data,
         )
 
+    @classmethod
+    def concatenate(cls, parts: Iterable[Detections]) -> Detections:
+        """The people of ``parts``, in order, as one Detections (supervision's ``Detections.merge``); an extra
+        some parts have and others not is NaN for the others' people.
+
+        Raises:
+            ValueError: as :meth:`from_list`, where an extra's shape differs between parts.
+        """
+        parts = [part for part in parts if len(part)]
+        if len(parts) < 2:
+            return parts[0] if parts else cls.empty()
+        data = {}
+        for name in EXTRAS:
+            shapes = {part.data[name].shape[1:] for part in parts if name in part.data}
+            if len(shapes) > 1:  # the region's keypoints of two kinds, or shapes from_list refuses
+                return cls.from_list(person for part in parts for person in part)
+            if shapes:
+                (shape,) = shapes
+                data[name] = np.concatenate(
+                    [part.data.get(name, np.full((len(part), *shape), np.nan)) for part in parts]
+                )
+        return cls(
+            np.concatenate([part.bbox_xywh for part in parts]), np.concatenate([part.score for part in parts]), data
+        )
+
     def __len__(self) -> int:
         return len(self.score)
 
@@ -118,6 +147,14 @@ class Detections:
     def largest_first(self) -> Detections:
         """The same people, the largest box first (ties keep their order)."""
         return self[np.argsort(-self.area, kind="stable")]
+
+    def clipped(self, image_size: tuple[int, int], min_side_px: float = 2.0) -> Detections:
+        """The same people with their boxes clipped to an image of ``image_size`` (width, height); those with less
+        than ``min_side_px`` of it either way are left out."""
+        lo = np.clip(self.bbox_xywh[:, :2], 0.0, image_size)
+        hi = np.clip(self.bbox_xywh[:, :2] + self.bbox_xywh[:, 2:], 0.0, image_size)
+        keep = np.all(hi - lo >= min_side_px, axis=1)
+        return Detections(np.c_[lo, hi - lo], self.score, self.data)[keep]
 
     def without(self, *names: str) -> Detections:
         """The same people without the extras ``names`` (landmarks found on another frame than the one they go to)."""

@@ -24,7 +24,7 @@ from .detections import Detections
 from .mediapipe_models import POSE_LANDMARK_FULL, ThreadRequests
 
 if TYPE_CHECKING:
-    from .blazepose import BlazePoseDetector
+    from .tiles import TiledDetector
 
 __all__ = ["PoseLandmarks", "BlazePoseLandmarker", "BlazePoseMultiPersonDetector", "NUM_LANDMARKS"]
 
@@ -202,9 +202,10 @@ class BlazePoseMultiPersonDetector:
     people whose region the landmark model rejects (flag below ``min_presence``) are dropped.
 
     Args:
-        detector: the bundled SSD that finds the people, a :class:`~pose.detect.blazepose.BlazePoseDetector`
-            (default: one with its default tiles); its views, with their alignment keypoints, place the landmark
-            model's regions. Another detector's boxes are confirmed by :class:`pose.detect.confirmed.ConfirmedDetector`.
+        detector: the bundled SSD that finds the people, on the frame and its tiles
+            (:func:`~pose.detect.blazepose.blazepose_detector`, default: with its default tiles); its views, with
+            their alignment keypoints, place the landmark model's regions. Another detector's boxes are confirmed
+            by :class:`pose.detect.confirmed.ConfirmedDetector`.
         landmarker: default :class:`BlazePoseLandmarker`.
         min_presence: a new person's pose flag must reach this (:data:`NEW_PERSON_PRESENCE`).
         refine: run the landmark model a second time, on the region its first answer places (its two
@@ -223,30 +224,30 @@ class BlazePoseMultiPersonDetector:
 
     def __init__(
         self,
-        detector: BlazePoseDetector | None = None,
+        detector: TiledDetector | None = None,
         landmarker: BlazePoseLandmarker | None = None,
         same_person_iou: float = RULES.view_overlap,
         min_presence: float = NEW_PERSON_PRESENCE,
         refine: bool = True,
         threads: int | None = None,
     ) -> None:
-        from .blazepose import BlazePoseDetector
+        from .blazepose import blazepose_detector
 
         self.same_person_iou = same_person_iou
         self.min_presence = min_presence
         self.refine = refine
-        self.detector = detector or BlazePoseDetector(threads=threads)
+        self.detector = detector or blazepose_detector(threads=threads)
         self.landmarker = landmarker or BlazePoseLandmarker(threads=threads)
 
     def detect(self, frame_bgr: np.ndarray) -> Detections:
         """Every person in ``frame_bgr`` (H, W, 3) uint8 with landmarks, largest first.
 
-        Where two skeletons are one person, the detector's better view stays: :meth:`BlazePoseDetector.views`
-        lists whole views before cut ones (on footballer.jpg flipped, a view cut at the knees had a higher
-        pose flag, 0.9995 against 0.9987, and a box a third smaller).
+        Where two skeletons are one person, the detector's better view stays: its
+        :meth:`~pose.detect.tiles.TiledDetector.views` lists whole views before cut ones (on footballer.jpg
+        flipped, a view cut at the knees had a higher pose flag, 0.9995 against 0.9987, and a box a third smaller).
         """
         height, width = frame_bgr.shape[:2]
-        detections = self.detector.views(frame_bgr)
+        detections = list(self.detector.views(frame_bgr))
         answers = self.landmarker.landmarks(frame_bgr, detections)
         boxed = list(answers)  # per view: the answer that boxes and flags its person
         if self.refine:

@@ -1,20 +1,28 @@
-"""Tiling, in one place: the overlapping tiles that cover a frame (:func:`tile_regions`), and
-:class:`TiledDetector`, which makes any :class:`~pose.detect.base.PersonDetector` also search a large frame tile
-by tile, so that small, distant people get enough of its input's pixels.
+"""Tiling, in one place: :class:`TiledDetector` makes any :class:`~pose.detect.base.PersonDetector` also search a
+frame tile by tile, so that small, distant people get enough of its input's pixels.
 
-The bundled BlazePose detector takes its tiles from here but searches them itself, in one batched call with
-rules of its own for people cut by a tile (:mod:`pose.detect.blazepose`); a plug-in ONNX detector is wrapped
-(:func:`pose.detect.create_detector`).
+Which tiles is a :class:`Tiling`: :class:`GridTiles` for the plug-in detectors, the bundled detector's own in
+:mod:`pose.detect.blazepose`. A tile answers for the people it sees whole, and for those cut by its edge whose face
+box it holds; the views' people are then merged, those seen whole first, then the surest. A plug-in ONNX detector
+is wrapped by :func:`pose.detect.create_detector`, the bundled BlazePose detector by
+:func:`pose.detect.blazepose.blazepose_detector`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
 import numpy as np
 
-from .base import PersonDetector, suppress_overlaps
+from ..geometry import box_iou
+from .base import PersonDetector
 from .detections import Detections, as_detections
 
-__all__ = ["TiledDetector", "tile_regions", "TILE_ABOVE", "TILE_EDGE"]
+__all__ = ["BatchDetector", "GridTiles", "TiledDetector", "Tiling", "tile_regions", "TILE_ABOVE", "TILE_EDGE"]
+
+Region = tuple[int, int, int, int]  # x, y, w, h in the frame's pixels
 
 # With YOLOX-nano (416 px) on the 41 clear people of 27 annotated real photos (pose.detect.onnx's tuning), the
 # 2 x 2 tiles took recall from 0.66 to 0.76 at a score floor of 0.40 (a 1920 x 1080 frame of 11 people: 5 found
@@ -23,7 +31,7 @@ TILE_ABOVE = 1.5  # frames whose short side exceeds this many input sizes are al
 TILE_EDGE = 0.01  # a tile's box within this fraction of its side of an inner edge is cut by it
 
 
-def tile_regions(image_size: tuple[int, int], grid: int, overlap: float = 0.25) -> list[tuple[int, int, int, int]]:
+def tile_regions(image_size: tuple[int, int], grid: int, overlap: float = 0.25) -> list[Region]:
     """``grid`` x ``grid`` overlapping tiles (x, y, w, h) covering an image; none for ``grid`` < 2.
 
     Neighbouring tiles share ``overlap`` of a tile, so a person cut by one tile's edge is whole in the next.
@@ -38,91 +46,160 @@ def tile_regions(image_size: tuple[int, int], grid: int, overlap: float = 0.25) 
     return [(int(x), int(y), tile_w, tile_h) for y in ys for x in xs]
 
 
-def _cut_by_inner_edge(
-    boxes_xywh: np.ndarray, region: tuple[int, int, int, int], image_size: tuple[int, int], edge: float
-) -> np.ndarray:
-    """(N,) whether each box (in the tile's pixels) reaches within ``edge`` of the tile's side of one of the
-    tile's edges inside the frame: a person cut there is whole in a neighbouring tile or in the whole frame. An
-    edge on the frame's border cuts nobody the other views see whole."""
+class Tiling(Protocol):
+    """Which tiles of a frame are searched besides the whole of it."""
+
+    def regions(self, image_size: tuple[int, int]) -> list[Region]: ...
+
+
+@dataclass(frozen=True)
+class GridTiles:
+    """``grid`` x ``grid`` tiles overlapping by ``overlap`` (:func:`tile_regions`), for a frame whose short side
+    exceeds ``above_px`` (0: every frame)."""
+
+    above_px: float
+    grid: int = 2
+    overlap: float = 0.25
+
+    def regions(self, image_size: tuple[int, int]) -> list[Region]:
+        return [] if min(image_size) <= self.above_px else tile_regions(image_size, self.grid, self.overlap)
+
+
+@runtime_checkable
+class BatchDetector(Protocol):
+    """A person detector that also looks at several views in one call (the bundled SSD: one batched inference
+    for the whole frame and its tiles)."""
+
+    def detect_many(self, views_bgr: Sequence[np.ndarray]) -> list[Detections]:
+        """The people in each view. Their boxes may reach past the view's edges, where the detector sees how far
+        a person cut by them goes (the bundled SSD, from its keypoints): the wrapper clips them to the frame."""
+
+
+def _answered(
+    found: Detections,
+    region: Region,
+    image_size: tuple[int, int],
+    edge: float,
+    tolerance: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of a tile's people (in frame pixels) the tile answers for: (N,) those it sees whole, and (N,) those
+    cut by one of its edges whose face box it holds.
+
+    A person is whole where their box reaches no nearer than ``edge`` of the tile's side to one of its edges
+    inside the frame, nor past it by more than ``tolerance`` of the box's size. An edge on the frame's border
+    cuts nobody: a person cut by the frame is no more whole in any other view. A cut view counts where its face
+    box lies in the tile: a close-up cut by the frame and by the tile, which no view sees whole, is answered for
+    by the tile that holds its face, and where a view saw it whole that one comes first in the merge.
+    """
     x, y, w, h = region
     margin = edge * max(w, h)
-    x1, y1, bw, bh = np.asarray(boxes_xywh, dtype=np.float64).reshape(-1, 4).T
-    return (
-        ((x1 < margin) & (x > 0))
-        | ((y1 < margin) & (y > 0))
-        | ((x1 + bw > w - margin) & (x + w < image_size[0]))
-        | ((y1 + bh > h - margin) & (y + h < image_size[1]))
-    )
+    lo, size = found.bbox_xywh[:, :2], found.bbox_xywh[:, 2:]
+    slack = size * tolerance
+    inner_lo = np.where([x > 0, y > 0], [x + margin, y + margin], -np.inf)
+    inner_hi = np.where([x + w < image_size[0], y + h < image_size[1]], [x + w - margin, y + h - margin], np.inf)
+    whole = np.all((lo + slack >= inner_lo) & (lo + size - slack <= inner_hi), axis=1)
+    if "face_box_px" not in found.data:
+        return whole, np.zeros(len(found), dtype=bool)
+    face = found.data["face_box_px"]
+    face_inside = np.all((face[:, 0] >= [x, y]) & (face[:, 1] <= [x + w, y + h]), axis=1)
+    return whole, ~whole & face_inside
+
+
+def _one_view_each(found: Detections, whole: np.ndarray, overlap: float) -> Detections:
+    """One view per person: the views seen whole first, then the surest; a later view whose face box (its box,
+    for a detector without one) overlaps a kept one's by more than ``overlap`` is the same person seen again.
+    Views are kept as the region gave them, not averaged across regions: an average of a whole view and a view
+    cut through the body moves the landmark model's region (on footballer.jpg, world landmarks 128 mm from
+    MediaPipe's instead of 0.6 mm)."""
+    if "face_box_px" in found.data:
+        face = found.data["face_box_px"]
+        boxes = np.c_[face[:, 0], face[:, 1] - face[:, 0]]
+    else:
+        boxes = found.bbox_xywh
+    kept: list[int] = []
+    for i in np.lexsort((-found.score, ~whole)):  # lexsort keeps the order of ties, as the suppression did
+        if not kept or box_iou(boxes[i], boxes[kept]).max() <= overlap:
+            kept.append(int(i))
+    return found[kept]
 
 
 class TiledDetector:
-    """``detector`` on the whole frame and, for a large frame, also on ``grid`` x ``grid`` overlapping tiles, the
-    views' people merged by non-max suppression, largest first.
+    """``detector`` on the whole frame and on the tiles of it that ``tiles`` names, the views' people merged.
 
-    A tile's boxes are moved into frame pixels (landmarks and keypoints with them); those cut by one of its edges
-    inside the frame are left to the views that see them whole (:data:`TILE_EDGE`). The merge compares the boxes
-    as the detector returns them, clipped to the view that saw them.
+    A tile's people are moved into frame pixels (landmarks, keypoints and face boxes with them). A tile answers
+    for those it sees whole and those cut by its edge whose face box it holds (:func:`_answered`); the others are
+    left to the views that see them whole. Then one view per person stays (:func:`_one_view_each`), its box
+    clipped to the frame. With no tile to search, the detector's own answer stands.
 
     Args:
-        detector: any person detector; it sees the frame, then each tile, one after the other. Give it no
-            ``max_people`` of its own: it would cut each view's people, not the frame's.
-        tile_above_px: a frame whose short side exceeds this many pixels is also searched in tiles (0: every
-            frame). None: :data:`TILE_ABOVE` times the detector's ``input_size`` (a plug-in ONNX detector's
-            square input), the rule the plug-in detectors were measured with.
-        nms_iou: two views' boxes overlapping more than this are one person, the surer kept. None: the
-            detector's own ``nms_iou``, the overlap at which it merges its own boxes.
-        grid: tiles each way.
-        overlap: the fraction of a tile that neighbouring tiles share (:func:`tile_regions`).
-        edge: :data:`TILE_EDGE`.
-        max_people: keep at most this many, largest first (None: all).
+        detector: any person detector; it sees the frame, then each tile, in one call where it is a
+            :class:`BatchDetector`. Give it no ``max_people`` of its own: it would cut each view's people, not the
+            frame's.
+        tiles: which tiles. None: :class:`GridTiles` of 2 x 2 above :data:`TILE_ABOVE` times the detector's
+            ``input_size`` (a plug-in ONNX detector's square input), the rule the plug-in detectors were measured
+            with.
+        merge_iou: two views whose face boxes (boxes, for a detector without) overlap more than this are one
+            person. None: the detector's own ``nms_iou``, the overlap at which it merges its own boxes.
+        edge: :data:`TILE_EDGE`; a box a tile's view clips to it reaches its edge.
+        tolerance: a box sticking out of a tile by at most this fraction of its size is whole in it, for a
+            :class:`BatchDetector` whose boxes reach past a view's edges.
+        max_people: :meth:`detect` keeps at most this many, largest first (None: all).
 
     Raises:
-        ValueError: ``tile_above_px`` or ``nms_iou`` is None and the detector has no ``input_size`` or
-            ``nms_iou`` to take it from.
+        ValueError: ``tiles`` or ``merge_iou`` is None and the detector has no ``input_size`` or ``nms_iou`` to
+            take it from.
     """
 
     def __init__(
         self,
         detector: PersonDetector,
-        tile_above_px: float | None = None,
-        nms_iou: float | None = None,
-        grid: int = 2,
-        overlap: float = 0.25,
+        tiles: Tiling | None = None,
+        merge_iou: float | None = None,
         edge: float = TILE_EDGE,
+        tolerance: float = 0.0,
         max_people: int | None = None,
     ) -> None:
-        if tile_above_px is None:
+        if tiles is None:
             if getattr(detector, "input_size", None) is None:
-                raise ValueError(f"{type(detector).__name__} has no input_size: give tile_above_px")
-            tile_above_px = TILE_ABOVE * detector.input_size
-        if nms_iou is None:
+                raise ValueError(f"{type(detector).__name__} has no input_size: give its tiles")
+            tiles = GridTiles(TILE_ABOVE * detector.input_size)
+        if merge_iou is None:
             if getattr(detector, "nms_iou", None) is None:
-                raise ValueError(f"{type(detector).__name__} has no nms_iou: give nms_iou")
-            nms_iou = detector.nms_iou
-        self.detector = detector
-        self.tile_above_px, self.nms_iou = float(tile_above_px), float(nms_iou)
-        self.grid, self.overlap, self.edge, self.max_people = grid, overlap, edge, max_people
+                raise ValueError(f"{type(detector).__name__} has no nms_iou: give merge_iou")
+            merge_iou = detector.nms_iou
+        self.detector, self.tiles = detector, tiles
+        self.merge_iou, self.edge, self.tolerance = float(merge_iou), float(edge), float(tolerance)
+        self.max_people = max_people
 
-    def regions(self, image_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    def regions(self, image_size: tuple[int, int]) -> list[Region]:
         """The tiles (x, y, w, h) searched besides the whole of a frame of ``image_size`` (width, height)."""
-        if min(image_size) <= self.tile_above_px:
-            return []
-        return tile_regions(image_size, self.grid, self.overlap)
+        return self.tiles.regions(image_size)
+
+    def _look(self, views_bgr: list[np.ndarray]) -> list[Detections]:
+        if isinstance(self.detector, BatchDetector):
+            return self.detector.detect_many(views_bgr)
+        return [as_detections(self.detector.detect(view)) for view in views_bgr]
+
+    def views(self, frame_bgr: np.ndarray) -> Detections:
+        """The people in ``frame_bgr`` (H, W, 3) uint8, one view each, best first: those seen whole in a view,
+        then those cut by a tile's edge, each by score."""
+        height, width = frame_bgr.shape[:2]
+        regions = self.regions((width, height))
+        whole_frame, *in_tiles = self._look([frame_bgr] + [frame_bgr[y : y + h, x : x + w] for x, y, w, h in regions])
+        if not regions:
+            return whole_frame.clipped((width, height))
+        seen, whole = [whole_frame], [np.ones(len(whole_frame), dtype=bool)]
+        for (x, y, w, h), found in zip(regions, in_tiles):
+            found = found.shifted(x, y)
+            whole_in_tile, cut = _answered(found, (x, y, w, h), (width, height), self.edge, self.tolerance)
+            seen.append(found[whole_in_tile | cut])
+            whole.append(whole_in_tile[whole_in_tile | cut])
+        merged = _one_view_each(Detections.concatenate(seen), np.concatenate(whole), self.merge_iou)
+        return merged.clipped((width, height))
 
     def detect(self, frame_bgr: np.ndarray) -> Detections:
         """Every person in ``frame_bgr`` (H, W, 3) uint8, largest first; empty when nobody is in view."""
-        height, width = frame_bgr.shape[:2]
-        views = [as_detections(self.detector.detect(frame_bgr))]
-        regions = self.regions((width, height))
-        for x, y, w, h in regions:
-            tile = as_detections(self.detector.detect(frame_bgr[y : y + h, x : x + w]))
-            whole = ~_cut_by_inner_edge(tile.bbox_xywh, (x, y, w, h), (width, height), self.edge)
-            views.append(tile[whole].shifted(x, y))
-        found = views[0] if len(views) == 1 else Detections.from_list(d for view in views for d in view)
-        if regions and len(found):
-            xyxy = np.c_[found.bbox_xywh[:, :2], found.bbox_xywh[:, :2] + found.bbox_xywh[:, 2:]]
-            found = found[suppress_overlaps(xyxy, found.score, self.nms_iou)]
-        found = found.largest_first()
+        found = self.views(frame_bgr).largest_first()
         return found[: self.max_people] if self.max_people is not None else found
 
     def reset(self) -> None:

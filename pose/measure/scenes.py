@@ -321,14 +321,14 @@ MEASURED_CLIPS: tuple[tuple[str, dict], ...] = (
 
 
 def _detectors() -> dict[str, object]:
-    from pose.detect.blazepose import BlazePoseDetector
+    from pose.detect.blazepose import blazepose_detector
     from pose.detect.landmarks import BlazePoseMultiPersonDetector
 
     return {
-        "SSD whole frame": BlazePoseDetector(tiles=0),
-        "SSD coarse + 2x2 tiles": BlazePoseDetector(tiles=2),
-        "SSD auto tiles": BlazePoseDetector(),
-        "SSD whole + landmarks": BlazePoseMultiPersonDetector(BlazePoseDetector(tiles=0)),
+        "SSD whole frame": blazepose_detector(tiles=0),
+        "SSD coarse + 2x2 tiles": blazepose_detector(tiles=2),
+        "SSD auto tiles": blazepose_detector(),
+        "SSD whole + landmarks": BlazePoseMultiPersonDetector(blazepose_detector(tiles=0)),
         "SSD auto + landmarks": BlazePoseMultiPersonDetector(),
     }
 
