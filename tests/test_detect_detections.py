@@ -93,3 +93,21 @@ def test_clipping_to_the_image_drops_who_is_not_in_it():
     )
     clipped = found.clipped((640, 480))
     np.testing.assert_allclose(clipped.bbox_xywh, [[0, 10, 15, 470], [630, 0, 10, 50]])  # the third is outside
+
+
+def test_the_tracker_s_columns_keep_their_types_and_stay_off_the_rows():
+    found = Detections(
+        np.array([[0.0, 0.0, 10.0, 20.0], [5.0, 5.0, 40.0, 80.0]]),
+        [0.9, 0.6],
+        {"tracker_id": [3, -1], "found": [0, 1], "keypoints_px": np.ones((2, 2, 2))},
+    )
+    assert found.data["tracker_id"].dtype == np.int64 and found.data["found"].dtype == bool
+    assert found[1:].data["tracker_id"].tolist() == [-1] and found.largest_first().data["tracker_id"].tolist() == [
+        -1,
+        3,
+    ]
+    assert found[0].keypoints_px is not None  # the row: a Detection, its extras only
+    with pytest.raises(ValueError, match="lack the tracker's columns"):
+        Detections.concatenate([found, Detections(np.array([[1.0, 1, 5, 5]]), [0.5])])
+    with pytest.raises(ValueError, match="unknown Detections data"):
+        Detections(np.zeros((1, 4)), [1.0], {"trackerid": [1]})

@@ -213,3 +213,44 @@ def test_a_track_out_of_sight_is_looked_for_where_an_earlier_frames_detection_fo
     people = _step(tracker, [(60, 10, 100, 200)], 0.5, detected=True, t_s=0.12, seen_on=1)
     assert [p.track_id for p in people] == [1]  # the same person, not a new one beside their lost track
     assert people[0].bbox_xywh[0] == 60  # where the answer found them
+
+
+def test_the_boxes_offered_are_one_detections_with_the_tracker_s_columns():
+    """Detector -> tracker -> pose model: the tracker hands the pose model a Detections whose rows are the
+    detector's people (no track's: TRACKER_NONE, found) and the tracks it did not find (their ids, found only where
+    something saw them on this frame), each row with its region's extras."""
+    from pose.detect.detections import TRACKER_NONE
+
+    tracker = Tracker(max_people=10, min_track_confidence=0.5, max_missed_detections=3, smoothing=False)
+    _step(tracker, [(10, 10, 100, 200), (300, 10, 100, 200)], 0.8, detected=True, t_s=0.0)
+    keypoints = np.array([[60.0, 150.0], [60.0, 60.0]])
+    tracker.tracks[0].region = Detection(np.array([10.0, 10, 100, 200]), 0.8, keypoints_px=keypoints)
+    newcomer = Detections.from_list([Detection(np.array([500.0, 10, 100, 200]), 0.9)])
+    offered = tracker.candidates(newcomer, None)
+    assert offered.data["tracker_id"].tolist() == [TRACKER_NONE, 1, 2]  # the new person first, then the tracks
+    assert offered.data["found"].tolist() == [True, False, False]
+    np.testing.assert_array_equal(offered[1].keypoints_px, keypoints)  # the region that places the crop
+    assert offered[2].keypoints_px is None and offered.score[0] == 0.9
+    # a row is a Detection for the pose model, without the tracker's columns
+    assert not hasattr(offered[0], "tracker_id")
+    confirmed = tracker.candidates(None, lambda regions: [None] * len(regions))
+    assert confirmed.data["tracker_id"].tolist() == [1, 2] and not confirmed.data["found"].any()  # sure: kept
+
+
+def test_a_sure_track_s_own_box_counts_on_an_unsure_frame_by_its_id():
+    """The id column ties a box to the track that offered it: a sure track's box counts on a frame its skeleton
+    dips under the cut (bridged); the same box offered under no sure track's id does not."""
+
+    def unsure_frame(relabel: bool) -> list:
+        tracker = Tracker(max_people=10, min_track_confidence=0.5, max_missed_detections=3, smoothing=False)
+        _step(tracker, [(10, 10, 100, 200)], 0.8, detected=True, t_s=0.0)
+        _step(tracker, [], 0.8, detected=True, t_s=0.1)  # missed by the detector, kept by the sure skeleton
+        offered = tracker.candidates(None, None)
+        assert not offered.data["found"].any()  # nothing saw them on this frame
+        if relabel:
+            offered = Detections(offered.bbox_xywh, offered.score, {**offered.data, "tracker_id": np.array([7])})
+        unsure = [_estimate(row.bbox_xywh, 0.45) for row in offered]
+        return tracker.update(offered, unsure, detected=False, t_s=0.2, image_size=(640, 480))
+
+    assert [p.track_id for p in unsure_frame(relabel=False)] == [1]
+    assert unsure_frame(relabel=True) == []

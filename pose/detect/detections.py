@@ -16,15 +16,17 @@ import numpy as np
 
 from .base import Detection
 
-__all__ = ["EXTRAS", "Detections", "as_detections"]
+__all__ = ["EXTRAS", "TRACKER_COLUMNS", "TRACKER_NONE", "Detections", "as_detections"]
 
 # A Detection's optional per-person fields, the names ``data`` may hold (see Detection for their shapes).
 EXTRAS = ("landmarks_px", "visibility", "world_mm", "keypoints_px", "face_box_px")
-_PIXELS = (
-    "landmarks_px",
-    "keypoints_px",
-    "face_box_px",
-)  # the extras in pixel coordinates, which scaling and shifting move
+# The extras in pixel coordinates, which scaling and shifting move.
+_PIXELS = ("landmarks_px", "keypoints_px", "face_box_px")
+# The tracker's columns (pose.engine.tracker), which a Detection row does not carry: the id of the track that
+# offered the box (TRACKER_NONE: a person the detector found whom no track claims), and whether a person was
+# seen there on this frame (by the detector, the confirmer, or the worker's newest answer).
+TRACKER_COLUMNS = {"tracker_id": np.int64, "found": np.bool_}
+TRACKER_NONE = -1
 # A region's alignment keypoints: BlazePose's detector gives four, its landmark model two; the region is placed
 # by the first two (pose.detect.ssd.body_roi), so people with both kinds keep those.
 _REGION_POINTS = 2
@@ -38,7 +40,8 @@ class Detections:
         bbox_xywh: (N, 4) float64 boxes in pixels.
         score: (N,) float64 detection confidences in [0, 1].
         data: name (one of :data:`EXTRAS`) -> (N, ...) float64 array, a row per person; a person the detector
-            gave none of it has a row of NaN.
+            gave none of it has a row of NaN. The tracker adds its columns (:data:`TRACKER_COLUMNS`): ``tracker_id``
+            (N,) int64 and ``found`` (N,) bool.
 
     Raises:
         ValueError: (on creation) for arrays of other shapes or lengths.
@@ -51,12 +54,15 @@ class Detections:
     def __post_init__(self) -> None:
         boxes = np.asarray(self.bbox_xywh, dtype=np.float64).reshape(-1, 4)
         scores = np.asarray(self.score, dtype=np.float64).reshape(-1)
-        data = {name: np.asarray(values, dtype=np.float64) for name, values in self.data.items()}
+        data = {
+            name: np.asarray(values, dtype=TRACKER_COLUMNS.get(name, np.float64)) for name, values in self.data.items()
+        }
         if len(scores) != len(boxes) or any(len(values) != len(boxes) for values in data.values()):
             lengths = {"bbox_xywh": len(boxes), "score": len(scores), **{k: len(v) for k, v in data.items()}}
             raise ValueError(f"Detections needs one row per person in every array, got {lengths}")
-        if unknown := set(data) - set(EXTRAS):
-            raise ValueError(f"unknown Detections data {sorted(unknown)}; known: {', '.join(EXTRAS)}")
+        if unknown := set(data) - set(EXTRAS) - set(TRACKER_COLUMNS):
+            known = ", ".join([*EXTRAS, *TRACKER_COLUMNS])
+            raise ValueError(f"unknown Detections data {sorted(unknown)}; known: {known}")
         object.__setattr__(self, "bbox_xywh", boxes)
         object.__setattr__(self, "score", scores)
         object.__setattr__(self, "data", data)
@@ -101,15 +107,21 @@ class Detections:
         some parts have and others not is NaN for the others' people.
 
         Raises:
-            ValueError: as :meth:`from_list`, where an extra's shape differs between parts.
+            ValueError: as :meth:`from_list`, where an extra's shape differs between parts; where some parts have
+                the tracker's columns and others not.
         """
         parts = [part for part in parts if len(part)]
         if len(parts) < 2:
             return parts[0] if parts else cls.empty()
-        data = {}
+        tracked = {name for name in TRACKER_COLUMNS if any(name in part.data for part in parts)}
+        if any(name not in part.data for name in tracked for part in parts):
+            raise ValueError(f"some parts lack the tracker's columns {sorted(tracked)}")
+        data = {name: np.concatenate([part.data[name] for part in parts]) for name in tracked}
         for name in EXTRAS:
             shapes = {part.data[name].shape[1:] for part in parts if name in part.data}
             if len(shapes) > 1:  # the region's keypoints of two kinds, or shapes from_list refuses
+                if tracked:
+                    raise ValueError(f"{name} comes in shapes {sorted(shapes)} in parts with the tracker's columns")
                 return cls.from_list(person for part in parts for person in part)
             if shapes:
                 (shape,) = shapes
@@ -130,7 +142,7 @@ class Detections:
         """A number: that person, a :class:`~pose.detect.Detection`. A slice, a boolean mask or indices: those
         people, as Detections."""
         if isinstance(index, (int, np.integer)):
-            extras = {name: values[index] for name, values in self.data.items()}
+            extras = {name: values[index] for name, values in self.data.items() if name in EXTRAS}
             return Detection(
                 self.bbox_xywh[index].copy(),
                 float(self.score[index]),

@@ -26,14 +26,13 @@ import numpy as np
 
 from ..config import BLAZEPOSE, ESTIMATORS, EstimatorConfig
 from ..crop import check_image
-from ..detect import PersonDetector
+from ..detect import Detections, PersonDetector
 from ..geometry import same_view
 from .build import build_confirmer, build_detection, build_pose_model, build_tracker, resolve_config
 from .people import People, Person, PoseResult
 from .pose_models import PoseModel, PoseRequest
 from .scheduler import DetectionWorker
 from .stages import MODEL_STAGES
-from .tracker import Candidate
 
 if TYPE_CHECKING:  # the runner's module loads torch: only a ConvNeXtPose estimator needs it
     from ..model.backends import Runner
@@ -150,9 +149,10 @@ class PoseEstimator:
         times = timestamps_s if timestamps_s is not None else [None] * len(frames_bgr)
         return [self.process(frame, t_s) for frame, t_s in zip(frames_bgr, times)]
 
-    def _requests(self, frame_bgr: np.ndarray, candidates: Sequence[Candidate]) -> list[PoseRequest]:
+    def _requests(self, frame_bgr: np.ndarray, candidates: Detections) -> list[PoseRequest]:
+        """A request per box the tracker offers, with the region it came from (its row: keypoints, landmarks)."""
         focal = self.config.focal(frame_bgr.shape[1::-1])
-        return [PoseRequest(frame_bgr, c.bbox_xywh, focal, c.region) for c in candidates]
+        return [PoseRequest(frame_bgr, row.bbox_xywh, focal, row) for row in candidates]
 
     def _follow_frame_size(self, size: tuple[int, int]) -> None:
         """Keep the people followed on a frame of another size: scaled into its pixels where it is the same view

@@ -1,9 +1,10 @@
 """People followed across frames: identity, lifecycle, de-duplication and where to look next.
 
-Each frame the tracker offers :class:`Candidate` boxes to estimate (:meth:`Tracker.candidates`: the
-detector's people, when it ran, and the tracks it did not find), then takes the skeletons back
-(:meth:`Tracker.update`): matched to tracks by the Hungarian method (:func:`.matching.assign`), new people
-started, each track's state moved on (:meth:`.track.Track.step`: tentative, confirmed, lost, removed), tracks on
+Each frame the tracker offers the boxes to estimate as :class:`~pose.detect.Detections` with its own columns
+(:meth:`Tracker.candidates`: the detector's people, when it ran, and the tracks it did not find; ``tracker_id``
+says which track offered a box, ``found`` whether a person was seen there on this frame), then takes the
+skeletons back (:meth:`Tracker.update`): matched to tracks by the Hungarian method (:func:`.matching.assign`), new
+people started, each track's state moved on (:meth:`.track.Track.step`: tentative, confirmed, lost, removed), tracks on
 another's person dropped (:func:`pose.identity.one_each`), and each track's next box placed from its skeleton
 when the model is sure of it.
 
@@ -19,11 +20,12 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from ..detect import Detection, Detections, landmarks_box
+from ..detect.detections import TRACKER_NONE
 from ..geometry import box_iou
 from ..identity import RULES, one_each, within_another
 from ..skeleton import ROOT
@@ -32,7 +34,7 @@ from .people import Person
 from .pose_models import PoseEstimate
 from .track import Track, TrackState
 
-__all__ = ["MIN_SURE_JOINTS", "Candidate", "Track", "TrackState", "Tracker"]
+__all__ = ["MIN_SURE_JOINTS", "Track", "TrackState", "Tracker"]
 
 log = logging.getLogger(__name__)
 
@@ -53,26 +55,25 @@ MIN_SURE_JOINTS = 3
 Confirm = Callable[[Sequence[Detection]], Sequence[Detection | None]]
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A box to estimate this frame.
+# A box to estimate: where, the region that places the landmark model's crop there (the detector's or the
+# confirmer's finding, with the landmarks found on this very frame, or the region the track carries; None: the box
+# alone), the id of the track that offers it (TRACKER_NONE: a person the detector found whom no track claims), and
+# whether a person was seen there on this frame.
+_Offer = tuple[np.ndarray, "Detection | None", int, bool]
 
-    Attributes:
-        bbox_xywh: (4,) pixels.
-        region: the detector's finding or the region the track carries (keypoints that place the landmark
-            model's crop; landmarks when they were found on this very frame), or None.
-        found: whether the detector or the confirmer saw a person there on this frame (or, with detection on
-            a worker, its newest result did).
-        sure: the box of a track whose last skeleton was sure: kept for this frame even where its new skeleton
-            is unsure, since the next frame checks it as any unsure track (the confirmer in its region, or the
-            detector, which the scheduler runs while a track is unsure without one) and keeps the person's id
-            where they are found.
-    """
 
-    bbox_xywh: np.ndarray
-    region: Detection | None
-    found: bool
-    sure: bool = False
+def _offered(offers: Sequence[_Offer]) -> Detections:
+    """The boxes to estimate as one Detections: each offer's box, its region's score and extras (a box alone
+    scores 1), and the tracker's columns (:data:`pose.detect.detections.TRACKER_COLUMNS`)."""
+    regions = Detections.from_list(
+        region if region is not None else Detection(box, 1.0) for box, region, _, _ in offers
+    )
+    columns = {
+        "tracker_id": np.array([track_id for _, _, track_id, _ in offers], dtype=np.int64),
+        "found": np.array([found for *_, found in offers], dtype=bool),
+    }
+    boxes = np.array([np.asarray(box, dtype=np.float64) for box, *_ in offers]).reshape(-1, 4)
+    return Detections(boxes, regions.score, {**regions.data, **columns})
 
 
 def _region_only(region: Detection | None) -> Detection | None:
@@ -144,9 +145,10 @@ class Tracker:
 
     def candidates(
         self, detections: Detections | None, confirm: Confirm | None, seen_on: int | None = None
-    ) -> list[Candidate]:
-        """The boxes to estimate: the detector's people (when it ran: ``detections``) and the tracks it did
-        not find; a track the model is unsure of is confirmed by ``confirm`` where given.
+    ) -> Detections:
+        """The boxes to estimate, with the tracker's columns (``tracker_id``, ``found``): the detector's people
+        (when it ran: ``detections``) and the tracks it did not find; a track the model is unsure of is confirmed
+        by ``confirm`` where given.
 
         ``seen_on``: the frame the detections were found on, where it is an earlier one (a worker's). They
         are then matched to the tracks as they were on that frame (:func:`.matching.assign` on boxes), and a
@@ -165,14 +167,15 @@ class Tracker:
             tracks = [
                 t for t in self.tracks if not len(found_boxes) or box_iou([t.bbox_xywh], found_boxes).max() < MIN_IOU
             ]
-            found = [Candidate(d.bbox_xywh, d, True) for d in detections]
+            found = [(d.bbox_xywh, d, TRACKER_NONE, True) for d in detections]
             if confirm is None:  # bridged where it was: when sure, or once in a row
                 tracks = [t for t in tracks if t.confident or t.missed == 0]
         if confirm is not None:
-            return found + self._confirmed(tracks, confirm)
-        return found + [Candidate(t.bbox_xywh, t.region, t.vouched and detections is None, t.confident) for t in tracks]
+            return _offered(found + self._confirmed(tracks, confirm))
+        bridged = [(t.bbox_xywh, t.region, t.track_id, t.vouched and detections is None) for t in tracks]
+        return _offered(found + bridged)
 
-    def _vouched(self, detections: Detections, seen_on: int) -> list[Candidate]:
+    def _vouched(self, detections: Detections, seen_on: int) -> Detections:
         """An earlier frame's people (see :meth:`candidates`): the tracks, each found where a person matched
         it on that frame (one out of sight, at that person's box and region), and the people who matched no
         track."""
@@ -187,13 +190,13 @@ class Tracker:
                 # Out of sight: looked for where the answer found the person, not where it lost them. A fast or
                 # small person lost between two frames the page processed (it drops frames behind a slow model)
                 # was otherwise looked for in their old region answer after answer, and stayed lost.
-                kept.append(Candidate(boxes[j], _region_only(detections[j]), True))
+                kept.append((boxes[j], _region_only(detections[j]), t.track_id, True))
             elif j is not None or t.confident or t.missed == 0:
-                kept.append(Candidate(t.bbox_xywh, t.region, j is not None, t.confident))
-        new = [Candidate(boxes[j], d, True) for j, d in enumerate(detections) if j not in matched]
-        return kept + new
+                kept.append((t.bbox_xywh, t.region, t.track_id, j is not None))
+        new = [(boxes[j], d, TRACKER_NONE, True) for j, d in enumerate(detections) if j not in matched]
+        return _offered(kept + new)
 
-    def _confirmed(self, tracks: Sequence[Track], confirm: Confirm) -> list[Candidate]:
+    def _confirmed(self, tracks: Sequence[Track], confirm: Confirm) -> list[_Offer]:
         """Sure tracks stay where they are; unsure ones shown on the last frame are looked for in their region
         (gone where the confirmer sees nobody); unsure hidden ones are left to the detector.
 
@@ -209,16 +212,16 @@ class Tracker:
         kept = []
         for track in tracks:
             if track.confident:
-                kept.append(Candidate(track.bbox_xywh, track.region, False, True))
+                kept.append((track.bbox_xywh, track.region, track.track_id, False))
             elif (answer := answers.get(track.track_id)) is not None:
-                kept.append(Candidate(np.asarray(answer.bbox_xywh, dtype=np.float64), answer, True))
+                kept.append((np.asarray(answer.bbox_xywh, dtype=np.float64), answer, track.track_id, True))
         return kept
 
     # --- after estimation ------------------------------------------------------------------------
 
     def update(
         self,
-        candidates: Sequence[Candidate],
+        candidates: Detections,
         estimates: Sequence[PoseEstimate | None],
         *,
         detected: bool,
@@ -229,7 +232,7 @@ class Tracker:
         ordered by track id.
 
         Args:
-            candidates: what :meth:`candidates` offered, in order.
+            candidates: what :meth:`candidates` offered, with its columns.
             estimates: one per candidate (None where its box had no area).
             detected: whether the detector's people are among the candidates (new tracks start only then).
             t_s: the frame's time in seconds (smoothing).
@@ -240,30 +243,34 @@ class Tracker:
         # person whose skeleton's mean confidence hovers at the cut (a player half hidden by another, 0.51-0.59
         # for ten frames) vanished for a frame each time it dipped under, and came back on the next detection.
         # Whichever, a trained model's skeleton must have joints to draw (_drawable).
+        found, offered_by = candidates.data.get("found", ()), candidates.data.get("tracker_id", ())
+        sure_tracks = {t.track_id for t in self.tracks if t.confident}
         entries = [
-            (cand, est)
-            for cand, est in zip(candidates, estimates)
+            (candidates[j], bool(found[j]), est)
+            for j, est in enumerate(estimates)
             if est is not None
-            and (cand.found or detected or cand.sure or est.presence >= self.min_track_confidence)
+            and (found[j] or detected or offered_by[j] in sure_tracks or est.presence >= self.min_track_confidence)
             and self._drawable(est)
         ]
         pairs = assign(
             np.array([t.bbox_xywh for t in self.tracks]).reshape(-1, 4),
             [t.keypoints_2d for t in self.tracks],
-            np.array([cand.bbox_xywh for cand, _ in entries]).reshape(-1, 4),
-            [est.keypoints_2d for _, est in entries],
+            np.array([cand.bbox_xywh for cand, _, _ in entries]).reshape(-1, 4),
+            [est.keypoints_2d for _, _, est in entries],
         )
         matched = {i for i, _ in pairs}
         used = {j for _, j in pairs}
-        updates = [(self.tracks[i], *entries[j]) for i, j in pairs]
-        for track, cand, est in updates:
-            track.step(
+        updates = []
+        for i, j in pairs:
+            cand, seen_here, est = entries[j]
+            self.tracks[i].step(
                 seen=True,
-                found=cand.found,
+                found=seen_here,
                 detected=detected,
                 max_missed=self.max_missed_detections,
                 sure=est.presence >= self.min_track_confidence,
             )
+            updates.append((self.tracks[i], cand, est))
         updates = [(track, cand, est) for track, cand, est in updates if track.state is not TrackState.REMOVED]
         survivors = [track for track, _, _ in updates]
         self.lost_sight = False
@@ -282,7 +289,7 @@ class Tracker:
             # Held against the people followed and the other newcomers: the first detection of a person can
             # bring a part of them too (the Live page's first-run test, under a CPU hog: a torso followed as a
             # second person for 5 s).
-            newcomers = [entries[j] for j in range(len(entries)) if entries[j][0].found and j not in used]
+            newcomers = [(cand, est) for j, (cand, seen_here, est) in enumerate(entries) if seen_here and j not in used]
             seen = [cand.bbox_xywh for _, cand, _ in updates] + [cand.bbox_xywh for cand, _ in newcomers]
             for cand, est in newcomers:
                 if len(survivors) < self.max_people:
@@ -319,14 +326,14 @@ class Tracker:
             return True
         return int((np.asarray(est.confidence) >= self.min_track_confidence).sum()) >= self.min_sure_joints
 
-    def _advance(self, track: Track, cand: Candidate, est: PoseEstimate, t_s: float, image_size) -> Person:
+    def _advance(self, track: Track, cand: Detection, est: PoseEstimate, t_s: float, image_size) -> Person:
         """Take this frame's skeleton into the track (its state is :meth:`Track.step`'s) and place its next box."""
         keypoints_2d, keypoints_3d = est.keypoints_2d, est.keypoints_3d
         if self.smoothing:
             keypoints_2d, keypoints_3d = track.smoother(keypoints_2d, keypoints_3d, t_s)
         track.keypoints_2d = keypoints_2d
         # Where to look next: the pose model's own region when it has one, else the region this box came from.
-        track.region = _region_only(est.next_detection or cand.region)
+        track.region = _region_only(est.next_detection or cand)
         steered = None
         box = np.asarray(cand.bbox_xywh, dtype=np.float64)
         if track.confident:
