@@ -22,7 +22,7 @@ def detector():
     return blazepose_detector()
 
 
-def test_body_box_around_an_upright_and_a_lying_person():
+def test_body_extent_around_an_upright_and_a_lying_person():
     standing = np.array([[100.0, 200.0], [100.0, 100.0], [100.0, 130.0], [100.0, 80.0]])
     lying = np.array([[200.0, 200.0], [300.0, 200.0], [0, 0], [0, 0]])
     boxes = body_extent(np.stack([standing, lying, standing + 1000]))

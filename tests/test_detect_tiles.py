@@ -124,3 +124,17 @@ def test_a_batch_detector_sees_every_view_in_one_call_and_a_box_may_stick_out_by
     assert found.score.tolist() == [0.8, 0.7, 0.6]  # tile 1's box goes past its inner edge: left to the others
     np.testing.assert_allclose(found.bbox_xywh[2], [785, 1164, 100, 36])  # clipped to the frame, not the tile
     assert TiledDetector(ScriptedBatch(*inner.answers), tolerance=0.25, edge=0.0).views(FRAME).score[0] == 0.9
+
+
+def test_a_batch_detector_may_answer_with_lists_and_a_person_without_a_face_box_merges_on_their_box():
+    class Listing(ScriptedBatch):
+        def detect_many(self, views_bgr):
+            self.calls += 1
+            found = [self.detect(view) for view in views_bgr]
+            if found[1]:  # tile 1's person has a face box, which the whole frame's same person lacks
+                found[1] = [Detection(d.bbox_xywh, d.score, face_box_px=np.array([[0.0, 0], [9, 9]])) for d in found[1]]
+            return found  # lists of Detection, as a detector of one's own may give
+
+    inner = Listing([(100, 100, 200, 400, 0.6)], [(102, 98, 200, 402, 0.9)])
+    found = TiledDetector(inner).views(FRAME)
+    assert inner.calls == 1 and found.score.tolist() == [0.9]  # one person: the boxes overlap, the surer stays

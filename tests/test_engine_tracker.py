@@ -231,8 +231,6 @@ def test_the_boxes_offered_are_one_detections_with_the_tracker_s_columns():
     assert offered.data["found"].tolist() == [True, False, False]
     np.testing.assert_array_equal(offered[1].keypoints_px, keypoints)  # the region that places the crop
     assert offered[2].keypoints_px is None and offered.score[0] == 0.9
-    # a row is a Detection for the pose model, without the tracker's columns
-    assert not hasattr(offered[0], "tracker_id")
     confirmed = tracker.candidates(None, lambda regions: [None] * len(regions))
     assert confirmed.data["tracker_id"].tolist() == [1, 2] and not confirmed.data["found"].any()  # sure: kept
 
@@ -254,3 +252,16 @@ def test_a_sure_track_s_own_box_counts_on_an_unsure_frame_by_its_id():
 
     assert [p.track_id for p in unsure_frame(relabel=False)] == [1]
     assert unsure_frame(relabel=True) == []
+
+
+def test_an_earlier_frame_s_people_are_offered_under_the_ids_of_the_tracks_they_match():
+    """With detection on a worker: a person found on an earlier frame vouches for their track (its id, found); one
+    who matches no track is new (TRACKER_NONE)."""
+    from pose.detect.detections import TRACKER_NONE
+
+    tracker = Tracker(max_people=10, min_track_confidence=0.5, max_missed_detections=3, smoothing=False)
+    _step(tracker, [(10, 10, 100, 200)], 0.8, detected=True, t_s=0.0)
+    _step(tracker, [], 0.8, detected=False, t_s=0.1)
+    earlier = Detections.from_list(Detection(np.array(b, float), 0.9) for b in [(12, 10, 100, 200), (400, 10, 90, 180)])
+    offered = tracker.candidates(earlier, None, seen_on=0)
+    assert offered.data["tracker_id"].tolist() == [1, TRACKER_NONE] and offered.data["found"].tolist() == [True, True]

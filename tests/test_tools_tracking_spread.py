@@ -11,7 +11,6 @@ from tools.tracking_spread import Nudged, main
 
 def test_a_nudge_moves_every_person_and_their_keypoints_by_the_same_fraction_of_a_pixel():
     frame = np.zeros((240, 320, 3), np.uint8)
-    ssd = BlazePoseDetector()
 
     class Answer(BlazePoseDetector):
         def _run(self, images):
@@ -23,7 +22,7 @@ def test_a_nudge_moves_every_person_and_their_keypoints_by_the_same_fraction_of_
     np.testing.assert_allclose(nudged.bbox_xywh - plain.bbox_xywh, [[1e-3, 1e-3, 0, 0]], atol=1e-9)
     np.testing.assert_allclose(nudged.data["keypoints_px"] - plain.data["keypoints_px"], 1e-3, atol=1e-9)
     np.testing.assert_allclose(nudged.data["face_box_px"] - plain.data["face_box_px"], 1e-3, atol=1e-9)
-    ssd.close()
+    answer.close()
 
 
 def test_it_refuses_a_plug_in_detector(shared_dir, shared_videos, monkeypatch):

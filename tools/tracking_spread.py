@@ -41,7 +41,7 @@ class Nudged:
         return [found.shifted(self.px, self.px) for found in self.ssd.detect_many(views_bgr)]
 
     def detect(self, frame_bgr: np.ndarray) -> Detections:
-        return self.detect_many([frame_bgr])[0].clipped(frame_bgr.shape[1::-1])
+        return self.detect_many([frame_bgr])[0].clipped(frame_bgr.shape[1::-1]).largest_first()
 
     def reset(self) -> None:
         self.ssd.reset()

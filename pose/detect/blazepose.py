@@ -197,8 +197,9 @@ class BlazePoseDetector:
         return people
 
     def detect(self, frame_bgr: np.ndarray) -> Detections:
-        """The people in ``frame_bgr`` (H, W, 3) uint8, best first, from one look at the whole of it."""
-        return self.detect_many([frame_bgr])[0].clipped(frame_bgr.shape[1::-1])
+        """The people in ``frame_bgr`` (H, W, 3) uint8, largest first, from one look at the whole of it (no tiles:
+        :func:`blazepose_detector` for those)."""
+        return self.detect_many([frame_bgr])[0].clipped(frame_bgr.shape[1::-1]).largest_first()
 
     def reset(self) -> None:
         """Nothing to forget: every frame is detected afresh."""

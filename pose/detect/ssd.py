@@ -165,9 +165,10 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, iou: float = SSD.nms_iou
     return np.array(merged, dtype=np.float32).reshape(-1, boxes.shape[1]), np.array(merged_scores, dtype=np.float32)
 
 
-def letterbox(image_rgb: np.ndarray, size: int, fill: int = 0) -> tuple[np.ndarray, float, tuple[float, float]]:
-    """Scale ``image_rgb`` (H, W, 3) to fit a ``size`` x ``size`` square, keeping its aspect, padded with
-    ``fill`` evenly on both sides (MediaPipe's ImageToTensorCalculator, keep_aspect_ratio, BORDER_ZERO).
+def letterbox(image: np.ndarray, size: int, fill: int = 0) -> tuple[np.ndarray, float, tuple[float, float]]:
+    """Scale ``image`` (H, W, C; the warp is per channel, so either channel order) to fit a ``size`` x ``size``
+    square, keeping its aspect, padded with ``fill`` evenly on both sides (MediaPipe's ImageToTensorCalculator,
+    keep_aspect_ratio, BORDER_ZERO).
 
     Sampled as MediaPipe does, by one bilinear warp of the image's edges onto the square's, without the
     smoothing of an area resize: against MediaPipe's own detection on the photos, an area resize moved the
@@ -179,17 +180,17 @@ def letterbox(image_rgb: np.ndarray, size: int, fill: int = 0) -> tuple[np.ndarr
         the (size, size, 3) image, the scale (square pixels per image pixel), and the (x, y) offset of the
         image's origin in the square.
     """
-    height, width = image_rgb.shape[:2]
+    height, width = image.shape[:2]
     scale = size / max(height, width)
     left, top = (size - width * scale) / 2.0, (size - height * scale) / 2.0
     to_square = np.array([[scale, 0.0, left], [0.0, scale, top]])
     out = cv2.warpAffine(
-        image_rgb,
+        image,
         to_square,
         (size, size),
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
-        borderValue=(fill,) * image_rgb.shape[2],
+        borderValue=(fill,) * image.shape[2],
     )
     return out, scale, (float(left), float(top))
 

@@ -106,20 +106,22 @@ def _answered(
 
 
 def _one_view_each(found: Detections, whole: np.ndarray, overlap: float) -> Detections:
-    """One view per person: the views seen whole first, then the surest; a later view whose face box (its box,
-    for a detector without one) overlaps a kept one's by more than ``overlap`` is the same person seen again.
-    Views are kept as the region gave them, not averaged across regions: an average of a whole view and a view
-    cut through the body moves the landmark model's region (on footballer.jpg, world landmarks 128 mm from
-    MediaPipe's instead of 0.6 mm)."""
-    if "face_box_px" in found.data:
-        face = found.data["face_box_px"]
-        boxes = np.c_[face[:, 0], face[:, 1] - face[:, 0]]
-    else:
-        boxes = found.bbox_xywh
+    """One view per person: the views seen whole first, then the surest; a later view whose face box overlaps a
+    kept one's by more than ``overlap`` is the same person seen again (their boxes are compared where either has
+    no face box: another detector's). Views are kept as the region gave them, not averaged across regions: an
+    average of a whole view and a view cut through the body moves the landmark model's region (on footballer.jpg,
+    world landmarks 128 mm from MediaPipe's instead of 0.6 mm)."""
+    faces = found.data.get("face_box_px", np.full((len(found), 2, 2), np.nan))
+    faces_xywh = np.c_[faces[:, 0], faces[:, 1] - faces[:, 0]]
+    has_face = np.isfinite(faces_xywh).all(axis=1)
     kept: list[int] = []
     for i in np.lexsort((-found.score, ~whole)):  # lexsort keeps the order of ties, as the suppression did
-        if not kept or box_iou(boxes[i], boxes[kept]).max() <= overlap:
-            kept.append(int(i))
+        if kept:
+            same_face = box_iou(faces_xywh[i], faces_xywh[kept])[0] if has_face[i] else 0.0
+            same_box = box_iou(found.bbox_xywh[i], found.bbox_xywh[kept])[0]
+            if np.where(has_face[i] & has_face[kept], same_face, same_box).max() > overlap:
+                continue
+        kept.append(int(i))
     return found[kept]
 
 
@@ -177,12 +179,12 @@ class TiledDetector:
 
     def _look(self, views_bgr: list[np.ndarray]) -> list[Detections]:
         if isinstance(self.detector, BatchDetector):
-            return self.detector.detect_many(views_bgr)
+            return [as_detections(found) for found in self.detector.detect_many(views_bgr)]
         return [as_detections(self.detector.detect(view)) for view in views_bgr]
 
     def views(self, frame_bgr: np.ndarray) -> Detections:
         """The people in ``frame_bgr`` (H, W, 3) uint8, one view each, best first: those seen whole in a view,
-        then those cut by a tile's edge, each by score."""
+        then those cut by a tile's edge, each by score (with no tile to search, in the detector's own order)."""
         height, width = frame_bgr.shape[:2]
         regions = self.regions((width, height))
         whole_frame, *in_tiles = self._look([frame_bgr] + [frame_bgr[y : y + h, x : x + w] for x, y, w, h in regions])

@@ -48,7 +48,8 @@ class Track:
         confident: its last skeleton was sure of its person (it steers the next box, and needs nobody to vouch).
         vouched: the newest detection found it (detection on a worker).
         missed: detector runs in a row that missed it.
-        region: where the pose model looks for the person next.
+        region: where the pose model looks for the person next (its keypoints place the landmark model's crop;
+            without them, the track's box is looked at).
         history: (frame, box placed after it) of recent frames on which it was shown.
     """
 

@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..detect import Detection, Detections, landmarks_box
-from ..detect.detections import TRACKER_NONE
+from ..detect.detections import TRACKER_COLUMNS, TRACKER_NONE
 from ..geometry import box_iou
 from ..identity import RULES, one_each, within_another
 from ..skeleton import ROOT
@@ -64,7 +64,10 @@ _Offer = tuple[np.ndarray, "Detection | None", int, bool]
 
 def _offered(offers: Sequence[_Offer]) -> Detections:
     """The boxes to estimate as one Detections: each offer's box, its region's score and extras (a box alone
-    scores 1), and the tracker's columns (:data:`pose.detect.detections.TRACKER_COLUMNS`)."""
+    scores 1), and the tracker's columns (:data:`pose.detect.detections.TRACKER_COLUMNS`).
+
+    A region's alignment keypoints are kept to the first two where detector and track regions meet (four and
+    two): they place the landmark model's crop (:func:`pose.detect.ssd.body_roi`), the rest is never read."""
     regions = Detections.from_list(
         region if region is not None else Detection(box, 1.0) for box, region, _, _ in offers
     )
@@ -243,7 +246,9 @@ class Tracker:
         # person whose skeleton's mean confidence hovers at the cut (a player half hidden by another, 0.51-0.59
         # for ten frames) vanished for a frame each time it dipped under, and came back on the next detection.
         # Whichever, a trained model's skeleton must have joints to draw (_drawable).
-        found, offered_by = candidates.data.get("found", ()), candidates.data.get("tracker_id", ())
+        if not all(name in candidates.data for name in TRACKER_COLUMNS):
+            raise ValueError(f"update takes what candidates offered, with its columns {sorted(TRACKER_COLUMNS)}")
+        found, offered_by = candidates.data["found"], candidates.data["tracker_id"]
         sure_tracks = {t.track_id for t in self.tracks if t.confident}
         entries = [
             (candidates[j], bool(found[j]), est)
