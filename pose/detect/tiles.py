@@ -140,8 +140,8 @@ class TiledDetector:
         tiles: which tiles. None: :class:`GridTiles` of 2 x 2 above :data:`TILE_ABOVE` times the detector's
             ``input_size`` (a plug-in ONNX detector's square input), the rule the plug-in detectors were measured
             with.
-        merge_iou: two views whose face boxes (boxes, for a detector without) overlap more than this are one
-            person. None: the detector's own ``nms_iou``, the overlap at which it merges its own boxes.
+        merge_iou: two views whose face boxes (their boxes, where either has none) overlap more than this are
+            one person. None: the detector's own ``nms_iou``, the overlap at which it merges its own boxes.
         edge: :data:`TILE_EDGE`; a box a tile's view clips to it reaches its edge.
         tolerance: a box sticking out of a tile by at most this fraction of its size is whole in it, for a
             :class:`BatchDetector` whose boxes reach past a view's edges.
