@@ -35,3 +35,10 @@ def test_the_courtyard_keeps_its_two_ids_under_every_nudge(shared_videos, capsys
     assert main([str(shared_videos / "two_people_courtyard.mp4"), "--people", "2", "--nudges", "1e-3"]) == 0
     out = capsys.readouterr().out
     assert out.count("two_people_courtyard.mp4") == 2 and "spread ids 2/2/2, switches 0/0/0" in out
+
+
+def test_a_file_that_is_no_video_is_refused_with_exit_2(tmp_path, capsys):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    assert main([str(broken), "--people", "1", "--nudges", "1e-3"]) == 2
+    assert "error:" in capsys.readouterr().err

@@ -27,6 +27,7 @@ from pose.detect.detections import Detections
 from pose.detect.tiles import TiledDetector
 from pose.engine.estimator import PoseEstimator
 from pose.measure.video_tracking import track_clip
+from pose.video.io import VideoError
 
 NUDGES_PX = (1e-4, -1e-4, 1e-3, -1e-3, 3e-3, 1e-2, -1e-2)
 
@@ -70,9 +71,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--people needs one number per clip")
     with PoseEstimator(config=from_arguments(args)) as estimator:
         tiled = _bundled_ssd(estimator)
-        ssd = tiled.detector
-        print(f"{estimator!r}")
-        print(f"{'clip':27s} {'nudge px':>9s} {'ids':>4s} {'switches':>8s}")
+        try:
+            _spread(estimator, tiled, args)
+        except (VideoError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _spread(estimator: PoseEstimator, tiled: TiledDetector, args: argparse.Namespace) -> None:
+    """Each clip as it is and under each nudge, its ids and switches printed, then their spread."""
+    ssd = tiled.detector
+    print(f"{estimator!r}")
+    print(f"{'clip':27s} {'nudge px':>9s} {'ids':>4s} {'switches':>8s}")
+    try:
         for clip, people in zip(args.clips, args.people):
             ids, switches = [], []
             for px in (0.0, *args.nudges):
@@ -81,12 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ids.append(len(row.lifetimes))
                 switches.append(row.switches)
                 print(f"{row.clip:27s} {px:9.0e} {ids[-1]:4d} {switches[-1]:8d}", flush=True)
-            tiled.detector = ssd
             print(
                 f"{'':27s} {'spread':>9s} ids {min(ids)}/{statistics.median(ids):g}/{max(ids)}, switches "
                 f"{min(switches)}/{statistics.median(switches):g}/{max(switches)} (least/median/most)"
             )
-    return 0
+    finally:
+        tiled.detector = ssd  # the engine's own detector again, which closes with it
 
 
 if __name__ == "__main__":

@@ -189,10 +189,9 @@ class BlazePoseDetector:
             if len(rows):
                 rows, scores = ssd.weighted_nms(rows, scores)
             points = rows.reshape(len(rows), rows.shape[1] // 2, 2).astype(np.float64)
+            face_box, keypoints = points[:, :2], points[:, 2:]
             people.append(
-                Detections(
-                    body_extent(points[:, 2:]), scores, {"keypoints_px": points[:, 2:], "face_box_px": points[:, :2]}
-                )
+                Detections(body_extent(keypoints), scores, {"keypoints_px": keypoints, "face_box_px": face_box})
             )
         return people
 

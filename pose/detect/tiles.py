@@ -194,8 +194,9 @@ class TiledDetector:
         for (x, y, w, h), found in zip(regions, in_tiles):
             found = found.shifted(x, y)
             whole_in_tile, cut = _answered(found, (x, y, w, h), (width, height), self.edge, self.tolerance)
-            seen.append(found[whole_in_tile | cut])
-            whole.append(whole_in_tile[whole_in_tile | cut])
+            answered = whole_in_tile | cut
+            seen.append(found[answered])
+            whole.append(whole_in_tile[answered])
         merged = _one_view_each(Detections.concatenate(seen), np.concatenate(whole), self.merge_iou)
         return merged.clipped((width, height))
 
